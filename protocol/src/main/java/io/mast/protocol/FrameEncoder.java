@@ -1,0 +1,181 @@
+package io.mast.protocol;
+
+import io.mast.protocol.internal.FrameBody;
+import io.mast.protocol.internal.pb.Alarm;
+import io.mast.protocol.internal.pb.Frame;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Packs readings into self-contained frames of at most {@link Builder#maxFrameBytes} bytes.
+ * Immutable and thread-safe.
+ *
+ * <p>A frame is a {@code mast.v1.Frame} protobuf message (see {@code telemetry.proto}) whose
+ * {@code body} is a bit stream, most significant bit first, padded with zeros to a byte:
+ *
+ * <pre>
+ * field                     code            meaning
+ * ------------------------  --------------  ------------------------------------------------
+ * axis count A              expGolomb       regular time axes shared by series
+ *   A x { start             big             first slot, seconds after base_time
+ *         step              big             seconds between slots, at least 1
+ *         slots - 1         expGolomb       at most 65535 slots }
+ * series count - 1          expGolomb       S series, one per channel, at most the profile's
+ * channel gaps              column(S)       channel[i] - channel[i-1] - 1, ids ascending
+ * placement                 column(S)       0 = own timestamps, a = on axis a-1 (absent if A = 0)
+ * counts - 1                column(I)       I = series with own timestamps
+ * first times               column(I)       seconds after base_time
+ * time predictors           column(J)       J = those of I with 2+ readings; 0 = gap minus the
+ *                                           channel's nominal interval, 1 = delta-of-delta
+ * first values              column(S)       zigzag of the absolute first mantissa
+ * S' x presence             bits            per axis series: "1" all slots, "00"+bitmap, or
+ *                                           "01"+first bit+exp-Golomb run lengths - 1
+ * time residuals            block(J)        zigzag residuals of the gaps, per predictor
+ * value residuals           block(S)        zigzag of v[i] - v[i-1]
+ * </pre>
+ *
+ * <p>A {@code column(n)} is n numbers coded by the cheapest of ZERO, RICE(k), RUNS(kz, kv) and
+ * VARINT (two mode bits, then the parameters in exp-Golomb); a {@code block} is one such coder
+ * for the concatenation of several sequences ("0") or one coder per sequence ("1"). The codes
+ * themselves are defined in {@code BitWriter}. Values and times use 64-bit two's complement
+ * arithmetic, so any long, however large or negative, round-trips exactly.
+ *
+ * <p>Frames never share state: each carries its sequence number and absolute first values, so
+ * a lost or repeated frame affects no other. The channel ids and nominal intervals are those of
+ * the profile named by {@code profile_id}; a decoder needs that profile.
+ */
+public final class FrameEncoder {
+  /** Frame body format written by this encoder. */
+  public static final int FORMAT = 1;
+
+  private final ChannelProfile profile;
+  private final int maxFrameBytes;
+
+  private FrameEncoder(Builder b) {
+    this.profile = b.profile;
+    this.maxFrameBytes = b.maxFrameBytes;
+  }
+
+  /**
+   * Settings of an encoder. Defaults: {@code maxFrameBytes} 1024 (NB-IoT modems and many brokers
+   * limit a message to about that), allowed 128..65535.
+   */
+  public static final class Builder {
+    private final ChannelProfile profile;
+    private int maxFrameBytes = 1024;
+
+    private Builder(ChannelProfile profile) {
+      this.profile = profile;
+    }
+
+    public Builder maxFrameBytes(int bytes) {
+      this.maxFrameBytes = bytes;
+      return this;
+    }
+
+    public FrameEncoder build() {
+      if (maxFrameBytes < 128 || maxFrameBytes > 65_535) {
+        throw new IllegalArgumentException("max frame bytes " + maxFrameBytes + " is outside 128..65535");
+      }
+      return new FrameEncoder(this);
+    }
+  }
+
+  public static Builder builder(ChannelProfile profile) {
+    return new Builder(profile);
+  }
+
+  public ChannelProfile profile() {
+    return profile;
+  }
+
+  public int maxFrameBytes() {
+    return maxFrameBytes;
+  }
+
+  /**
+   * Encodes a window of readings into as few frames as the size limit allows, numbered from
+   * {@code firstSeq}. Each frame holds a contiguous stretch of the readings in time order.
+   *
+   * @throws IllegalArgumentException if a reading names a channel outside the profile
+   */
+  public List<EncodedFrame> encode(List<Reading> readings, long firstSeq) {
+    List<Reading> sorted = new ArrayList<>(readings);
+    sorted.sort(Reading.BY_TIME_THEN_CHANNEL);
+    for (Reading r : sorted) {
+      profile.channel(r.channel());
+    }
+    List<EncodedFrame> frames = new ArrayList<>();
+    int from = 0;
+    long seq = firstSeq;
+    while (from < sorted.size()) {
+      EncodedFrame frame = largestFittingFrame(sorted, from, seq++);
+      frames.add(frame);
+      from += frame.readings();
+    }
+    return frames;
+  }
+
+  /** The frame of the longest run of readings from {@code from} that fits, found by bisection. */
+  private EncodedFrame largestFittingFrame(List<Reading> sorted, int from, long seq) {
+    int hi = Math.min(sorted.size() - from, FrameBody.MAX_READINGS);
+    EncodedFrame all = frame(sorted.subList(from, from + hi), seq);
+    if (all.bytes().length <= maxFrameBytes) {
+      return all;
+    }
+    EncodedFrame best = frame(sorted.subList(from, from + 1), seq);
+    if (best.bytes().length > maxFrameBytes) {
+      throw new IllegalStateException("one reading needs " + best.bytes().length + " bytes, more than the maximum " + maxFrameBytes);
+    }
+    int lo = 1;
+    while (hi - lo > 1) {
+      int mid = (lo + hi) >>> 1;
+      EncodedFrame candidate = frame(sorted.subList(from, from + mid), seq);
+      if (candidate.bytes().length <= maxFrameBytes) {
+        lo = mid;
+        best = candidate;
+      } else {
+        hi = mid;
+      }
+    }
+    return best;
+  }
+
+  private EncodedFrame frame(List<Reading> readings, long seq) {
+    long base = readings.get(0).time();
+    long last = readings.get(readings.size() - 1).time();
+    byte[] body = FrameBody.encode(profile, readings, base);
+    byte[] bytes = Frame.newBuilder()
+        .setFormat(FORMAT)
+        .setProfileId(profile.id())
+        .setSeq(seq)
+        .setBaseTime(base)
+        .setReadings(readings.size())
+        .setBody(com.google.protobuf.ByteString.copyFrom(body))
+        .build()
+        .toByteArray();
+    return new EncodedFrame(seq, readings.size(), base, last, bytes);
+  }
+
+  /**
+   * An alarm message (topic {@code a}) carrying the reading that crossed a rule's threshold as a
+   * one-reading frame with sequence number {@code seq}.
+   */
+  public byte[] encodeAlarm(Reading reading, long seq, int rule, boolean raised, long threshold) {
+    profile.channel(reading.channel());
+    Frame frame;
+    try {
+      frame = Frame.parseFrom(frame(List.of(reading), seq).bytes());
+    } catch (com.google.protobuf.InvalidProtocolBufferException e) {
+      throw new IllegalStateException("frame just encoded does not parse", e);
+    }
+    return Alarm.newBuilder()
+        .setFrame(frame)
+        .setRule(rule)
+        .setState(raised ? Alarm.State.RAISED : Alarm.State.CLEARED)
+        .setChannel(reading.channel())
+        .setThreshold(threshold)
+        .build()
+        .toByteArray();
+  }
+}
