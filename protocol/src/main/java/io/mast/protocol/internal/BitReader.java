@@ -87,11 +87,20 @@ public final class BitReader {
     throw new FrameFormatException("varint longer than 10 groups at bit " + position);
   }
 
-  /** Checks that only zero padding, less than a byte of it, is left. */
-  public void expectEnd() throws FrameFormatException {
-    long left = remaining();
-    if (left >= 8 || (left > 0 && bits((int) left) != 0)) {
-      throw new FrameFormatException("frame body has " + left + " unread bits after its last series");
+  /** Skips the zero padding to the next byte boundary and returns that byte's index. */
+  public int alignToByte() throws FrameFormatException {
+    int pad = (int) ((8 - (position & 7)) & 7);
+    if (pad > 0 && bits(pad) != 0) {
+      throw new FrameFormatException("frame body has non-zero padding bits at bit " + (position - pad));
     }
+    return (int) (position >>> 3);
+  }
+
+  public int length() {
+    return bytes.length;
+  }
+
+  byte[] bytes() {
+    return bytes;
   }
 }

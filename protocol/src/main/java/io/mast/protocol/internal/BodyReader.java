@@ -16,6 +16,7 @@ final class BodyReader {
   private final BitReader in;
   private final long baseTime;
   private long readings;
+  private final List<long[][]> adaptiveBlocks = new ArrayList<>(2);
 
   BodyReader(ChannelProfile profile, BitReader in, long baseTime) {
     this.profile = profile;
@@ -60,8 +61,12 @@ final class BodyReader {
     }
     long[] predictors = new long[withGaps];
     ResidualCoder.read(in, predictors, 0, withGaps);
+    boolean signed = in.bit() == 1;
     long[] firstValues = new long[n];
     ResidualCoder.read(in, firstValues, 0, n);
+    for (int i = 0; signed && i < n; i++) {
+      firstValues[i] = FrameBody.unzigzag(firstValues[i]);
+    }
 
     long[][] times = new long[n][];
     int irregular = 0;
@@ -74,8 +79,21 @@ final class BodyReader {
         irregular++;
       }
     }
-    readTimes(channels, placement, times, predictors);
-    return values(channels, times, firstValues);
+    List<Integer> order = new ArrayList<>();
+    for (int i = 0; i < n; i++) {
+      if (placement[i] == 0 && times[i].length > 1) {
+        order.add(i);
+      }
+    }
+    long[][] timeResiduals = readBlock(order.stream().mapToInt(i -> times[i].length - 1).toArray());
+    int[] lengths = new int[n];
+    for (int i = 0; i < n; i++) {
+      lengths[i] = times[i].length - 1;
+    }
+    long[][] valueResiduals = readBlock(lengths);
+    readTail();
+    fillTimes(channels, order, times, timeResiduals, predictors);
+    return values(channels, times, firstValues, valueResiduals);
   }
 
   private FrameBody.Axis readAxis() throws FrameFormatException {
@@ -151,15 +169,8 @@ final class BodyReader {
     return times;
   }
 
-  /** Fills the timestamps of the irregular series from their residual block. */
-  private void readTimes(int[] channels, long[] placement, long[][] times, long[] predictors) throws FrameFormatException {
-    List<Integer> order = new ArrayList<>();
-    for (int i = 0; i < times.length; i++) {
-      if (placement[i] == 0 && times[i].length > 1) {
-        order.add(i);
-      }
-    }
-    long[][] residuals = readBlock(order.stream().mapToInt(i -> times[i].length - 1).toArray());
+  /** Fills the timestamps of the irregular series from their residuals. */
+  private void fillTimes(int[] channels, List<Integer> order, long[][] times, long[][] residuals, long[] predictors) throws FrameFormatException {
     for (int j = 0; j < order.size(); j++) {
       int i = order.get(j);
       long nominal = profile.channel(channels[i]).intervalS();
@@ -176,16 +187,10 @@ final class BodyReader {
     }
   }
 
-  private List<Reading> values(int[] channels, long[][] times, long[] firstValues) throws FrameFormatException {
-    int[] lengths = new int[times.length];
-    for (int i = 0; i < times.length; i++) {
-      lengths[i] = times[i].length - 1;
-    }
-    long[][] residuals = readBlock(lengths);
-    in.expectEnd();
+  private List<Reading> values(int[] channels, long[][] times, long[] firstValues, long[][] residuals) {
     List<Reading> out = new ArrayList<>((int) readings);
     for (int i = 0; i < times.length; i++) {
-      long value = FrameBody.unzigzag(firstValues[i]);
+      long value = firstValues[i];
       out.add(new Reading(channels[i], times[i][0], value));
       for (int k = 1; k < times[i].length; k++) {
         value += FrameBody.unzigzag(residuals[i][k - 1]);
@@ -196,32 +201,61 @@ final class BodyReader {
     return out;
   }
 
+  /**
+   * Reads a block's header and, if bit-packed, its residuals; a range-coded block is only
+   * allocated here and filled by {@link #readTail} once the bit-packed part has ended.
+   */
   private long[][] readBlock(int[] lengths) throws FrameFormatException {
     int total = 0;
     for (int len : lengths) {
       total += len;
     }
     long[][] out = new long[lengths.length][];
+    for (int i = 0; i < lengths.length; i++) {
+      out[i] = new long[lengths[i]];
+    }
     if (total == 0) {
-      for (int i = 0; i < lengths.length; i++) {
-        out[i] = new long[0];
-      }
       return out;
     }
-    if (in.bit() == 0) {
+    int mode = (int) in.bits(2);
+    if (mode == FrameBody.BLOCK_SHARED) {
       long[] all = new long[total];
       ResidualCoder.read(in, all, 0, total);
       int at = 0;
-      for (int i = 0; i < lengths.length; i++) {
-        out[i] = java.util.Arrays.copyOfRange(all, at, at + lengths[i]);
-        at += lengths[i];
+      for (long[] seq : out) {
+        System.arraycopy(all, at, seq, 0, seq.length);
+        at += seq.length;
       }
+    } else if (mode == FrameBody.BLOCK_SEPARATE) {
+      for (long[] seq : out) {
+        ResidualCoder.read(in, seq, 0, seq.length);
+      }
+    } else if (mode == FrameBody.BLOCK_ADAPTIVE) {
+      adaptiveBlocks.add(out);
     } else {
-      for (int i = 0; i < lengths.length; i++) {
-        out[i] = new long[lengths[i]];
-        ResidualCoder.read(in, out[i], 0, lengths[i]);
-      }
+      throw new FrameFormatException("unknown residual block mode " + mode);
     }
     return out;
+  }
+
+  /** Decodes the range-coded blocks from the byte after the bit-packed part; nothing may follow. */
+  private void readTail() throws FrameFormatException {
+    int tailStart = in.alignToByte();
+    if (adaptiveBlocks.isEmpty()) {
+      if (tailStart != in.length()) {
+        throw new FrameFormatException("frame body has " + (in.length() - tailStart) + " bytes after its last series");
+      }
+      return;
+    }
+    RangeDecoder decoder = new RangeDecoder(in.bytes(), tailStart);
+    for (long[][] block : adaptiveBlocks) {
+      AdaptiveResidualCoder coder = new AdaptiveResidualCoder();
+      for (long[] seq : block) {
+        coder.read(decoder, seq);
+      }
+    }
+    if (decoder.remaining() != 0) {
+      throw new FrameFormatException("frame body has " + decoder.remaining() + " bytes after its range-coded residuals");
+    }
   }
 }

@@ -24,6 +24,10 @@ public final class FrameBody {
   /** Most slots of one regular time axis. */
   public static final int MAX_SLOTS = 65_535;
 
+  static final int BLOCK_SHARED = 0;
+  static final int BLOCK_SEPARATE = 1;
+  static final int BLOCK_ADAPTIVE = 2;
+
   private FrameBody() {}
 
   /** One channel's readings in a frame, sorted by time. */
@@ -155,6 +159,8 @@ public final class FrameBody {
 
   private static byte[] write(ChannelProfile profile, List<Series> series, List<Axis> axes, long baseTime) {
     BitWriter out = new BitWriter();
+    RangeEncoder tail = new RangeEncoder();
+    boolean[] usedTail = {false};
     out.expGolomb(axes.size());
     for (Axis a : axes) {
       out.big(a.start() - baseTime);
@@ -179,8 +185,14 @@ public final class FrameBody {
 
     List<Series> irregular = series.stream().filter(s -> s.axis < 0).toList();
     List<long[]> timeResiduals = writeIrregularColumns(out, profile, irregular, baseTime);
+    boolean signed = false;
     for (int i = 0; i < n; i++) {
-      column[i] = zigzag(series.get(i).values[0]);
+      column[i] = series.get(i).values[0];
+      signed |= column[i] < 0;
+    }
+    out.bit(signed ? 1 : 0);
+    for (int i = 0; signed && i < n; i++) {
+      column[i] = zigzag(column[i]);
     }
     ResidualCoder.write(out, column, 0, n);
     for (Series s : series) {
@@ -188,13 +200,20 @@ public final class FrameBody {
         writePresence(out, s, axes.get(s.axis));
       }
     }
-    writeBlock(out, timeResiduals);
+    writeBlock(out, timeResiduals, tail, usedTail);
     List<long[]> valueResiduals = new ArrayList<>();
     for (Series s : series) {
       valueResiduals.add(deltas(s.values));
     }
-    writeBlock(out, valueResiduals);
-    return out.toByteArray();
+    writeBlock(out, valueResiduals, tail, usedTail);
+    byte[] bits = out.toByteArray();
+    if (!usedTail[0]) {
+      return bits;
+    }
+    byte[] coded = tail.finish();
+    byte[] body = Arrays.copyOf(bits, bits.length + coded.length);
+    System.arraycopy(coded, 0, body, bits.length, coded.length);
+    return body;
   }
 
   /** Count, first time and predictor columns of the irregular series; returns their time residuals. */
@@ -289,10 +308,12 @@ public final class FrameBody {
   }
 
   /**
-   * Several residual sequences whose lengths the reader knows: "0" and one coder for all of them
-   * concatenated, or "1" and one coder each, whichever is shorter. Nothing when all are empty.
+   * Several residual sequences whose lengths the reader knows, in the cheapest of three forms
+   * (two mode bits): "00" one bit-packed coder for all of them concatenated, "01" one bit-packed
+   * coder each, "10" range-coded with the adaptive model into the body's tail. Nothing at all
+   * when every sequence is empty.
    */
-  private static void writeBlock(BitWriter out, List<long[]> sequences) {
+  private static void writeBlock(BitWriter out, List<long[]> sequences, RangeEncoder tail, boolean[] usedTail) {
     int total = sequences.stream().mapToInt(a -> a.length).sum();
     if (total == 0) {
       return;
@@ -305,14 +326,29 @@ public final class FrameBody {
       at += seq.length;
       separateBits += seq.length == 0 ? 0 : ResidualCoder.cost(seq, 0, seq.length);
     }
-    if (ResidualCoder.cost(all, 0, total) <= separateBits) {
-      out.bit(0);
+    long sharedBits = ResidualCoder.cost(all, 0, total);
+    RangeEncoder trial = new RangeEncoder();
+    writeAdaptive(trial, sequences);
+    long adaptiveBits = 8L * trial.finish().length;
+    if (adaptiveBits < Math.min(sharedBits, separateBits)) {
+      out.bits(BLOCK_ADAPTIVE, 2);
+      writeAdaptive(tail, sequences);
+      usedTail[0] = true;
+    } else if (sharedBits <= separateBits) {
+      out.bits(BLOCK_SHARED, 2);
       ResidualCoder.write(out, all, 0, total);
     } else {
-      out.bit(1);
+      out.bits(BLOCK_SEPARATE, 2);
       for (long[] seq : sequences) {
         ResidualCoder.write(out, seq, 0, seq.length);
       }
+    }
+  }
+
+  private static void writeAdaptive(RangeEncoder out, List<long[]> sequences) {
+    AdaptiveResidualCoder coder = new AdaptiveResidualCoder();
+    for (long[] seq : sequences) {
+      coder.write(out, seq);
     }
   }
 
