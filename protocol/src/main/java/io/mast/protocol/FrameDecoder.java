@@ -70,10 +70,6 @@ public final class FrameDecoder {
           frame.getSeq(), frame.getProfileId(), profile.hexId()));
     }
     var readings = FrameBody.decode(profile, frame.getBody().toByteArray(), frame.getBaseTime());
-    if (readings.size() != frame.getReadings()) {
-      throw new FrameFormatException("frame " + frame.getSeq() + " declares " + frame.getReadings()
-          + " readings but its body holds " + readings.size());
-    }
     return new DecodedFrame(frame.getSeq(), frame.getProfileId(), readings);
   }
 }

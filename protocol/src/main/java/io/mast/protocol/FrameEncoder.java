@@ -23,21 +23,26 @@ import java.util.List;
  * series count - 1          expGolomb       S series, one per channel, at most the profile's
  * channel gaps              column(S)       channel[i] - channel[i-1] - 1, ids ascending
  * placement                 column(S)       0 = own timestamps, a = on axis a-1 (absent if A = 0)
- * counts - 1                column(I)       I = series with own timestamps
+ * largest count - 1        expGolomb       C, only if I > 0
+ * C - counts                column(I)       I = series with own timestamps
  * first times               column(I)       seconds after base_time
  * time predictors           column(J)       J = those of I with 2+ readings; 0 = gap minus the
  *                                           channel's nominal interval, 1 = delta-of-delta
- * first values              column(S)       zigzag of the absolute first mantissa
+ * signed                    1 bit           1 if any first value is negative
+ * first values              column(S)       absolute first mantissas (zigzag if signed)
  * S' x presence             bits            per axis series: "1" all slots, "00"+bitmap, or
  *                                           "01"+first bit+exp-Golomb run lengths - 1
  * time residuals            block(J)        zigzag residuals of the gaps, per predictor
  * value residuals           block(S)        zigzag of v[i] - v[i-1]
+ * padding                   0-7 zero bits   to a byte boundary
+ * range-coded tail          bytes           the blocks in mode "10", time block first
  * </pre>
  *
  * <p>A {@code column(n)} is n numbers coded by the cheapest of ZERO, RICE(k), RUNS(kz, kv) and
- * VARINT (two mode bits, then the parameters in exp-Golomb); a {@code block} is one such coder
- * for the concatenation of several sequences ("0") or one coder per sequence ("1"). The codes
- * themselves are defined in {@code BitWriter}. Values and times use 64-bit two's complement
+ * VARINT (two mode bits, then the parameters in exp-Golomb); a {@code block} is, after two mode
+ * bits, one such coder for the concatenation of its sequences ("00"), one coder per sequence
+ * ("01"), or a pointer to the range-coded tail ("10", adaptive context model, see
+ * {@code AdaptiveResidualCoder}). The codes themselves are defined in {@code BitWriter}. Values and times use 64-bit two's complement
  * arithmetic, so any long, however large or negative, round-trips exactly.
  *
  * <p>Frames never share state: each carries its sequence number and absolute first values, so
@@ -150,7 +155,6 @@ public final class FrameEncoder {
         .setProfileId(profile.id())
         .setSeq(seq)
         .setBaseTime(base)
-        .setReadings(readings.size())
         .setBody(com.google.protobuf.ByteString.copyFrom(body))
         .build()
         .toByteArray();

@@ -10,9 +10,8 @@ import io.mast.protocol.FrameFormatException;
  * <p>Each unsigned residual v is binarised as:
  * <pre>
  * zero?       1 bit, context = zeros just before it in this sequence (0..4)
- * bit length  L = 1..64 in unary (L-1 ones, a zero unless L = 64),
- *             context = (previous residual was zero, position)
- * mantissa    the L-1 bits below the leading one: the first two adaptive
+ * bit length  L = 1..64 in unary (L-1 ones, a zero unless L = 64), context = position
+ * mantissa    the L-1 bits below the leading one: the first six adaptive
  *             (context = L, position), the rest direct
  * </pre>
  * The zero-run context is what captures the structure order-0 codes miss: a counter idle at
@@ -22,10 +21,10 @@ import io.mast.protocol.FrameFormatException;
  */
 final class AdaptiveResidualCoder {
   private static final int RUN_CONTEXTS = 5;
-  private static final int ADAPTIVE_MANTISSA_BITS = 2;
+  private static final int ADAPTIVE_MANTISSA_BITS = 6;
 
   private final BitModel[] zero = models(RUN_CONTEXTS);
-  private final BitModel[][] length = {models(65), models(65)};
+  private final BitModel[] length = models(65);
   private final BitModel[][] mantissa = new BitModel[65][];
 
   AdaptiveResidualCoder() {
@@ -50,7 +49,7 @@ final class AdaptiveResidualCoder {
         run++;
         continue;
       }
-      BitModel[] lengthModels = length[run > 0 ? 0 : 1];
+      BitModel[] lengthModels = length;
       run = 0;
       int bits = 64 - Long.numberOfLeadingZeros(v);
       for (int i = 1; i < bits; i++) {
@@ -78,7 +77,7 @@ final class AdaptiveResidualCoder {
         run++;
         continue;
       }
-      BitModel[] lengthModels = length[run > 0 ? 0 : 1];
+      BitModel[] lengthModels = length;
       run = 0;
       int bits = 1;
       while (bits < 64 && in.bit(lengthModels[bits]) == 1) {

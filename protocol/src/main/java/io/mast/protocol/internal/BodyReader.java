@@ -50,12 +50,20 @@ final class BodyReader {
       }
       irregularCount += placement[i] == 0 ? 1 : 0;
     }
+    long most = irregularCount > 0 ? in.expGolomb() + 1 : 0;
+    if (most > FrameBody.MAX_READINGS) {
+      throw new FrameFormatException("frame claims a series of " + most + " readings, more than " + FrameBody.MAX_READINGS);
+    }
     long[] counts = new long[irregularCount];
     long[] firstTimes = new long[irregularCount];
     ResidualCoder.read(in, counts, 0, irregularCount);
     ResidualCoder.read(in, firstTimes, 0, irregularCount);
     int withGaps = 0;
     for (int i = 0; i < irregularCount; i++) {
+      if (Long.compareUnsigned(counts[i], most - 1) > 0) {
+        throw new FrameFormatException("series count " + (most - counts[i]) + " is below 1");
+      }
+      counts[i] = most - counts[i] - 1;
       count(counts[i] + 1);
       withGaps += counts[i] > 0 ? 1 : 0;
     }

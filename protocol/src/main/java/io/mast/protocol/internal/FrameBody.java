@@ -223,9 +223,10 @@ public final class FrameBody {
     long[] firsts = new long[m];
     List<Long> predictors = new ArrayList<>();
     List<long[]> residuals = new ArrayList<>();
+    long most = irregular.stream().mapToLong(Series::size).max().orElse(1);
     for (int i = 0; i < m; i++) {
       Series s = irregular.get(i);
-      counts[i] = s.size() - 1L;
+      counts[i] = most - s.size();
       firsts[i] = s.times[0] - baseTime;
       if (s.size() >= 2) {
         long nominal = profile.channel(s.channel).intervalS();
@@ -235,6 +236,9 @@ public final class FrameBody {
         predictors.add(dod ? 1L : 0L);
         residuals.add(dod ? ofDeltas : fromNominal);
       }
+    }
+    if (m > 0) {
+      out.expGolomb(most - 1);
     }
     ResidualCoder.write(out, counts, 0, m);
     ResidualCoder.write(out, firsts, 0, m);

@@ -3,11 +3,16 @@ package io.mast.protocol.internal;
 import io.mast.protocol.FrameFormatException;
 
 /**
- * Decodes what {@link RangeEncoder} wrote from {@code bytes[from..]}. Never reads past the end:
- * a stream that needs more bytes than it has is truncated and refused.
+ * Decodes what {@link RangeEncoder} wrote from {@code bytes[from..]}. Past the end it supplies
+ * the {@link #VIRTUAL_ZEROS} zero bytes the encoder may have trimmed, and no more: a stream that
+ * needs more is truncated and refused.
  */
 final class RangeDecoder {
+  /** Zero bytes the encoder may trim from the end and the decoder supplies. */
+  static final int VIRTUAL_ZEROS = 4;
+
   private final byte[] bytes;
+  private int virtualZeros;
   private int position;
   private long range = 0xFFFF_FFFFL;
   private long code;
@@ -55,13 +60,16 @@ final class RangeDecoder {
 
   private int next() throws FrameFormatException {
     if (position >= bytes.length) {
-      throw new FrameFormatException("range-coded residuals truncated at byte " + position);
+      if (++virtualZeros > VIRTUAL_ZEROS) {
+        throw new FrameFormatException("range-coded residuals truncated at byte " + bytes.length);
+      }
+      return 0;
     }
     return bytes[position++] & 0xFF;
   }
 
-  /** Bytes left unread; a stream written by {@link RangeEncoder} leaves none. */
+  /** Real bytes left unread; a stream written by {@link RangeEncoder} leaves none. */
   int remaining() {
-    return bytes.length - position;
+    return Math.max(0, bytes.length - position);
   }
 }

@@ -5,7 +5,8 @@ import java.io.ByteArrayOutputStream;
 /**
  * A binary range coder in the style of LZMA's: 32-bit range, carry propagation through a cached
  * byte, probabilities of 16 bits. It codes bits with an adaptive {@link BitModel} or as direct
- * (equiprobable) bits. LZMA's always-zero first byte is not written. Not thread-safe.
+ * (equiprobable) bits. LZMA's always-zero first byte is not written, and
+ * trailing zero bytes are trimmed (see {@link #finish}). Not thread-safe.
  */
 final class RangeEncoder {
   static final long TOP = 1L << 24;
@@ -61,10 +62,20 @@ final class RangeEncoder {
     low = (low & 0x00FF_FFFFL) << 8;
   }
 
+  /**
+   * Ends the stream with the value of the final interval that has the most trailing zero bits,
+   * then drops up to four trailing zero bytes, which {@link RangeDecoder} supplies again.
+   */
   byte[] finish() {
+    low = (low + 0xFF_FFFFL) & ~0xFF_FFFFL;
     for (int i = 0; i < 5; i++) {
       shiftLow();
     }
-    return out.toByteArray();
+    byte[] bytes = out.toByteArray();
+    int length = bytes.length;
+    while (length > 0 && bytes.length - length < RangeDecoder.VIRTUAL_ZEROS && bytes[length - 1] == 0) {
+      length--;
+    }
+    return java.util.Arrays.copyOf(bytes, length);
   }
 }
