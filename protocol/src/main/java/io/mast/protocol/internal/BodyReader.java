@@ -262,8 +262,8 @@ final class BodyReader {
         coder.read(decoder, seq);
       }
     }
-    if (decoder.remaining() != 0) {
-      throw new FrameFormatException("frame body has " + decoder.remaining() + " bytes after its range-coded residuals");
+    if (decoder.remaining() != 0 || !decoder.endedCanonically(tailStart)) {
+      throw new FrameFormatException("frame body has " + Math.max(1, decoder.remaining()) + " bytes after its range-coded residuals");
     }
   }
 }

@@ -68,6 +68,15 @@ final class RangeDecoder {
     return bytes[position++] & 0xFF;
   }
 
+  /**
+   * Whether the stream ended as {@link RangeEncoder#finish} ends one: it trims trailing zero
+   * bytes up to {@link #VIRTUAL_ZEROS}, so unless all of those were supplied, the last real byte
+   * is not zero. Catches zero bytes appended to a frame.
+   */
+  boolean endedCanonically(int from) {
+    return virtualZeros == VIRTUAL_ZEROS || (bytes.length > from && bytes[bytes.length - 1] != 0);
+  }
+
   /** Real bytes left unread; a stream written by {@link RangeEncoder} leaves none. */
   int remaining() {
     return Math.max(0, bytes.length - position);
