@@ -62,15 +62,16 @@ class ProtocInteropTest {
     return out.toString(StandardCharsets.UTF_8);
   }
 
-  /** protoc decodes the bytes to text; that text, parsed back, must be the very same message. */
+  /**
+   * protoc decodes the bytes to text; that text, parsed back, must be the very same message. A
+   * field protoc did not know would print as a bare number, which does not parse back.
+   */
   private static void assertProtocReads(Message message) throws Exception {
     String type = message.getDescriptorForType().getName();
     String text = protoc(type, message.toByteArray());
     Message.Builder back = message.newBuilderForType();
     TextFormat.merge(text, back);
     assertEquals(message, back.build(), type + " as protoc printed it:\n" + text);
-    assertEquals(message.getAllFields().size(), text.lines().filter(l -> !l.startsWith(" ") && !l.equals("}")).count(),
-        type + ": protoc printed a different number of top-level fields:\n" + text);
   }
 
   @Test
