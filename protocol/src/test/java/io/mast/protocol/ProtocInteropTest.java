@@ -48,7 +48,7 @@ class ProtocInteropTest {
       p = new ProcessBuilder("protoc", "--decode=mast.v1." + type, "-I", PROTO_DIR.getPath(),
           "mast/telemetry.proto", "mast/control.proto").redirectErrorStream(true).start();
     } catch (IOException e) {
-      fail("protoc is not installed: run ./test (it installs Debian's protobuf-compiler) or apt-get install protobuf-compiler");
+      fail("protoc is not installed: run ./run-tests (it installs Debian's protobuf-compiler) or apt-get install protobuf-compiler");
       throw e;
     }
     try (OutputStream in = p.getOutputStream()) {
