@@ -30,34 +30,26 @@ public final class FrameDecoder {
 
   /** Decodes a telemetry frame (topic {@code t}). */
   public DecodedFrame decode(byte[] bytes) throws FrameFormatException {
-    checkLength(bytes);
-    Frame frame;
-    try {
-      frame = Frame.parseFrom(bytes);
-    } catch (InvalidProtocolBufferException e) {
-      throw new FrameFormatException("frame is not a valid protobuf message: " + e.getMessage(), e);
-    }
-    return decode(frame);
+    return decode(parse(Frame.parser(), bytes, "frame"));
   }
 
   /** Decodes the frame inside an alarm message (topic {@code a}). */
   public DecodedFrame decodeAlarm(byte[] bytes) throws FrameFormatException {
-    checkLength(bytes);
-    Alarm alarm;
-    try {
-      alarm = Alarm.parseFrom(bytes);
-    } catch (InvalidProtocolBufferException e) {
-      throw new FrameFormatException("alarm is not a valid protobuf message: " + e.getMessage(), e);
-    }
+    Alarm alarm = parse(Alarm.parser(), bytes, "alarm");
     if (!alarm.hasFrame()) {
       throw new FrameFormatException("alarm carries no frame");
     }
     return decode(alarm.getFrame());
   }
 
-  private static void checkLength(byte[] bytes) throws FrameFormatException {
+  private static <T> T parse(com.google.protobuf.Parser<T> parser, byte[] bytes, String what) throws FrameFormatException {
     if (bytes.length > MAX_FRAME_BYTES) {
-      throw new FrameFormatException("frame length " + bytes.length + " exceeds the maximum " + MAX_FRAME_BYTES);
+      throw new FrameFormatException(what + " length " + bytes.length + " exceeds the maximum " + MAX_FRAME_BYTES);
+    }
+    try {
+      return parser.parseFrom(bytes);
+    } catch (InvalidProtocolBufferException e) {
+      throw new FrameFormatException(what + " is not a valid protobuf message: " + e.getMessage(), e);
     }
   }
 
