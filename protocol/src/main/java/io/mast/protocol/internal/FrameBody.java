@@ -5,7 +5,7 @@ import io.mast.protocol.FrameFormatException;
 import io.mast.protocol.Reading;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -94,7 +94,7 @@ public final class FrameBody {
 
   /** Puts every series whose times sit on a regular grid on a shared axis; returns the axes. */
   private static List<Axis> planAxes(ChannelProfile profile, List<Series> series, long baseTime) {
-    Map<List<Long>, List<Series>> byGrid = new HashMap<>();
+    Map<List<Long>, List<Series>> byGrid = new LinkedHashMap<>();
     for (Series s : series) {
       long step = gridStep(s, profile.channel(s.channel).intervalS());
       if (step > 0) {
