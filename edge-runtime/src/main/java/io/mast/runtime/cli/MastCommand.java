@@ -17,6 +17,7 @@ import picocli.CommandLine.Command;
       RunCommand.class,
       EncodeCommand.class,
       DecodeCommand.class,
+      ConfigCommand.class,
       BenchCommand.class,
       CommandLine.HelpCommand.class
     })

@@ -1,0 +1,109 @@
+package io.mast.config;
+
+import io.mast.config.model.DeviceConfig;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+
+/**
+ * The current and the previous device config on disk, in their JSON form, replaced atomically.
+ * Thread-safe: every method is synchronized (configs change a few times a year).
+ *
+ * <pre>
+ * DIR/current.json    the config in force
+ * DIR/previous.json   the one before it, for revert
+ * DIR/*.json.tmp      a write in progress; deleted at open
+ * </pre>
+ *
+ * <p>Commit protocol of {@link #apply}: validate and check the version first; then write
+ * previous.json.tmp, fsync, rename over previous.json; then write current.json.tmp, fsync,
+ * rename over current.json (the commit point), fsync the directory; only then update memory. A
+ * power cut at any step leaves current.json either the old config or the new one, whole.
+ */
+public final class ConfigStore {
+  static final String CURRENT = "current.json";
+  static final String PREVIOUS = "previous.json";
+
+  private final Path dir;
+  private final ConfigFiles files;
+  private final Validation.Mode mode;
+  private DeviceConfig current;
+  private DeviceConfig previous;
+
+  private ConfigStore(Path dir, ConfigFiles files, Validation.Mode mode) {
+    this.dir = dir;
+    this.files = files;
+    this.mode = mode;
+  }
+
+  /**
+   * Opens the store in {@code dir} (created if missing), reading what is there. A current.json
+   * that does not parse (it cannot be torn, but an SD card can rot) is an error naming the file.
+   */
+  public static ConfigStore open(Path dir, ConfigFiles files, Validation.Mode mode) throws IOException {
+    Files.createDirectories(dir);
+    ConfigStore store = new ConfigStore(dir, files, mode);
+    files.deleteIfExists(dir.resolve(CURRENT + ".tmp"));
+    files.deleteIfExists(dir.resolve(PREVIOUS + ".tmp"));
+    store.current = store.load(CURRENT);
+    store.previous = store.load(PREVIOUS);
+    return store;
+  }
+
+  private DeviceConfig load(String name) throws IOException {
+    byte[] bytes = files.read(dir.resolve(name));
+    if (bytes == null) {
+      return null;
+    }
+    try {
+      return DeviceConfigs.parseJson(new String(bytes, StandardCharsets.UTF_8));
+    } catch (ConfigException e) {
+      throw new ConfigException(dir.resolve(name) + ": " + e.getMessage(), e);
+    }
+  }
+
+  /** The config in force, or null before the first one. */
+  public synchronized DeviceConfig current() {
+    return current;
+  }
+
+  /** The config before the current one, or null. */
+  public synchronized DeviceConfig previous() {
+    return previous;
+  }
+
+  /**
+   * Validates {@code next}, refuses it unless its version is newer than the current one, stores
+   * it durably and returns what changed. Nothing on disk or in memory changes when it throws.
+   *
+   * @throws ConfigException listing every error, or saying why the version is refused
+   * @throws IOException if the disk fails; the old config is still in force
+   */
+  public synchronized List<DeviceConfigs.Change> apply(DeviceConfig next) throws IOException {
+    List<Problem> problems = DeviceConfigs.validate(next, mode);
+    if (problems.stream().anyMatch(Problem::isError)) {
+      throw new ConfigException(problems);
+    }
+    if (current != null && Long.compareUnsigned(next.getVersion(), current.getVersion()) <= 0) {
+      throw new ConfigException("config version " + Long.toUnsignedString(next.getVersion())
+          + " is not newer than the current version " + Long.toUnsignedString(current.getVersion()));
+    }
+    if (current != null) {
+      replace(PREVIOUS, current);
+    }
+    replace(CURRENT, next);
+    List<DeviceConfigs.Change> changes = DeviceConfigs.diff(current == null ? DeviceConfig.getDefaultInstance() : current, next);
+    previous = current;
+    current = next;
+    return changes;
+  }
+
+  private void replace(String name, DeviceConfig config) throws IOException {
+    Path tmp = dir.resolve(name + ".tmp");
+    files.writeAndSync(tmp, DeviceConfigs.toJson(config).getBytes(StandardCharsets.UTF_8));
+    files.rename(tmp, dir.resolve(name));
+    files.syncDirectory(dir);
+  }
+}

@@ -1,0 +1,315 @@
+package io.mast.config;
+
+import com.google.protobuf.Descriptors.EnumValueDescriptor;
+import com.google.protobuf.Descriptors.FieldDescriptor;
+import com.google.protobuf.Message;
+import io.mast.config.model.AlarmRule;
+import io.mast.config.model.DeviceConfig;
+import io.mast.config.model.DriverKind;
+import io.mast.config.model.FieldSpec;
+import io.mast.config.model.Sensor;
+import io.mast.config.model.TrustedKey;
+import io.mast.config.model.Uplink;
+import io.mast.protocol.Topics;
+import java.net.URI;
+import java.net.URISyntaxException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.regex.Pattern;
+
+/**
+ * One validation run over a config: first the rules every field's {@code spec} states
+ * (required, range, known enum value), then the rules that span fields. Collects every problem
+ * instead of stopping at the first, so a technician or a platform engineer fixes all at once.
+ */
+public final class Validation {
+  /** Where the config is checked, which decides whether missing device files are errors. */
+  public enum Mode {
+    /** On another machine (a laptop, the platform): files that must exist on the pole are warnings. */
+    DRY_RUN,
+    /** On the pole itself, before applying: missing files are errors. */
+    DEVICE
+  }
+
+  private static final Pattern DEVICE_ID = Pattern.compile("[A-Za-z0-9._-]{1,64}");
+  private static final Set<String> SCHEMES = Set.of("tcp", "ssl", "ws", "wss");
+
+  private final DeviceConfig config;
+  private final Mode mode;
+  private final List<Problem> problems = new ArrayList<>();
+
+  Validation(DeviceConfig config, Mode mode) {
+    this.config = config;
+    this.mode = mode;
+  }
+
+  List<Problem> run() {
+    fields("", config);
+    identity();
+    sensors();
+    uplink();
+    alarms();
+    trustedKeys();
+    List<Problem> sorted = new ArrayList<>(problems.stream().filter(Problem::isError).toList());
+    sorted.addAll(problems.stream().filter(p -> !p.isError()).toList());
+    return sorted;
+  }
+
+  private void error(String path, String message) {
+    problems.add(Problem.error(path, message));
+  }
+
+  // Rules stated by each field's spec.
+
+  private void fields(String prefix, Message message) {
+    for (FieldDescriptor field : message.getDescriptorForType().getFields()) {
+      String path = ConfigPaths.join(prefix, field.getName());
+      FieldSpec spec = FieldSpecs.of(field);
+      if (field.isRepeated()) {
+        if (spec.getRequired() && message.getRepeatedFieldCount(field) == 0) {
+          error(path, "needs at least one entry");
+        }
+        for (int i = 0; i < message.getRepeatedFieldCount(field); i++) {
+          Object element = message.getRepeatedField(field, i);
+          if (element instanceof Message m) {
+            fields(path + "[" + i + "]", m);
+          } else {
+            scalar(path + "[" + i + "]", field, spec, element, true);
+          }
+        }
+      } else if (field.getJavaType() == FieldDescriptor.JavaType.MESSAGE) {
+        if (message.hasField(field)) {
+          fields(path, (Message) message.getField(field));
+        } else if (spec.getRequired()) {
+          error(path, "is required");
+        }
+      } else {
+        scalar(path, field, spec, message.getField(field), DeviceConfigs.isSet(message, field));
+      }
+    }
+  }
+
+  private void scalar(String path, FieldDescriptor field, FieldSpec spec, Object value, boolean set) {
+    if (value instanceof EnumValueDescriptor e) {
+      if (e.getIndex() < 0 || e.getNumber() == 0 && spec.getRequired()) {
+        error(path, e.getNumber() + " is not one of " + enumNames(field));
+      }
+      return;
+    }
+    boolean numeric = value instanceof Integer || value instanceof Long;
+    if (!set && (!spec.getDefault().isEmpty() || !spec.getRequired() || !numeric && !(value instanceof String))) {
+      return; // unset: takes its default, or is optional
+    }
+    if (!set && !numeric) {
+      error(path, "is required");
+      return;
+    }
+    if (numeric) {
+      long v = unsigned(field, ((Number) value).longValue());
+      if (spec.hasMin() && v < spec.getMin()) {
+        error(path, v + " is below the minimum " + spec.getMin());
+      } else if (spec.hasMax() && v > spec.getMax()) {
+        error(path, v + " is above the maximum " + spec.getMax());
+      }
+    }
+  }
+
+  private static long unsigned(FieldDescriptor field, long v) {
+    return switch (field.getType()) {
+      case UINT32, FIXED32 -> v & 0xFFFF_FFFFL;
+      case UINT64, FIXED64 -> v < 0 ? Long.MAX_VALUE : v;
+      default -> v;
+    };
+  }
+
+  private static String enumNames(FieldDescriptor field) {
+    return String.join(", ", field.getEnumType().getValues().stream().filter(v -> v.getNumber() != 0)
+        .map(v -> v.getName().toLowerCase(Locale.ROOT)).toList());
+  }
+
+  // Rules that span fields.
+
+  private void identity() {
+    String id = config.getIdentity().getDeviceId();
+    if (!id.isEmpty() && !DEVICE_ID.matcher(id).matches()) {
+      error("identity.device_id", "'" + id + "' is not allowed: use 1 to 64 letters, digits, '.', '_' or '-'");
+    }
+  }
+
+  private void sensors() {
+    Map<String, Integer> ids = new HashMap<>();
+    Map<String, Integer> channels = new HashMap<>();
+    Map<Integer, Integer> pins = new HashMap<>();
+    Map<String, String> busOwners = new HashMap<>();
+    Map<String, Integer> sources = new HashMap<>();
+    String console = DeviceConfigs.effective(config).getConsole().getSerialPort();
+    if (!console.isEmpty()) {
+      busOwners.put(console, "console.serial_port (console)");
+    }
+    for (int i = 0; i < config.getSensorsCount(); i++) {
+      Sensor s = config.getSensors(i);
+      String at = "sensors[" + i + "]";
+      unique(ids, s.getId(), at + ".id", i);
+      unique(channels, s.getChannel(), at + ".channel", i);
+      DriverKind kind = s.getDriver();
+      if (kind == DriverKind.PULSE_METER) {
+        if (!s.hasGpioPin()) {
+          error(at + ".gpio_pin", "is required for a pulse_meter");
+        } else {
+          Integer other = pins.putIfAbsent(s.getGpioPin(), i);
+          if (other != null) {
+            error(at + ".gpio_pin", s.getGpioPin() + " is already claimed by sensors[" + other + "]");
+          }
+        }
+      } else if (kind != DriverKind.DRIVER_KIND_UNSPECIFIED && kind != DriverKind.UNRECOGNIZED) {
+        serialBus(s, at, i, busOwners, sources);
+      }
+    }
+  }
+
+  private void unique(Map<String, Integer> seen, String value, String path, int index) {
+    if (value.isEmpty()) {
+      return;
+    }
+    Integer other = seen.putIfAbsent(value, index);
+    if (other != null) {
+      error(path, "'" + value + "' is already used by sensors[" + other + "]");
+    }
+  }
+
+  /** Quantities each multi-value driver can deliver; the others take none. */
+  private static final Map<DriverKind, Set<String>> QUANTITIES = Map.of(
+      DriverKind.PMS5003, Set.of("pm1_0", "pm2_5", "pm10"),
+      DriverKind.MHZ19, Set.of("co2", "temperature"),
+      DriverKind.MODEM, Set.of("rsrp", "rsrq", "sinr", "csq"),
+      DriverKind.MBUS, Set.of("volume", "flow", "energy", "power"));
+
+  /**
+   * A serial port carries one kind of driver: several Modbus slaves (RS-485 is multi-drop), several
+   * M-Bus meters, or one UART device whose quantities several sensors read (PM2.5 and PM10 of one
+   * PMS5003). Each (port, address, register or quantity) is read by one sensor only, and the
+   * console's port is nobody else's.
+   */
+  private void serialBus(Sensor s, String at, int i, Map<String, String> owners, Map<String, Integer> sources) {
+    String bus = s.getBus();
+    String kind = s.getDriver().name().toLowerCase(Locale.ROOT);
+    if (bus.isEmpty()) {
+      error(at + ".bus", "is required for a " + kind + " sensor (a serial port such as /dev/ttyUSB0)");
+      return;
+    }
+    String owner = owners.putIfAbsent(bus, at + " (" + kind + ")");
+    if (owner != null && !owner.endsWith("(" + kind + ")")) {
+      error(at + ".bus", bus + " is already claimed by " + owner);
+      return;
+    }
+    String source;
+    if (s.getDriver() == DriverKind.MODBUS_RTU) {
+      if (s.getAddress() < 1 || s.getAddress() > 247) {
+        error(at + ".address", s.getAddress() + " is not a Modbus slave id 1..247");
+      }
+      if (!s.hasRegister()) {
+        error(at + ".register", "is required for a modbus_rtu sensor");
+      }
+      source = "slave " + s.getAddress() + " register " + s.getRegister().getRegister();
+    } else {
+      Set<String> allowed = QUANTITIES.get(s.getDriver());
+      if (!allowed.contains(s.getQuantity())) {
+        error(at + ".quantity", "'" + s.getQuantity() + "' is not one of " + String.join(", ", new java.util.TreeSet<>(allowed)) + " for " + kind);
+      }
+      source = (s.getDriver() == DriverKind.MBUS ? "address " + s.getAddress() + " " : "") + s.getQuantity();
+    }
+    Integer other = sources.putIfAbsent(bus + " " + source, i);
+    if (other != null) {
+      error(at, source + " on " + bus + " is already read by sensors[" + other + "]");
+    }
+  }
+
+  private void uplink() {
+    Uplink u = config.getUplink();
+    for (int i = 0; i < u.getBrokerUrisCount(); i++) {
+      String problem = brokerUriProblem(u.getBrokerUris(i));
+      if (problem != null) {
+        error("uplink.broker_uris[" + i + "]", "'" + u.getBrokerUris(i) + "' " + problem);
+      }
+    }
+    if (!u.getPassword().isEmpty() && !u.getPasswordFile().isEmpty()) {
+      error("uplink.password", "give password or password_file, not both");
+    }
+    if (!u.getTlsCertFile().isEmpty() && u.getTlsKeyFile().isEmpty()) {
+      error("uplink.tls_key_file", "is required when tls_cert_file is set");
+    }
+    if (!u.getTopicPrefix().isEmpty()) {
+      try {
+        Topics.withPrefix(u.getTopicPrefix());
+      } catch (IllegalArgumentException e) {
+        error("uplink.topic_prefix", e.getMessage());
+      }
+    }
+    deviceFile("uplink.tls_ca_file", u.getTlsCaFile());
+    deviceFile("uplink.tls_cert_file", u.getTlsCertFile());
+    deviceFile("uplink.tls_key_file", u.getTlsKeyFile());
+    deviceFile("uplink.password_file", u.getPasswordFile());
+  }
+
+  private static String brokerUriProblem(String text) {
+    try {
+      URI uri = new URI(text);
+      if (uri.getScheme() == null || !SCHEMES.contains(uri.getScheme())) {
+        return "is not a broker URI: the scheme must be tcp, ssl, ws or wss";
+      }
+      if (uri.getHost() == null) {
+        return "is not a broker URI: it names no host";
+      }
+      return null;
+    } catch (URISyntaxException e) {
+      return "is not a broker URI: " + e.getReason();
+    }
+  }
+
+  private void deviceFile(String path, String file) {
+    if (file.isEmpty() || Files.isRegularFile(Path.of(file))) {
+      return;
+    }
+    String message = file + " does not exist on this machine";
+    problems.add(mode == Mode.DEVICE ? Problem.error(path, message) : Problem.warning(path, message));
+  }
+
+  private void alarms() {
+    Set<String> names = new java.util.HashSet<>();
+    config.getSensorsList().forEach(s -> names.add(s.getChannel()));
+    for (int i = 0; i < config.getAlarmsCount(); i++) {
+      AlarmRule rule = config.getAlarms(i);
+      String at = "alarms[" + i + "]";
+      if (!rule.getChannel().isEmpty() && !names.contains(rule.getChannel())) {
+        error(at + ".channel", "'" + rule.getChannel() + "' is not the channel of any sensor");
+      }
+      if (!rule.hasAbove() && !rule.hasBelow()) {
+        error(at, "needs a threshold: above, below or both");
+      }
+      if (rule.hasAbove() && rule.hasBelow() && rule.getBelow() >= rule.getAbove()) {
+        error(at + ".below", rule.getBelow() + " must be below above " + rule.getAbove());
+      }
+    }
+  }
+
+  private void trustedKeys() {
+    Map<String, Integer> ids = new HashMap<>();
+    for (int i = 0; i < config.getOta().getTrustedKeysCount(); i++) {
+      TrustedKey key = config.getOta().getTrustedKeys(i);
+      String at = "ota.trusted_keys[" + i + "]";
+      if (!key.getEd25519Public().isEmpty() && key.getEd25519Public().size() != 32) {
+        error(at + ".ed25519_public", key.getEd25519Public().size() + " bytes; an Ed25519 public key is 32");
+      }
+      Integer other = ids.putIfAbsent(key.getKeyId(), i);
+      if (other != null && !key.getKeyId().isEmpty()) {
+        error(at + ".key_id", "'" + key.getKeyId() + "' is already used by ota.trusted_keys[" + other + "]");
+      }
+    }
+  }
+}
