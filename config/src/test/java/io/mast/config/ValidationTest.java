@@ -1,0 +1,200 @@
+package io.mast.config;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.mast.config.model.AlarmRule;
+import io.mast.config.model.DeviceConfig;
+import io.mast.config.model.DriverKind;
+import io.mast.config.model.Sensor;
+import io.mast.config.model.TrustedKey;
+import java.util.List;
+import java.util.function.UnaryOperator;
+import org.junit.jupiter.api.Test;
+
+/** Every rule, each with a config broken in exactly one way and the exact message expected. */
+class ValidationTest {
+  private static List<String> problems(UnaryOperator<DeviceConfig.Builder> breakIt) throws Exception {
+    return problems(breakIt, Validation.Mode.DRY_RUN);
+  }
+
+  private static List<String> problems(UnaryOperator<DeviceConfig.Builder> breakIt, Validation.Mode mode) throws Exception {
+    DeviceConfig config = breakIt.apply(Examples.sim().toBuilder()).build();
+    return DeviceConfigs.validate(config, mode).stream().map(Problem::toString).toList();
+  }
+
+  private static UnaryOperator<DeviceConfig.Builder> sensor(int i, UnaryOperator<Sensor.Builder> change) {
+    return b -> b.setSensors(i, change.apply(b.getSensors(i).toBuilder()));
+  }
+
+  @Test
+  void bothExamplesAreValid() throws Exception {
+    assertEquals(List.of(), problems(b -> b));
+    DeviceConfig rpi = DeviceConfigs.parseJson(Examples.json("rpi-pole.json"));
+    assertTrue(DeviceConfigs.validate(rpi, Validation.Mode.DRY_RUN).stream().noneMatch(Problem::isError));
+  }
+
+  @Test
+  void intervalBelowOneIsRefused() throws Exception {
+    assertEquals(List.of("sensors[3].interval_s: 0 is below the minimum 1"), problems(sensor(3, s -> s.setIntervalS(0))));
+  }
+
+  @Test
+  void intervalAboveADayIsRefused() throws Exception {
+    assertEquals(List.of("sensors[0].interval_s: 86401 is above the maximum 86400"), problems(sensor(0, s -> s.setIntervalS(86_401))));
+  }
+
+  @Test
+  void duplicateSensorIdsAndChannelsAreRefused() throws Exception {
+    assertEquals(List.of("sensors[2].id: 'pms' is already used by sensors[0]"), problems(sensor(2, s -> s.setId("pms"))));
+    assertEquals(List.of("sensors[2].channel: 'air.pm25' is already used by sensors[0]"), problems(sensor(2, s -> s.setChannel("air.pm25"))));
+  }
+
+  @Test
+  void missingOrUnknownDriverIsRefusedWithTheKnownOnes() throws Exception {
+    String known = "pulse_meter, modbus_rtu, pms5003, mhz19, mbus, modem";
+    assertEquals(List.of("sensors[1].driver: 0 is not one of " + known), problems(sensor(1, s -> s.setDriver(DriverKind.DRIVER_KIND_UNSPECIFIED))));
+    assertEquals(List.of("sensors[1].driver: 42 is not one of " + known), problems(sensor(1, s -> s.setDriverValue(42))));
+  }
+
+  @Test
+  void unknownDriverNameInJsonIsAParseError() throws Exception {
+    String json = Examples.json("sim-pole.json").replace("\"driver\": \"MHZ19\"", "\"driver\": \"SDS011\"");
+    ConfigException e = assertThrows(ConfigException.class, () -> DeviceConfigs.parseJson(json));
+    assertTrue(e.getMessage().startsWith("config is not valid JSON for the schema: Invalid enum value: SDS011 for enum type: mast.v1.DriverKind"), e.getMessage());
+  }
+
+  @Test
+  void unknownFieldsAreAnErrorNotDropped() throws Exception {
+    String json = Examples.json("sim-pole.json").replace("\"site\": \"simulated board\"", "\"site\": \"simulated board\", \"colour\": \"green\"");
+    ConfigException e = assertThrows(ConfigException.class, () -> DeviceConfigs.parseJson(json));
+    assertTrue(e.getMessage().contains("Cannot find field: colour in message mast.v1.Identity"), e.getMessage());
+  }
+
+  @Test
+  void aGpioPinClaimedTwiceIsRefused() throws Exception {
+    assertEquals(List.of("sensors[7].gpio_pin: 17 is already claimed by sensors[6]"), problems(sensor(7, s -> s.setGpioPin(17))));
+  }
+
+  @Test
+  void aPulseMeterNeedsAPin() throws Exception {
+    assertEquals(List.of("sensors[6].gpio_pin: is required for a pulse_meter"), problems(sensor(6, Sensor.Builder::clearGpioPin)));
+  }
+
+  @Test
+  void aSerialPortCarriesOneKindOfDriver() throws Exception {
+    assertEquals(List.of("sensors[2].bus: sim:pms5003 is already claimed by sensors[0] (pms5003)"), problems(sensor(2, s -> s.setBus("sim:pms5003"))));
+    assertEquals(List.of("sensors[2].bus: sim:console is already claimed by console.serial_port (console)"), problems(sensor(2, s -> s.setBus("sim:console"))));
+  }
+
+  @Test
+  void theSameValueOfTheSameDeviceIsReadOnce() throws Exception {
+    assertEquals(List.of("sensors[1]: pm2_5 on sim:pms5003 is already read by sensors[0]"), problems(sensor(1, s -> s.setQuantity("pm2_5"))));
+    assertEquals(List.of("sensors[4]: slave 1 register 0 on sim:rs485 is already read by sensors[3]"),
+        problems(sensor(4, s -> s.setRegister(s.getRegister().toBuilder().setRegister(0)))));
+  }
+
+  @Test
+  void modbusNeedsASlaveIdAndARegister() throws Exception {
+    assertEquals(List.of("sensors[5].address: 248 is not a Modbus slave id 1..247"), problems(sensor(5, s -> s.setAddress(248))));
+    assertEquals(List.of("sensors[5].register: is required for a modbus_rtu sensor"), problems(sensor(5, Sensor.Builder::clearRegister)));
+  }
+
+  @Test
+  void aQuantityMustBeOneTheDriverDelivers() throws Exception {
+    assertEquals(List.of("sensors[0].quantity: 'pm4' is not one of pm10, pm1_0, pm2_5 for pms5003"), problems(sensor(0, s -> s.setQuantity("pm4"))));
+  }
+
+  @Test
+  void serialDriversNeedABus() throws Exception {
+    assertEquals(List.of("sensors[2].bus: is required for a mhz19 sensor (a serial port such as /dev/ttyUSB0)"), problems(sensor(2, Sensor.Builder::clearBus)));
+  }
+
+  @Test
+  void frameSizeMustBe128To65535() throws Exception {
+    assertEquals(List.of("uplink.max_frame_bytes: 100 is below the minimum 128"), problems(b -> b.setUplink(b.getUplink().toBuilder().setMaxFrameBytes(100))));
+    assertEquals(List.of("uplink.max_frame_bytes: 70000 is above the maximum 65535"), problems(b -> b.setUplink(b.getUplink().toBuilder().setMaxFrameBytes(70_000))));
+  }
+
+  @Test
+  void keepaliveAndCapacityAndSyncIntervalHaveRanges() throws Exception {
+    assertEquals(List.of("uplink.keepalive_s: 5 is below the minimum 10"), problems(b -> b.setUplink(b.getUplink().toBuilder().setKeepaliveS(5))));
+    assertEquals(List.of("store.capacity_bytes: 1000 is below the minimum 1048576"), problems(b -> b.setStore(b.getStore().toBuilder().setCapacityBytes(1000))));
+    assertEquals(List.of("store.sync_interval_ms: 120000 is above the maximum 60000"), problems(b -> b.setStore(b.getStore().toBuilder().setSyncIntervalMs(120_000))));
+  }
+
+  @Test
+  void brokerUrisMustParseWithAKnownScheme() throws Exception {
+    assertEquals(List.of("uplink.broker_uris[0]: 'http://broker:1883' is not a broker URI: the scheme must be tcp, ssl, ws or wss"),
+        problems(b -> b.setUplink(b.getUplink().toBuilder().setBrokerUris(0, "http://broker:1883"))));
+    assertEquals(List.of("uplink.broker_uris[0]: 'tcp://bro ker' is not a broker URI: Illegal character in authority"),
+        problems(b -> b.setUplink(b.getUplink().toBuilder().setBrokerUris(0, "tcp://bro ker"))));
+    assertEquals(List.of("uplink.broker_uris: needs at least one entry"), problems(b -> b.setUplink(b.getUplink().toBuilder().clearBrokerUris())));
+  }
+
+  @Test
+  void tlsFilesMissingHereAreWarningsInADryRunAndErrorsOnTheDevice() throws Exception {
+    UnaryOperator<DeviceConfig.Builder> tls = b -> b.setUplink(b.getUplink().toBuilder().setTlsCaFile("/nonexistent/ca.pem"));
+    assertEquals(List.of("warning: uplink.tls_ca_file: /nonexistent/ca.pem does not exist on this machine"), problems(tls));
+    assertEquals(List.of("uplink.tls_ca_file: /nonexistent/ca.pem does not exist on this machine"), problems(tls, Validation.Mode.DEVICE));
+  }
+
+  @Test
+  void passwordTwiceAndCertificateWithoutKeyAreRefused() throws Exception {
+    assertEquals(List.of("uplink.password: give password or password_file, not both", "warning: uplink.password_file: /nonexistent does not exist on this machine"),
+        problems(b -> b.setUplink(b.getUplink().toBuilder().setPassword("x").setPasswordFile("/nonexistent"))));
+    assertEquals(List.of("uplink.tls_key_file: is required when tls_cert_file is set", "warning: uplink.tls_cert_file: /nonexistent does not exist on this machine"),
+        problems(b -> b.setUplink(b.getUplink().toBuilder().setTlsCertFile("/nonexistent"))));
+  }
+
+  @Test
+  void topicPrefixMustNameTheDeviceOnce() throws Exception {
+    assertEquals(List.of("uplink.topic_prefix: topic prefix 'm/' must contain {device} once and end with /"),
+        problems(b -> b.setUplink(b.getUplink().toBuilder().setTopicPrefix("m/"))));
+  }
+
+  @Test
+  void alarmRulesMustNameAChannelAndAThreshold() throws Exception {
+    assertEquals(List.of("alarms[0].channel: 'air.pm1' is not the channel of any sensor"),
+        problems(b -> b.setAlarms(0, b.getAlarms(0).toBuilder().setChannel("air.pm1"))));
+    assertEquals(List.of("alarms[1]: needs a threshold: above, below or both"),
+        problems(b -> b.setAlarms(1, AlarmRule.newBuilder().setChannel("gas.ch4"))));
+    assertEquals(List.of("alarms[1].below: 2000 must be below above 1000"),
+        problems(b -> b.setAlarms(1, b.getAlarms(1).toBuilder().setBelow(2000))));
+  }
+
+  @Test
+  void deviceIdMustBeOneTopicLevel() throws Exception {
+    assertEquals(List.of("identity.device_id: 'pole/17' is not allowed: use 1 to 64 letters, digits, '.', '_' or '-'"),
+        problems(b -> b.setIdentity(b.getIdentity().toBuilder().setDeviceId("pole/17"))));
+    assertEquals(List.of("identity.device_id: is required"), problems(b -> b.setIdentity(b.getIdentity().toBuilder().clearDeviceId())));
+    assertEquals(List.of("identity: is required"), problems(DeviceConfig.Builder::clearIdentity));
+  }
+
+  @Test
+  void trustedKeysMustBe32BytesWithUniqueIds() throws Exception {
+    assertEquals(List.of("ota.trusted_keys[0].ed25519_public: 31 bytes; an Ed25519 public key is 32"),
+        problems(b -> b.setOta(b.getOta().toBuilder().setTrustedKeys(0, TrustedKey.newBuilder().setKeyId("k")
+            .setEd25519Public(com.google.protobuf.ByteString.copyFrom(new byte[31]))))));
+    assertEquals(List.of("ota.trusted_keys[1].key_id: 'platform-2026' is already used by ota.trusted_keys[0]"),
+        problems(b -> b.setOta(b.getOta().toBuilder().addTrustedKeys(b.getOta().getTrustedKeys(0)))));
+  }
+
+  @Test
+  void versionZeroIsRefused() throws Exception {
+    assertEquals(List.of("version: 0 is below the minimum 1"), problems(DeviceConfig.Builder::clearVersion));
+  }
+
+  @Test
+  void everyProblemIsReportedAtOnce() throws Exception {
+    List<String> all = problems(b -> sensor(3, s -> s.setIntervalS(0)).apply(b)
+        .setUplink(b.getUplink().toBuilder().setKeepaliveS(5).setBrokerUris(0, "mqtt://x"))
+        .setAlarms(0, b.getAlarms(0).toBuilder().setChannel("nope")));
+    assertEquals(List.of(
+        "sensors[3].interval_s: 0 is below the minimum 1",
+        "uplink.keepalive_s: 5 is below the minimum 10",
+        "uplink.broker_uris[0]: 'mqtt://x' is not a broker URI: the scheme must be tcp, ssl, ws or wss",
+        "alarms[0].channel: 'nope' is not the channel of any sensor"), all);
+  }
+}
