@@ -46,7 +46,7 @@ final class ConfigPaths {
         } else {
           diff(path, (Message) a.getField(field), (Message) b.getField(field), out);
         }
-      } else if (!a.getField(field).equals(b.getField(field)) || a.hasField(field) != b.hasField(field)) {
+      } else if (!a.getField(field).equals(b.getField(field)) || field.hasPresence() && a.hasField(field) != b.hasField(field)) {
         out.add(new DeviceConfigs.Change(path, shown(a, field, secret), shown(b, field, secret)));
       }
     }
