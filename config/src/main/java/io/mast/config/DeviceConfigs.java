@@ -52,7 +52,7 @@ public final class DeviceConfigs {
     return toJson((DeviceConfig) mask(config));
   }
 
-  /** Every problem of a config at once, errors then warnings in path order of discovery. */
+  /** Every problem of a config at once: errors, then warnings, each in the order of the config's sections. */
   public static List<Problem> validate(DeviceConfig config, Validation.Mode mode) {
     return new Validation(config, mode).run();
   }

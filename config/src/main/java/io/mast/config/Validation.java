@@ -56,9 +56,16 @@ public final class Validation {
     uplink();
     alarms();
     trustedKeys();
-    List<Problem> sorted = new ArrayList<>(problems.stream().filter(Problem::isError).toList());
-    sorted.addAll(problems.stream().filter(p -> !p.isError()).toList());
+    List<Problem> sorted = new ArrayList<>(problems);
+    sorted.sort(java.util.Comparator.comparing((Problem p) -> !p.isError()).thenComparingInt(Validation::documentOrder));
     return sorted;
+  }
+
+  /** Position of a problem's top-level section in the config, so problems read top to bottom. */
+  private static int documentOrder(Problem p) {
+    String top = p.path().split("[.\\[]", 2)[0];
+    var field = DeviceConfig.getDescriptor().findFieldByName(top);
+    return field == null ? Integer.MAX_VALUE : field.getIndex();
   }
 
   private void error(String path, String message) {

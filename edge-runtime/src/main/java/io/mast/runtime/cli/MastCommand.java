@@ -37,7 +37,7 @@ public final class MastCommand implements Runnable {
   static CommandLine commandLine() {
     CommandLine cl = new CommandLine(new MastCommand());
     cl.setExecutionExceptionHandler((e, line, parsed) -> {
-      line.getErr().println("mast " + line.getCommandName() + ": " + e.getMessage());
+      line.getErr().println(line.getCommandSpec().qualifiedName() + ": " + e.getMessage());
       return 1;
     });
     return cl;
