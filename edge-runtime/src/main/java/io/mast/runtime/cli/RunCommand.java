@@ -21,8 +21,8 @@ final class RunCommand implements Callable<Integer> {
   @Override
   public Integer call() {
     System.err.println("mast run: the runtime is not built yet. Built so far: the wire format and its tools"
-        + " (mast encode, mast decode, mast bench wire). Still to come: device config, ring store,"
-        + " drivers and simulated board, and the runtime that joins them.");
+        + " (mast encode, mast decode, mast bench wire) and the device config (mast config). Still to come:"
+        + " ring store, drivers and simulated board, and the runtime that joins them.");
     return 3;
   }
 }
