@@ -110,12 +110,15 @@ public final class Validation {
       return;
     }
     boolean numeric = value instanceof Integer || value instanceof Long;
-    if (!set && (!spec.getDefault().isEmpty() || !spec.getRequired() || !numeric && !(value instanceof String))) {
-      return; // unset: takes its default, or is optional
-    }
-    if (!set && !numeric) {
-      error(path, "is required");
-      return;
+    if (!set) {
+      if (!spec.getDefault().isEmpty() || !spec.getRequired()) {
+        return; // takes its default, or is optional
+      }
+      if (!numeric) {
+        error(path, "is required");
+        return;
+      }
+      // an unset required number is 0: its range says what is allowed
     }
     if (numeric) {
       long v = unsigned(field, ((Number) value).longValue());

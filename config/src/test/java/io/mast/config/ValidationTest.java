@@ -177,6 +177,8 @@ class ValidationTest {
     assertEquals(List.of("ota.trusted_keys[0].ed25519_public: 31 bytes; an Ed25519 public key is 32"),
         problems(b -> b.setOta(b.getOta().toBuilder().setTrustedKeys(0, TrustedKey.newBuilder().setKeyId("k")
             .setEd25519Public(com.google.protobuf.ByteString.copyFrom(new byte[31]))))));
+    assertEquals(List.of("ota.trusted_keys[0].ed25519_public: is required"),
+        problems(b -> b.setOta(b.getOta().toBuilder().setTrustedKeys(0, TrustedKey.newBuilder().setKeyId("k")))));
     assertEquals(List.of("ota.trusted_keys[1].key_id: 'platform-2026' is already used by ota.trusted_keys[0]"),
         problems(b -> b.setOta(b.getOta().toBuilder().addTrustedKeys(b.getOta().getTrustedKeys(0)))));
   }
