@@ -8,7 +8,6 @@ import com.google.protobuf.Message;
 import com.google.protobuf.util.JsonFormat;
 import io.mast.config.model.FieldSpec;
 import java.util.List;
-import java.util.Locale;
 
 /**
  * Walks config messages by JSON path ({@code sensors[2].interval_s}): differences, the schema
@@ -105,8 +104,7 @@ final class ConfigPaths {
         line.append("  secret");
       }
       if (field.getJavaType() == FieldDescriptor.JavaType.ENUM) {
-        line.append("  values=").append(String.join("|", field.getEnumType().getValues().stream()
-            .filter(v -> v.getNumber() != 0).map(v -> v.getName().toLowerCase(Locale.ROOT)).toList()));
+        line.append("  values=").append(String.join("|", FieldSpecs.enumNames(field)));
       }
       line.append("  -- ").append(spec.getDoc());
       out.add(line.toString());

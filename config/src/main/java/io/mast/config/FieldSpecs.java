@@ -22,6 +22,12 @@ final class FieldSpecs {
     return field.isRepeated() ? base + "[]" : base;
   }
 
+  /** The names of an enum field's values, lower case, without the unspecified zero value. */
+  static java.util.List<String> enumNames(FieldDescriptor field) {
+    return field.getEnumType().getValues().stream().filter(v -> v.getNumber() != 0)
+        .map(v -> v.getName().toLowerCase(java.util.Locale.ROOT)).toList();
+  }
+
   /** The allowed range as text, e.g. "10..65535", or "" when unbounded. */
   static String range(FieldSpec spec) {
     if (spec.hasMin() && spec.hasMax()) {

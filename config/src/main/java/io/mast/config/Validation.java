@@ -105,7 +105,7 @@ public final class Validation {
   private void scalar(String path, FieldDescriptor field, FieldSpec spec, Object value, boolean set) {
     if (value instanceof EnumValueDescriptor e) {
       if (e.getIndex() < 0 || e.getNumber() == 0 && spec.getRequired()) {
-        error(path, e.getNumber() + " is not one of " + enumNames(field));
+        error(path, e.getNumber() + " is not one of " + String.join(", ", FieldSpecs.enumNames(field)));
       }
       return;
     }
@@ -136,11 +136,6 @@ public final class Validation {
       case UINT64, FIXED64 -> v < 0 ? Long.MAX_VALUE : v;
       default -> v;
     };
-  }
-
-  private static String enumNames(FieldDescriptor field) {
-    return String.join(", ", field.getEnumType().getValues().stream().filter(v -> v.getNumber() != 0)
-        .map(v -> v.getName().toLowerCase(Locale.ROOT)).toList());
   }
 
   // Rules that span fields.

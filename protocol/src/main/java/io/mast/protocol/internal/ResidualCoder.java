@@ -142,22 +142,16 @@ public final class ResidualCoder {
     if (riceBits < best.bits()) {
       best = new Choice(RICE, riceK, 0, riceBits);
     }
-    long runsBits = runsCost(values, from, to);
-    if (runsBits < best.bits()) {
-      best = runsChoice(values, from, to, runsBits);
-    }
-    return best;
+    Choice runs = runsChoice(values, from, to);
+    return runs.bits() < best.bits() ? runs : best;
   }
 
-  private static Choice runsChoice(long[] values, int from, int to, long bits) {
-    return new Choice(RUNS, bestK(values, from, to, true), bestRunK(values, from, to), bits);
-  }
-
-  private static long runsCost(long[] values, int from, int to) {
+  private static Choice runsChoice(long[] values, int from, int to) {
     int kv = bestK(values, from, to, true);
     int kz = bestRunK(values, from, to);
-    return 2 + BitWriter.expGolombCost(kz) + BitWriter.expGolombCost(kv)
+    long bits = 2 + BitWriter.expGolombCost(kz) + BitWriter.expGolombCost(kv)
         + riceSum(values, from, to, kv, true) + runSum(values, from, to, kz);
+    return new Choice(RUNS, kv, kz, bits);
   }
 
   /** The k minimising the Rice cost of the values (non-zero values minus one, when nonZeroOnly). */
