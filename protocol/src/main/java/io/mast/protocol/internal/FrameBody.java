@@ -325,26 +325,32 @@ public final class FrameBody {
     long[] all = new long[total];
     int at = 0;
     long separateBits = 0;
+    List<ResidualCoder.Choice> separate = new ArrayList<>();
     for (long[] seq : sequences) {
       System.arraycopy(seq, 0, all, at, seq.length);
       at += seq.length;
-      separateBits += seq.length == 0 ? 0 : ResidualCoder.cost(seq, 0, seq.length);
+      ResidualCoder.Choice c = seq.length == 0 ? null : ResidualCoder.choose(seq, 0, seq.length);
+      separate.add(c);
+      separateBits += c == null ? 0 : c.bits();
     }
-    long sharedBits = ResidualCoder.cost(all, 0, total);
+    ResidualCoder.Choice shared = ResidualCoder.choose(all, 0, total);
     RangeEncoder trial = new RangeEncoder();
     writeAdaptive(trial, sequences);
     long adaptiveBits = 8L * trial.finish().length;
-    if (adaptiveBits < Math.min(sharedBits, separateBits)) {
+    if (adaptiveBits < Math.min(shared.bits(), separateBits)) {
       out.bits(BLOCK_ADAPTIVE, 2);
       writeAdaptive(tail, sequences);
       usedTail[0] = true;
-    } else if (sharedBits <= separateBits) {
+    } else if (shared.bits() <= separateBits) {
       out.bits(BLOCK_SHARED, 2);
-      ResidualCoder.write(out, all, 0, total);
+      ResidualCoder.write(out, all, 0, total, shared);
     } else {
       out.bits(BLOCK_SEPARATE, 2);
-      for (long[] seq : sequences) {
-        ResidualCoder.write(out, seq, 0, seq.length);
+      for (int i = 0; i < sequences.size(); i++) {
+        long[] seq = sequences.get(i);
+        if (seq.length > 0) {
+          ResidualCoder.write(out, seq, 0, seq.length, separate.get(i));
+        }
       }
     }
   }

@@ -38,10 +38,13 @@ public final class ResidualCoder {
   }
 
   public static void write(BitWriter out, long[] values, int from, int to) {
-    if (from == to) {
-      return;
+    if (from < to) {
+      write(out, values, from, to, choose(values, from, to));
     }
-    Choice c = choose(values, from, to);
+  }
+
+  /** Writes values with a choice already made for exactly them by {@link #choose}. */
+  static void write(BitWriter out, long[] values, int from, int to, Choice c) {
     out.bits(c.mode(), 2);
     switch (c.mode()) {
       case ZERO -> { }
