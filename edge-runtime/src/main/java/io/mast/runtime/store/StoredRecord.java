@@ -1,0 +1,11 @@
+package io.mast.runtime.store;
+
+import io.mast.protocol.Reading;
+import java.util.List;
+
+/** A record of the readings lane as read back: its sequence number and its readings. */
+public record StoredRecord(long seq, List<Reading> readings) {
+  public StoredRecord {
+    readings = List.copyOf(readings);
+  }
+}
