@@ -18,6 +18,7 @@ import picocli.CommandLine.Command;
       EncodeCommand.class,
       DecodeCommand.class,
       ConfigCommand.class,
+      StoreCommand.class,
       BenchCommand.class,
       CommandLine.HelpCommand.class
     })

@@ -114,6 +114,22 @@ public final class RingStore implements AutoCloseable {
     return new RingStore(readings, alarms, null, null, null);
   }
 
+  /**
+   * The payload bytes of a record of {@code batchReadings} ({@link Payloads}), for tools that
+   * compare the store with other queues on the same bytes.
+   */
+  public static byte[] payload(List<Reading> batchReadings) {
+    ByteBuffer b = Payloads.readings(batchReadings);
+    byte[] out = new byte[b.remaining()];
+    b.get(out);
+    return out;
+  }
+
+  /** Bytes a record of {@code batchReadings} takes in a segment, its 20-byte header included. */
+  public static int recordBytes(List<Reading> batchReadings) {
+    return RecordFormat.recordBytes(Payloads.readings(batchReadings).remaining());
+  }
+
   // ---------------------------------------------------------------- appends
 
   /** Appends one reading as one record. */

@@ -230,7 +230,7 @@ final class SegmentRing implements Closeable {
   }
 
   private static void preallocate(StoreFiles.StoreFile file, long from, int to) throws IOException {
-    ByteBuffer zeros = ByteBuffer.allocate(64 * 1024);
+    ByteBuffer zeros = ByteBuffer.allocate(PAGE);
     for (long at = from; at < to; at += zeros.capacity()) {
       zeros.clear().limit((int) Math.min(zeros.capacity(), to - at));
       file.write(zeros, at);
@@ -319,7 +319,7 @@ final class SegmentRing implements Closeable {
     if (isHead) {
       if (step == RecordReader.Step.BAD) {
         truncatedTails++;
-        Logger.warn("{} {}: the tail after sequence {} is torn or stale (a power cut); appends go on from {}",
+        Logger.warn("{} {}: the tail after sequence {} is torn or stale (a crash or power cut before the last commit); appends go on from {}",
             lane.dirName(), slotName(s.slot), expected - 1, expected);
       }
     } else if (expected < limitSeq) {
