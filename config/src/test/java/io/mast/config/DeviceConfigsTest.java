@@ -30,7 +30,7 @@ class DeviceConfigsTest {
         .setRegister(io.mast.config.model.ModbusRegister.newBuilder().setRegister(5))).build();
     assertEquals(3, DeviceConfigs.effective(register).getSensors(0).getRegister().getFunction());
     assertEquals(16, DeviceConfigs.effective(register).getSensors(0).getRegister().getWidthBits());
-    assertEquals(1000, DeviceConfigs.effective(DeviceConfig.newBuilder().build()).getStore().getSyncIntervalMs());
+    assertEquals(5000, DeviceConfigs.effective(DeviceConfig.newBuilder().build()).getStore().getSyncIntervalMs());
     DeviceConfig bare = DeviceConfigs.effective(DeviceConfig.newBuilder().setVersion(1).build());
     assertEquals(64L << 20, bare.getStore().getCapacityBytes());
     assertEquals("/var/lib/mast/store", bare.getStore().getDir());

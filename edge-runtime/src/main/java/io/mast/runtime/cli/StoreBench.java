@@ -50,8 +50,10 @@ final class StoreBench implements Callable<Integer> {
   @Option(names = "--rate", paramLabel = "R", description = "Append R readings per second instead of as fast as possible.")
   Double rate;
 
-  @Option(names = "--sync-interval-ms", defaultValue = "1000", paramLabel = "MS", description = "Group commit interval (default: ${DEFAULT-VALUE}).")
-  long syncMs;
+  @Option(names = "--sync-interval-ms", paramLabel = "MS", description = "Group commit interval (default: the store's, 5000; 50 for --kill-cycles).")
+  Long syncInterval;
+
+  private long syncMs;
 
   @Option(names = "--capacity-bytes", defaultValue = "67108864", paramLabel = "BYTES", description = "Store capacity (default: ${DEFAULT-VALUE}).")
   long capacity;
@@ -74,6 +76,7 @@ final class StoreBench implements Callable<Integer> {
   @Override
   public Integer call() throws Exception {
     PrintStream out = System.out;
+    syncMs = syncInterval != null ? syncInterval : killCycles > 0 ? 50 : RingStore.DEFAULT_SYNC_INTERVAL.toMillis();
     if (writer) {
       runWriter(out);
       return 0;
@@ -220,18 +223,22 @@ final class StoreBench implements Callable<Integer> {
       long total = Duration.ofSeconds(secs).toNanos();
       long moved = 0;
       while (true) {
-        long due = (long) (n * 1e9 / rate);
-        if (due >= total) {
+        // Wake for the next append or the next group commit, whichever is due first, so commits
+        // run at their interval as on the store's own thread.
+        long appendDue = (long) (n * 1e9 / rate);
+        long next = Math.min(appendDue, scheduler.nextDue().map(Duration::toNanos).orElse(Long.MAX_VALUE));
+        if (next >= total) {
           break;
         }
-        sleepUntil(start + due);
-        Reading r = source.next();
-        recordBytes += RingStore.recordBytes(List.of(r));
-        store.append(r);
-        n++;
-        long now = Math.min(System.nanoTime() - start, total);
-        scheduler.advance(Duration.ofNanos(now - moved));
-        moved = now;
+        sleepUntil(start + next);
+        scheduler.advance(Duration.ofNanos(Math.max(0, next - moved)));
+        moved = Math.max(moved, next);
+        if (next == appendDue) {
+          Reading r = source.next();
+          recordBytes += RingStore.recordBytes(List.of(r));
+          store.append(r);
+          n++;
+        }
       }
       scheduler.advance(Duration.ofNanos(total - moved));
       long written = IoCounters.threadWriteBytes() - w0;

@@ -60,6 +60,12 @@ public final class ManualScheduler implements Scheduler {
     return Duration.ofNanos(nowNanos);
   }
 
+  /** When the earliest waiting task is due, as time since creation; empty if none waits. */
+  public synchronized java.util.Optional<Duration> nextDue() {
+    Task next = tasks.peek();
+    return next == null ? java.util.Optional.empty() : java.util.Optional.of(Duration.ofNanos(next.dueNanos));
+  }
+
   /** How many tasks are waiting. */
   public synchronized int pending() {
     return tasks.size();

@@ -88,7 +88,7 @@ class ConfigCommandTest {
   void schemaDescribesEveryFieldForIntegrators() {
     Cli.Result r = Cli.run("", "config", "schema");
     assertEquals(0, r.status());
-    assertTrue(r.out().contains("store.sync_interval_ms  uint32  unit=ms  default=1000  range=10..60000  -- group commit interval"), r.out());
+    assertTrue(r.out().contains("store.sync_interval_ms  uint32  unit=ms  default=5000  range=10..60000  -- group commit interval"), r.out());
     assertTrue(r.out().contains("sensors[].driver  enum DriverKind  required  values=pulse_meter|modbus_rtu|pms5003|mhz19|mbus|modem"), r.out());
   }
 }
