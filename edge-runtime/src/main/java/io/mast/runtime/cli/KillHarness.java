@@ -15,6 +15,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import picocli.CommandLine;
@@ -23,8 +24,7 @@ import picocli.CommandLine;
  * Kills a store writer with SIGKILL at random moments and checks after every kill that the store
  * kept what it promised. Each cycle starts {@code mast bench store --writer} as a separate JVM on
  * the same directory, reads its {@code synced SEQ} lines, kills it (destroyForcibly is SIGKILL on
- * Linux) at a uniformly random moment of its first {@code maxKillMs} ms, so some kills land in
- * JVM start-up, some in recovery or preallocation, most among appends and commits, and then runs
+ * Linux) at a uniformly random moment, and then runs
  * {@code mast store dump} on the directory and checks:
  * <ul>
  *   <li>every sequence number from 1 to the highest ever printed as synced is there, in order,
@@ -32,6 +32,9 @@ import picocli.CommandLine;
  *   <li>no corrupt record or damaged segment was found, and nothing else is returned;
  *   <li>the next writer opens the store again (a writer that exits by itself is a failure).
  * </ul>
+ * The moment: one cycle in four counts up to {@code maxKillMs} from the start of the process, so
+ * kills land in JVM start-up, recovery and preallocation; the others count from the writer's
+ * {@code open} line, so they land among appends and commits however slow the JVM starts.
  * Torn tails are allowed and counted: a kill in the middle of a multi-page write leaves one, and
  * it only ever holds records that were never reported synced.
  */
@@ -77,10 +80,17 @@ final class KillHarness {
     int truncated = 0;
     for (int cycle = 1; cycle <= cycles && failures.isEmpty(); cycle++) {
       long killAt = (long) (random.nextDouble() * maxKillMs);
+      boolean fromStart = random.nextInt(4) == 0;
       AtomicLong synced = new AtomicLong(-1);
+      CountDownLatch opened = new CountDownLatch(1);
       Process p = writer(store, log).start();
-      Thread reader = new Thread(() -> readSynced(p, synced), "kill-harness-reader");
+      Thread reader = new Thread(() -> readSynced(p, synced, opened), "kill-harness-reader");
       reader.start();
+      if (!fromStart && !opened.await(60, TimeUnit.SECONDS)) {
+        failures.add("cycle " + cycle + ": the writer did not open the store within 60 s; see " + log);
+        p.destroyForcibly();
+        break;
+      }
       if (p.waitFor(killAt, TimeUnit.MILLISECONDS)) {
         failures.add("cycle " + cycle + ": the writer exited by itself with status " + p.exitValue() + "; see " + log);
         break;
@@ -99,7 +109,7 @@ final class KillHarness {
         failures.add("cycle " + cycle + " (killed at " + killAt + " ms): " + check.failure);
       }
       if (cycle % 10 == 0 || !failures.isEmpty()) {
-        progress.println("cycle " + cycle + ": killed at " + killAt + " ms, synced up to " + maxSynced
+        progress.println("cycle " + cycle + ": killed at " + killAt + " ms from " + (fromStart ? "start" : "open") + ", synced up to " + maxSynced
             + ", store holds 1.." + check.lastSeq + (check.failure == null ? "" : ": " + check.failure));
       }
     }
@@ -117,15 +127,19 @@ final class KillHarness {
     return new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.appendTo(log.toFile()));
   }
 
-  private static void readSynced(Process p, AtomicLong synced) {
+  private static void readSynced(Process p, AtomicLong synced, CountDownLatch opened) {
     try (BufferedReader in = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
       for (String line; (line = in.readLine()) != null; ) {
-        if (line.startsWith("synced ")) {
+        if (line.startsWith("open ")) {
+          opened.countDown();
+        } else if (line.startsWith("synced ")) {
           synced.accumulateAndGet(Long.parseLong(line.substring(7).trim()), Math::max);
         }
       }
     } catch (IOException | NumberFormatException e) {
       // the pipe breaks when the writer is killed
+    } finally {
+      opened.countDown();
     }
   }
 

@@ -292,12 +292,20 @@ public final class RingStore implements AutoCloseable {
 
   // ---------------------------------------------------------------- reads and acknowledgements
 
-  /** Up to {@code max} durable records of the readings lane from {@code fromSeq} on, in order. */
+  /**
+   * Up to {@code max} durable records of the readings lane from {@code fromSeq} on, in order. A
+   * record whose CRC holds but whose payload does not decode is left out and counted as corrupt.
+   */
   public List<StoredRecord> read(long fromSeq, int max) throws IOException {
     List<StoredRecord> out = new ArrayList<>();
     synchronized (lock) {
-      readings.read(fromSeq, max, readings.durableSeq(),
-          (seq, payload) -> out.add(new StoredRecord(seq, Payloads.readings(payload))));
+      readings.read(fromSeq, max, readings.durableSeq(), (seq, payload) -> {
+        try {
+          out.add(new StoredRecord(seq, Payloads.readings(payload)));
+        } catch (Payloads.BadPayloadException e) {
+          readings.undecodable(seq, e);
+        }
+      });
     }
     return out;
   }
@@ -306,8 +314,13 @@ public final class RingStore implements AutoCloseable {
   public List<StoredAlarm> readAlarms(long fromSeq, int max) throws IOException {
     List<StoredAlarm> out = new ArrayList<>();
     synchronized (lock) {
-      alarms.read(fromSeq, max, alarms.durableSeq(),
-          (seq, payload) -> out.add(new StoredAlarm(seq, Payloads.alarm(payload))));
+      alarms.read(fromSeq, max, alarms.durableSeq(), (seq, payload) -> {
+        try {
+          out.add(new StoredAlarm(seq, Payloads.alarm(payload)));
+        } catch (Payloads.BadPayloadException e) {
+          alarms.undecodable(seq, e);
+        }
+      });
     }
     return out;
   }

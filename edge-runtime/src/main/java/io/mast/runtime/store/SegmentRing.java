@@ -127,7 +127,8 @@ final class SegmentRing implements Closeable {
   private int damagedSegments;
   private int truncatedTails;
   private boolean stateLost;
-  private long bytesWritten;
+  /** Also counted by the sync thread outside the caller's lock, hence atomic. */
+  private final java.util.concurrent.atomic.AtomicLong bytesWritten = new java.util.concurrent.atomic.AtomicLong();
   private long evictedRecords;
 
   private SegmentRing(StoreFiles files, Path dir, Lane lane, int segmentBytes, ChannelCounter counter,
@@ -418,7 +419,7 @@ final class SegmentRing implements Closeable {
 
   private void write(int slot, int from, int to, long position) throws IOException {
     slots[slot].write(ByteBuffer.wrap(page, from, to - from), position);
-    bytesWritten += to - from;
+    bytesWritten.addAndGet(to - from);
     dirty.add(slots[slot]);
   }
 
@@ -535,6 +536,12 @@ final class SegmentRing implements Closeable {
     return n;
   }
 
+  /** Counts a record whose CRC held but whose payload does not decode (left out of a read). */
+  void undecodable(long seq, IOException why) {
+    corruptRecords++;
+    Logger.warn("{} record {} is left out: {}", lane.dirName(), seq, why.getMessage());
+  }
+
   // ---------------------------------------------------------------- cursor, state, sync
 
   /** Moves the acknowledged cursor to {@code seq}; false if it is not ahead. */
@@ -568,7 +575,7 @@ final class SegmentRing implements Closeable {
   /** Writes and forces a state; may run outside the caller's lock (the file orders writes). */
   void writeState(StateFile.State state) throws IOException {
     stateFile.write(state);
-    bytesWritten += StateFile.SLOT;
+    bytesWritten.addAndGet(StateFile.SLOT);
   }
 
   /** The files written since the last call; the caller forces them. */
@@ -638,7 +645,7 @@ final class SegmentRing implements Closeable {
   }
 
   Counts counts() {
-    return new Counts(corruptRecords, damagedSegments, truncatedTails, stateLost, bytesWritten, evictedRecords);
+    return new Counts(corruptRecords, damagedSegments, truncatedTails, stateLost, bytesWritten.get(), evictedRecords);
   }
 
   Path dir() {

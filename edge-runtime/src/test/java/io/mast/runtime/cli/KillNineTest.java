@@ -28,8 +28,6 @@ class KillNineTest {
     String log = progress.toString(StandardCharsets.UTF_8);
     assertEquals(java.util.List.of(), r.failures(), log);
     assertTrue(r.maxSynced() > 0, "writers reported synced records: " + r.summary());
-    assertTrue(r.cycles() - r.killsBeforeFirstSync() >= 12,
-        "most kills land after the writer has synced something: " + r.summary());
     assertTrue(r.lastSeq() >= r.maxSynced());
   }
 }

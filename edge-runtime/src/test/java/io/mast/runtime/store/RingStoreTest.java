@@ -238,6 +238,29 @@ class RingStoreTest {
   }
 
   @Test
+  void lostStateResendsFromTheOldestRecordAndKeepsEveryRecord() throws IOException {
+    RingStore s = open(StoreFiles.real());
+    appendRange(s, 1, 50);
+    scheduler.advance(Duration.ofSeconds(1));
+    s.ack(40);
+    s.close();
+    Path state = dir.resolve("readings").resolve("state");
+    flipByte(state, 20);
+    flipByte(state, StateFile.SLOT + 20);
+
+    RingStore again = open(StoreFiles.real());
+    LaneStats stats = again.stats().readings();
+    assertTrue(stats.stateLost());
+    assertEquals(0, stats.ackedSeq(), "everything is sent again; the platform drops duplicates");
+    assertTrue(stats.epoch() > 1, "the epoch continues past the records' own: " + stats.epoch());
+    appendRange(again, 51, 60);
+    again.close();
+    RingStore third = open(StoreFiles.real());
+    assertHolds(third, 1, 60);
+    assertFalse(third.stats().readings().stateLost());
+  }
+
+  @Test
   void cursorNeverMovesBackwards() throws IOException {
     RingStore s = open(StoreFiles.real());
     appendRange(s, 1, 50);
