@@ -6,12 +6,10 @@ import java.nio.ByteBuffer;
 import java.nio.file.Path;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.Set;
 import java.util.TreeMap;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -25,11 +23,8 @@ import org.tinylog.Logger;
  * {@code state}. A segment starts with a {@link SegmentHeader}; records ({@link RecordFormat})
  * follow. Generations order the slots; the newest is the head, where appends go.
  *
- * <p>Writes: records are assembled in a page buffer and written in whole pages at the page's
- * offset, so flash sees sequential page-aligned writes. A page is written when it fills;
- * {@link #flushTail()} writes the partial last page, zero-padded, when the group commit syncs.
- * Nothing here forces anything: the caller forces {@link #takeDirty()} and then calls
- * {@link #markDurable(long)}.
+ * <p>Writes go through a {@link PageWriter}; nothing here forces segment files: the caller
+ * forces {@link #takeDirty()} and then calls {@link #markDurable(long)}.
  *
  * <p>Recovery at open: every slot header is read; valid segments are ordered by generation.
  * Segments wholly at or below the acknowledged cursor are taken on their header and scanned only
@@ -40,11 +35,14 @@ import org.tinylog.Logger;
  *
  * <p>Not thread safe: the ring store calls it under its lock, except {@link #writeState} and the
  * forcing of files, which the sync thread does outside it.
+ *
+ * <p>Longer than most classes here because recovery, rotation with eviction and reads all walk
+ * the same segment list and cursor; the byte-level parts live in {@link PageWriter},
+ * {@link RecordReader}, {@link SegmentHeader} and {@link StateFile}.
  */
 final class SegmentRing implements Closeable {
-  static final int PAGE = 4096;
+  static final int PAGE = PageWriter.PAGE;
   static final int MIN_SEGMENT = 2 * PAGE;
-  private static final int INDEX_STRIDE = 128;
   private static final Pattern SEGMENT_NAME = Pattern.compile("seg-(\\d{4})\\.mast");
 
   /** The two lanes; each has its own directory under the store directory. */
@@ -70,33 +68,6 @@ final class SegmentRing implements Closeable {
   record Counts(long corruptRecords, int damagedSegments, int truncatedTails, boolean stateLost,
       long bytesWritten, long evictedRecords) {}
 
-  private static final class Segment {
-    final int slot;
-    final long generation;
-    final long firstSeq;
-    long endSeq;
-    long endPos = SegmentHeader.BYTES;
-    boolean scanned;
-    int[] index = new int[4];
-    int indexed;
-
-    Segment(int slot, long generation, long firstSeq) {
-      this.slot = slot;
-      this.generation = generation;
-      this.firstSeq = firstSeq;
-      this.endSeq = firstSeq;
-    }
-
-    void indexIfDue(long seq, long position) {
-      if ((seq - firstSeq) % INDEX_STRIDE == 0 && (seq - firstSeq) / INDEX_STRIDE == indexed) {
-        if (indexed == index.length) {
-          index = Arrays.copyOf(index, indexed * 2);
-        }
-        index[indexed++] = (int) position;
-      }
-    }
-  }
-
   private final StoreFiles files;
   private final Path dir;
   private final Lane lane;
@@ -106,16 +77,12 @@ final class SegmentRing implements Closeable {
   private final boolean[] used;
   private final StateFile stateFile;
   private final ArrayDeque<Segment> segments = new ArrayDeque<>();
-  private final Set<StoreFiles.StoreFile> dirty = new java.util.LinkedHashSet<>();
   private final Map<Integer, Long> evicted;
-  private final byte[] page = new byte[2 * PAGE + RecordFormat.MAX_RECORD + PAGE];
-  private final ByteBuffer pageBuffer = ByteBuffer.wrap(page);
+  private final PageWriter writer;
   private final RecordReader reader;
 
   private Segment head;
   private boolean sealed;
-  private long bufferStart;
-  private boolean tailDirty;
   private long maxGeneration;
   private long nextSeq;
   private long durableSeq;
@@ -127,8 +94,6 @@ final class SegmentRing implements Closeable {
   private int damagedSegments;
   private int truncatedTails;
   private boolean stateLost;
-  /** Also counted by the sync thread outside the caller's lock, hence atomic. */
-  private final java.util.concurrent.atomic.AtomicLong bytesWritten = new java.util.concurrent.atomic.AtomicLong();
   private long evictedRecords;
 
   private SegmentRing(StoreFiles files, Path dir, Lane lane, int segmentBytes, ChannelCounter counter,
@@ -142,6 +107,7 @@ final class SegmentRing implements Closeable {
     this.used = new boolean[slots.length];
     this.stateFile = stateFile;
     this.reader = new RecordReader(segmentBytes);
+    this.writer = new PageWriter(segmentBytes);
     this.acked = state.state().acked();
     this.epoch = state.state().epoch();
     this.evicted = new TreeMap<>(state.state().evicted());
@@ -352,13 +318,10 @@ final class SegmentRing implements Closeable {
       slot.force();
     }
     if (head != null && !sealed) {
-      bufferStart = head.endPos / PAGE * PAGE;
-      pageBuffer.clear().limit((int) (head.endPos - bufferStart));
-      slots[head.slot].readFully(pageBuffer, bufferStart);
-      pageBuffer.clear();
+      writer.resume(slots[head.slot], head.endPos);
       if (truncatedTails > 0) {
-        tailDirty = true;
-        flushTail();
+        writer.markTailDirty();
+        writer.flushTail();
         for (StoreFiles.StoreFile f : takeDirty()) {
           f.force();
         }
@@ -380,53 +343,26 @@ final class SegmentRing implements Closeable {
       throw new IllegalArgumentException("a record payload of " + length + " bytes is outside 1.."
           + maxPayload() + " for " + segmentBytes + "-byte segments");
     }
-    int size = RecordFormat.recordBytes(length);
-    if (head == null || sealed || head.endPos + size > segmentBytes) {
+    if (head == null || sealed || writer.room() < RecordFormat.recordBytes(length)) {
       rotate();
     }
-    pageBuffer.position((int) (head.endPos - bufferStart));
-    RecordFormat.write(pageBuffer, nextSeq, epoch, payload);
-    head.indexIfDue(nextSeq, head.endPos);
-    head.endPos += size;
+    head.indexIfDue(nextSeq, writer.end());
+    writer.append(nextSeq, epoch, payload);
+    head.endPos = writer.end();
     long seq = nextSeq++;
     head.endSeq = nextSeq;
-    tailDirty = true;
-    if (head.endPos - bufferStart >= PAGE) {
-      writeFullPages();
-    }
     return seq;
-  }
-
-  private void writeFullPages() throws IOException {
-    int fill = (int) (head.endPos - bufferStart);
-    int full = fill / PAGE * PAGE;
-    write(head.slot, 0, full, bufferStart);
-    System.arraycopy(page, full, page, 0, fill - full);
-    Arrays.fill(page, fill - full, fill, (byte) 0);
-    bufferStart += full;
   }
 
   /** Writes the partial last page, zero-padded past the last record, if anything was appended since. */
   void flushTail() throws IOException {
-    if (!tailDirty || head == null) {
-      return;
-    }
-    int fill = (int) (head.endPos - bufferStart);
-    long end = Math.min(((long) fill + RecordFormat.HEADER + PAGE - 1) / PAGE * PAGE, segmentBytes - bufferStart);
-    write(head.slot, 0, (int) end, bufferStart);
-    tailDirty = false;
-  }
-
-  private void write(int slot, int from, int to, long position) throws IOException {
-    slots[slot].write(ByteBuffer.wrap(page, from, to - from), position);
-    bytesWritten.addAndGet(to - from);
-    dirty.add(slots[slot]);
+    writer.flushTail();
   }
 
   /** Starts a new head segment in a free slot, or in the oldest one after evicting it. */
   private void rotate() throws IOException {
     if (head != null && !sealed) {
-      flushTail();
+      writer.flushTail();
     }
     int slot = freeSlot();
     if (slot < 0) {
@@ -440,11 +376,7 @@ final class SegmentRing implements Closeable {
     used[slot] = true;
     head = s;
     sealed = false;
-    bufferStart = 0;
-    Arrays.fill(page, (byte) 0);
-    pageBuffer.clear();
-    pageBuffer.put(new SegmentHeader(lane.ordinal(), segmentBytes, s.generation, s.firstSeq).encode());
-    tailDirty = true;
+    writer.startSegment(slots[slot], new SegmentHeader(lane.ordinal(), segmentBytes, s.generation, s.firstSeq));
   }
 
   private int freeSlot() {
@@ -510,8 +442,8 @@ final class SegmentRing implements Closeable {
     if (from >= s.endSeq) {
       return 0;
     }
-    int k = (int) ((from - s.firstSeq) / INDEX_STRIDE);
-    long seq = s.firstSeq + (long) k * INDEX_STRIDE;
+    int k = (int) ((from - s.firstSeq) / Segment.INDEX_STRIDE);
+    long seq = s.firstSeq + (long) k * Segment.INDEX_STRIDE;
     RecordReader r = reader(s.slot, s.indexed > k ? s.index[k] : SegmentHeader.BYTES);
     if (s.indexed <= k) {
       seq = s.firstSeq;
@@ -575,14 +507,12 @@ final class SegmentRing implements Closeable {
   /** Writes and forces a state; may run outside the caller's lock (the file orders writes). */
   void writeState(StateFile.State state) throws IOException {
     stateFile.write(state);
-    bytesWritten.addAndGet(StateFile.SLOT);
+    writer.countWritten(StateFile.SLOT);
   }
 
   /** The files written since the last call; the caller forces them. */
   List<StoreFiles.StoreFile> takeDirty() {
-    List<StoreFiles.StoreFile> out = new ArrayList<>(dirty);
-    dirty.clear();
-    return out;
+    return writer.takeDirty();
   }
 
   void markDurable(long seq) {
@@ -645,7 +575,7 @@ final class SegmentRing implements Closeable {
   }
 
   Counts counts() {
-    return new Counts(corruptRecords, damagedSegments, truncatedTails, stateLost, bytesWritten.get(), evictedRecords);
+    return new Counts(corruptRecords, damagedSegments, truncatedTails, stateLost, writer.bytesWritten(), evictedRecords);
   }
 
   Path dir() {
