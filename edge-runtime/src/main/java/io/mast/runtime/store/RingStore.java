@@ -75,8 +75,6 @@ public final class RingStore implements AutoCloseable {
   private final boolean ownScheduler;
   private final Duration syncInterval;
   private final Closeable dirLock;
-  private final long capacityBytes;
-  private final long alarmCapacityBytes;
   private CompletableFuture<Void> batch;
   private boolean syncScheduled;
   private IOException failure;
@@ -91,8 +89,6 @@ public final class RingStore implements AutoCloseable {
     this.ownScheduler = b == null || b.scheduler == null;
     this.syncInterval = b == null ? Duration.ZERO : b.syncInterval;
     this.dirLock = dirLock;
-    this.capacityBytes = (long) readings.slotCount() * readings.segmentBytes();
-    this.alarmCapacityBytes = (long) alarms.slotCount() * alarms.segmentBytes();
   }
 
   public static Builder builder(Path dir) {
@@ -193,13 +189,17 @@ public final class RingStore implements AutoCloseable {
     }
   }
 
-  private void checkWritable() throws IOException {
+  private void checkOpenForWriting() {
     if (scheduler == null) {
       throw new IllegalStateException("store opened read-only");
     }
     if (closed) {
       throw new IllegalStateException("store is closed");
     }
+  }
+
+  private void checkWritable() throws IOException {
+    checkOpenForWriting();
     if (failure != null) {
       throw new IOException("store failed earlier and takes no more appends until it is opened again: "
           + failure.getMessage(), failure);
@@ -297,28 +297,26 @@ public final class RingStore implements AutoCloseable {
    * record whose CRC holds but whose payload does not decode is left out and counted as corrupt.
    */
   public List<StoredRecord> read(long fromSeq, int max) throws IOException {
-    List<StoredRecord> out = new ArrayList<>();
-    synchronized (lock) {
-      readings.read(fromSeq, max, readings.durableSeq(), (seq, payload) -> {
-        try {
-          out.add(new StoredRecord(seq, Payloads.readings(payload)));
-        } catch (Payloads.BadPayloadException e) {
-          readings.undecodable(seq, e);
-        }
-      });
-    }
-    return out;
+    return read(readings, fromSeq, max, (seq, payload) -> new StoredRecord(seq, Payloads.readings(payload)));
   }
 
-  /** Up to {@code max} durable alarms from {@code fromSeq} on, in order. */
+  /** Up to {@code max} durable alarms from {@code fromSeq} on, in order; undecodable ones as for readings. */
   public List<StoredAlarm> readAlarms(long fromSeq, int max) throws IOException {
-    List<StoredAlarm> out = new ArrayList<>();
+    return read(alarms, fromSeq, max, (seq, payload) -> new StoredAlarm(seq, Payloads.alarm(payload)));
+  }
+
+  private interface RecordDecoder<T> {
+    T decode(long seq, ByteBuffer payload) throws Payloads.BadPayloadException;
+  }
+
+  private <T> List<T> read(SegmentRing lane, long fromSeq, int max, RecordDecoder<T> decoder) throws IOException {
+    List<T> out = new ArrayList<>();
     synchronized (lock) {
-      alarms.read(fromSeq, max, alarms.durableSeq(), (seq, payload) -> {
+      lane.read(fromSeq, max, lane.durableSeq(), (seq, payload) -> {
         try {
-          out.add(new StoredAlarm(seq, Payloads.alarm(payload)));
+          out.add(decoder.decode(seq, payload));
         } catch (Payloads.BadPayloadException e) {
-          alarms.undecodable(seq, e);
+          lane.undecodable(seq, e);
         }
       });
     }
@@ -343,12 +341,7 @@ public final class RingStore implements AutoCloseable {
 
   private boolean ack(SegmentRing lane, long seq) {
     synchronized (lock) {
-      if (scheduler == null) {
-        throw new IllegalStateException("store opened read-only");
-      }
-      if (closed) {
-        throw new IllegalStateException("store is closed");
-      }
+      checkOpenForWriting();
       boolean moved = lane.ack(seq);
       if (moved && failure == null) {
         requestSync(syncInterval);
@@ -362,16 +355,16 @@ public final class RingStore implements AutoCloseable {
   /** Figures of both lanes, for health reports and {@code mast store stat}. */
   public StoreStats stats() throws IOException {
     synchronized (lock) {
-      return new StoreStats(laneStats(readings, capacityBytes), laneStats(alarms, alarmCapacityBytes), syncs);
+      return new StoreStats(laneStats(readings), laneStats(alarms), syncs);
     }
   }
 
-  private LaneStats laneStats(SegmentRing lane, long capacity) throws IOException {
+  private LaneStats laneStats(SegmentRing lane) throws IOException {
     long[] oldest = {-1};
     long firstUnacked = Math.max(lane.acked() + 1, lane.firstSeq());
     lane.read(firstUnacked, 1, lane.durableSeq(), (seq, payload) -> oldest[0] = oldestTime(lane, payload));
     SegmentRing.Counts c = lane.counts();
-    return new LaneStats(capacity, lane.segmentBytes(), lane.slotCount(), lane.segmentsInUse(), lane.usedBytes(),
+    return new LaneStats((long) lane.slotCount() * lane.segmentBytes(), lane.segmentBytes(), lane.slotCount(), lane.segmentsInUse(), lane.usedBytes(),
         lane.firstSeq(), lane.lastSeq(), lane.durableSeq(), lane.acked(), lane.records(),
         Math.max(0, lane.lastSeq() - Math.max(lane.acked(), lane.firstSeq() - 1)), oldest[0],
         lane.evicted(), c.evictedRecords(), c.corruptRecords(), c.damagedSegments(), c.truncatedTails(),
@@ -430,14 +423,10 @@ public final class RingStore implements AutoCloseable {
         scheduler.close();
       }
     }
-    for (Closeable c : new Closeable[] {readings, alarms, dirLock}) {
-      try {
-        if (c != null) {
-          c.close();
-        }
-      } catch (IOException e) {
-        error = error == null ? e : error;
-      }
+    try {
+      SegmentRing.closeAll(readings, alarms, dirLock);
+    } catch (IOException e) {
+      error = error == null ? e : error;
     }
     if (error != null) {
       throw error;

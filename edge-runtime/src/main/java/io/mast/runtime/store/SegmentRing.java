@@ -68,7 +68,6 @@ final class SegmentRing implements Closeable {
   record Counts(long corruptRecords, int damagedSegments, int truncatedTails, boolean stateLost,
       long bytesWritten, long evictedRecords) {}
 
-  private final StoreFiles files;
   private final Path dir;
   private final Lane lane;
   private final int segmentBytes;
@@ -96,9 +95,8 @@ final class SegmentRing implements Closeable {
   private boolean stateLost;
   private long evictedRecords;
 
-  private SegmentRing(StoreFiles files, Path dir, Lane lane, int segmentBytes, ChannelCounter counter,
+  private SegmentRing(Path dir, Lane lane, int segmentBytes, ChannelCounter counter,
       StoreFiles.StoreFile[] slots, StateFile stateFile, StateFile.Read state) {
-    this.files = files;
     this.dir = dir;
     this.lane = lane;
     this.segmentBytes = segmentBytes;
@@ -144,7 +142,7 @@ final class SegmentRing implements Closeable {
       files.syncDirectory(dir);
     }
     StateFile stateFile = StateFile.openForWriting(files, dir.resolve("state"));
-    SegmentRing ring = new SegmentRing(files, dir, lane, segmentBytes, counter, slots, stateFile, stateFile.opened());
+    SegmentRing ring = new SegmentRing(dir, lane, segmentBytes, counter, slots, stateFile, stateFile.opened());
     try {
       ring.recover();
       ring.startWriting();
@@ -166,7 +164,7 @@ final class SegmentRing implements Closeable {
       segmentBytes = Math.max(segmentBytes, slots[i] == null ? 0 : slots[i].size());
     }
     StateFile.Read state = StateFile.readOnly(files, dir.resolve("state"));
-    SegmentRing ring = new SegmentRing(files, dir, lane, (int) Math.min(segmentBytes, Integer.MAX_VALUE), counter,
+    SegmentRing ring = new SegmentRing(dir, lane, (int) Math.min(segmentBytes, Integer.MAX_VALUE), counter,
         slots, null, state);
     try {
       ring.recover();
@@ -174,7 +172,6 @@ final class SegmentRing implements Closeable {
       ring.close();
       throw e;
     }
-    ring.durableSeq = ring.nextSeq - 1;
     return ring;
   }
 
@@ -578,10 +575,6 @@ final class SegmentRing implements Closeable {
     return new Counts(corruptRecords, damagedSegments, truncatedTails, stateLost, writer.bytesWritten(), evictedRecords);
   }
 
-  Path dir() {
-    return dir;
-  }
-
   @Override
   public void close() throws IOException {
     closeAll(slots);
@@ -590,9 +583,10 @@ final class SegmentRing implements Closeable {
     }
   }
 
-  private static void closeAll(StoreFiles.StoreFile[] files) throws IOException {
+  /** Closes every one of {@code files} (nulls skipped), then throws the first failure. */
+  static void closeAll(Closeable... files) throws IOException {
     IOException first = null;
-    for (StoreFiles.StoreFile f : files) {
+    for (Closeable f : files) {
       try {
         if (f != null) {
           f.close();

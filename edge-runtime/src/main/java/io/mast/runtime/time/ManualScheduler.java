@@ -55,20 +55,10 @@ public final class ManualScheduler implements Scheduler {
     advance(Duration.ZERO);
   }
 
-  /** Time elapsed since creation, as moved by {@link #advance}. */
-  public synchronized Duration elapsed() {
-    return Duration.ofNanos(nowNanos);
-  }
-
   /** When the earliest waiting task is due, as time since creation; empty if none waits. */
   public synchronized java.util.Optional<Duration> nextDue() {
     Task next = tasks.peek();
     return next == null ? java.util.Optional.empty() : java.util.Optional.of(Duration.ofNanos(next.dueNanos));
-  }
-
-  /** How many tasks are waiting. */
-  public synchronized int pending() {
-    return tasks.size();
   }
 
   @Override
