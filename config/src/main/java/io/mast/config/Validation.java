@@ -52,6 +52,7 @@ public final class Validation {
   List<Problem> run() {
     fields("", config);
     identity();
+    board();
     sensors();
     uplink();
     alarms();
@@ -147,6 +148,28 @@ public final class Validation {
     }
   }
 
+  /** The board is pi or sim, and only a simulated board has {@code sim:} ports (and all its ports are). */
+  private void board() {
+    DeviceConfig effective = DeviceConfigs.effective(config);
+    String board = effective.getBoard();
+    if (!board.equals("pi") && !board.equals("sim")) {
+      error("board", "'" + board + "' is not a board: use pi or sim");
+      return;
+    }
+    boolean sim = board.equals("sim");
+    for (int i = 0; i < config.getSensorsCount(); i++) {
+      String bus = config.getSensors(i).getBus();
+      if (!bus.isEmpty() && bus.startsWith("sim:") != sim) {
+        error("sensors[" + i + "].bus", bus + (sim ? " is not a simulated port (sim:NAME) but the board is sim"
+            : " is a simulated port but the board is " + board + "; set \"board\": \"sim\""));
+      }
+    }
+    String console = effective.getConsole().getSerialPort();
+    if (!console.isEmpty() && console.startsWith("sim:") && !sim) {
+      error("console.serial_port", console + " is a simulated port but the board is " + board);
+    }
+  }
+
   private void sensors() {
     Map<String, Integer> ids = new HashMap<>();
     Map<String, Integer> channels = new HashMap<>();
@@ -192,7 +215,7 @@ public final class Validation {
   private static final Map<DriverKind, Set<String>> QUANTITIES = Map.of(
       DriverKind.PMS5003, Set.of("pm1_0", "pm2_5", "pm10"),
       DriverKind.MHZ19, Set.of("co2", "temperature"),
-      DriverKind.MODEM, Set.of("rsrp", "rsrq", "sinr", "csq"),
+      DriverKind.MODEM, Set.of("reg", "rsrp", "rsrq", "sinr", "csq"),
       DriverKind.MBUS, Set.of("volume", "flow", "energy", "power"));
 
   /**

@@ -1,0 +1,120 @@
+package io.mast.sim;
+
+import io.mast.drivers.SerialLink;
+import java.io.IOException;
+import org.tinylog.Logger;
+
+/**
+ * A simulated serial device: a thread that reads what the driver sends on the device end of a
+ * line, lets the device decide its answers ({@link #receive}), and sends them through its
+ * {@link Faults}. Subclasses keep the device's values and speak its byte protocol; they are
+ * thread-safe because tests and replay set values while the device thread answers.
+ */
+public abstract class DeviceSimulator implements AutoCloseable {
+  private final String name;
+  private final Faults faults = new Faults();
+  private volatile SerialLink link;
+  private Thread thread;
+  private volatile boolean running;
+  private long requests;
+
+  protected DeviceSimulator(String name) {
+    this.name = name;
+  }
+
+  public final String name() {
+    return name;
+  }
+
+  public final Faults faults() {
+    return faults;
+  }
+
+  /** Requests this device has understood. */
+  public final synchronized long requests() {
+    return requests;
+  }
+
+  protected final synchronized void countRequest() {
+    requests++;
+  }
+
+  /** Starts answering on {@code deviceEnd}. */
+  public final synchronized void start(SerialLink deviceEnd) {
+    link = deviceEnd;
+    running = true;
+    thread = new Thread(this::loop, "sim-" + name);
+    thread.setDaemon(true);
+    thread.start();
+    onStart();
+  }
+
+  /** Called once the device thread runs; devices that talk unasked start here. */
+  protected void onStart() {}
+
+  private void loop() {
+    byte[] buffer = new byte[512];
+    while (running) {
+      try {
+        int n = link.read(buffer, 0, buffer.length, 100);
+        if (n > 0) {
+          receive(buffer, n);
+        } else {
+          idle();
+        }
+      } catch (IOException e) {
+        if (running) {
+          Logger.warn("simulated {} stopped: {}", name, e.getMessage());
+        }
+        return;
+      }
+    }
+  }
+
+  /** Bytes from the driver, in whatever chunks they arrived. */
+  protected abstract void receive(byte[] bytes, int length) throws IOException;
+
+  /** Called when nothing arrived for 100 ms. */
+  protected void idle() throws IOException {}
+
+  /** Sends {@code answer} as the fault knobs say. */
+  protected final void send(byte[] answer) throws IOException {
+    byte[] out = faults.apply(answer);
+    if (out == null) {
+      return;
+    }
+    long slow = faults.slowMillis();
+    if (slow <= 0) {
+      link.write(out);
+      return;
+    }
+    for (byte b : out) {
+      link.write(new byte[] {b});
+      try {
+        Thread.sleep(slow);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        return;
+      }
+    }
+  }
+
+  @Override
+  public void close() {
+    Thread t;
+    synchronized (this) {
+      running = false;
+      t = thread;
+    }
+    if (t != null) {
+      try {
+        t.join(1000);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    }
+    if (link != null) {
+      link.close();
+    }
+  }
+}

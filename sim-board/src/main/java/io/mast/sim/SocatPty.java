@@ -1,0 +1,97 @@
+package io.mast.sim;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * A real pseudo-terminal pair made by socat ({@code pty,raw,echo=0} on both sides), for
+ * integration tests and for pointing real tools (picocom, mbpoll) at a simulator. The simulator
+ * opens {@link #devicePath()}, the driver or tool opens {@link #driverPath()}; both are symlinks in
+ * the given directory to {@code /dev/pts/N}. The pair is ready when socat has reported both ptys on
+ * its standard error, which this constructor reads. {@link #close()} stops socat.
+ */
+public final class SocatPty implements AutoCloseable {
+  private static final Pattern PTY = Pattern.compile("PTY is (/dev/pts/\\d+)");
+
+  private final Process process;
+  private final Path devicePath;
+  private final Path driverPath;
+
+  private SocatPty(Process process, Path devicePath, Path driverPath) {
+    this.process = process;
+    this.devicePath = devicePath;
+    this.driverPath = driverPath;
+  }
+
+  /** Starts socat with links {@code dir/name.device} and {@code dir/name}. */
+  public static SocatPty start(Path dir, String name) throws IOException {
+    Path device = dir.resolve(name + ".device");
+    Path driver = dir.resolve(name);
+    List<String> command = List.of("socat", "-d", "-d",
+        "pty,raw,echo=0,link=" + device, "pty,raw,echo=0,link=" + driver);
+    Process process;
+    try {
+      process = new ProcessBuilder(command).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+    } catch (IOException e) {
+      throw new IOException("socat is needed for pseudo-terminals and is not installed: "
+          + "apt-get install -y socat (" + e.getMessage() + ")", e);
+    }
+    BufferedReader err = new BufferedReader(new InputStreamReader(process.getErrorStream(), StandardCharsets.UTF_8));
+    List<String> ptys = new ArrayList<>();
+    List<String> said = new ArrayList<>();
+    String line;
+    while (ptys.size() < 2 && (line = err.readLine()) != null) {
+      said.add(line);
+      Matcher m = PTY.matcher(line);
+      if (m.find()) {
+        ptys.add(m.group(1));
+      }
+    }
+    if (ptys.size() < 2) {
+      process.destroy();
+      throw new IOException("socat did not make a pty pair: " + String.join(" | ", said));
+    }
+    Thread drain = new Thread(() -> drain(err), "socat-" + name);
+    drain.setDaemon(true);
+    drain.start();
+    return new SocatPty(process, device, driver);
+  }
+
+  private static void drain(BufferedReader err) {
+    try {
+      while (err.readLine() != null) {
+        // socat's later chatter is not needed
+      }
+    } catch (IOException ignored) {
+      // socat ended
+    }
+  }
+
+  public Path devicePath() {
+    return devicePath;
+  }
+
+  public Path driverPath() {
+    return driverPath;
+  }
+
+  @Override
+  public void close() {
+    process.destroy();
+    try {
+      if (!process.waitFor(2, TimeUnit.SECONDS)) {
+        process.destroyForcibly();
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+}

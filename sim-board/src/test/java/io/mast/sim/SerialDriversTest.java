@@ -1,0 +1,151 @@
+package io.mast.sim;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.mast.drivers.ChannelStatus;
+import io.mast.drivers.ChannelValue;
+import io.mast.drivers.Sample;
+import io.mast.drivers.SensorDriver;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+
+/**
+ * Every serial driver against its simulator, over in-process lines and over socat pseudo-terminals
+ * (real ttys opened by jSerialComm): values arrive at the channel's exponent, each fault gives its
+ * status, and the next sample after a fault is good again.
+ */
+class SerialDriversTest {
+  @TempDir
+  Path dir;
+  private SimulatedBoard board;
+  private List<SensorDriver> drivers;
+
+  private SensorDriver open(SimulatedBoard.Transport transport, String name) throws Exception {
+    board = SimulatedBoard.start(SimPoles.example(), transport, dir);
+    drivers = SimPoles.drivers(SimPoles.example(), board, dir);
+    SensorDriver driver = SimPoles.driver(drivers, name);
+    driver.open();
+    return driver;
+  }
+
+  @AfterEach
+  void close() {
+    if (drivers != null) {
+      drivers.forEach(SensorDriver::close);
+    }
+    if (board != null) {
+      board.close();
+    }
+  }
+
+  @ParameterizedTest
+  @EnumSource(SimulatedBoard.Transport.class)
+  void pms5003InPassiveModeReportsItsConcentrationsAndRecoversFromEachFault(SimulatedBoard.Transport transport) throws Exception {
+    SensorDriver pms = open(transport, "pms5003 on sim:pms5003");
+    board.set("air.pm25", 17);
+    board.set("air.pm10", 23);
+    assertEquals(List.of(ChannelValue.ok("air.pm25", 17), ChannelValue.ok("air.pm10", 23)), pms.sample().values());
+    assertTrue(!((Pms5003Simulator) board.simulator("sim:pms5003")).activeMode(), "open switches the sensor to passive mode");
+
+    board.faults("sim:pms5003").corruptNext(1);
+    assertStatus(pms.sample(), ChannelStatus.CRC_ERROR);
+    board.faults("sim:pms5003").garbageBeforeNext(1, 40);
+    assertEquals(17, pms.sample().get("air.pm25").mantissa(), "garbage before a frame is skipped");
+    board.faults("sim:pms5003").silent(true);
+    assertStatus(pms.sample(), ChannelStatus.TIMEOUT);
+    board.faults("sim:pms5003").silent(false).truncateNext(1);
+    assertStatus(pms.sample(), ChannelStatus.BAD_FRAME);
+    assertEquals(23, pms.sample().get("air.pm10").mantissa(), "the sample after a partial frame is good");
+  }
+
+  @ParameterizedTest
+  @EnumSource(SimulatedBoard.Transport.class)
+  void mhz19ReportsCo2AndSurvivesSlowBytesAndBadChecksums(SimulatedBoard.Transport transport) throws Exception {
+    SensorDriver co2 = open(transport, "mhz19 on sim:mhz19");
+    board.set("air.co2", 612);
+    assertEquals(ChannelValue.ok("air.co2", 612), co2.sample().get("air.co2"));
+    board.faults("sim:mhz19").slowBytes(20);
+    assertEquals(612, co2.sample().get("air.co2").mantissa(), "nine bytes 20 ms apart still make a frame");
+    board.faults("sim:mhz19").slowBytes(0).corruptNext(1);
+    assertStatus(co2.sample(), ChannelStatus.CRC_ERROR);
+    board.set("air.co2", 1999);
+    assertEquals(1999, co2.sample().get("air.co2").mantissa());
+  }
+
+  @ParameterizedTest
+  @EnumSource(SimulatedBoard.Transport.class)
+  void modbusReadsInputAndHoldingRegistersOfTwoSlavesIncluding32BitValues(SimulatedBoard.Transport transport) throws Exception {
+    SensorDriver modbus = open(transport, "modbus_rtu on sim:rs485");
+    board.set("water.ph", 712);
+    board.set("water.turbidity", 35);
+    board.set("gas.ch4", 123_456);
+    assertEquals(List.of(ChannelValue.ok("water.ph", 712), ChannelValue.ok("water.turbidity", 35),
+        ChannelValue.ok("gas.ch4", 123_456)), modbus.sample().values());
+
+    board.faults("sim:rs485").corruptNext(3);
+    assertStatus(modbus.sample().get("water.ph"), ChannelStatus.CRC_ERROR);
+    board.faults("sim:rs485").silent(true);
+    assertStatus(modbus.sample().get("gas.ch4"), ChannelStatus.TIMEOUT);
+    board.faults("sim:rs485").silent(false);
+    board.set("water.ph", 713);
+    assertEquals(ChannelValue.ok("water.ph", 713), modbus.sample().get("water.ph"), "the bus answers again after silence");
+  }
+
+  @ParameterizedTest
+  @EnumSource(SimulatedBoard.Transport.class)
+  void mbusMeterVolumeIsDecodedByJmbusAtTheChannelExponent(SimulatedBoard.Transport transport) throws Exception {
+    SensorDriver mbus = open(transport, "mbus on sim:mbus");
+    board.set("heat.volume", 4_321_987); // 4321.987 m3 at exponent -3
+    assertEquals(ChannelValue.ok("heat.volume", 4_321_987), mbus.sample().get("heat.volume"));
+    board.faults("sim:mbus").corruptNext(1);
+    assertStatus(mbus.sample(), ChannelStatus.CRC_ERROR);
+    assertEquals(4_321_987, mbus.sample().get("heat.volume").mantissa());
+  }
+
+  @ParameterizedTest
+  @EnumSource(SimulatedBoard.Transport.class)
+  void modemReportsSignalAndSaysWhenThereIsNone(SimulatedBoard.Transport transport) throws Exception {
+    SensorDriver modem = open(transport, "modem on sim:modem");
+    board.set("link.rsrp", -97);
+    board.set("link.sinr", 12);
+    assertEquals(List.of(ChannelValue.ok("link.rsrp", -97), ChannelValue.ok("link.sinr", 12)), modem.sample().values());
+    AtModemSimulator sim = (AtModemSimulator) board.simulator("sim:modem");
+    sim.unsolicited("+QIURC: \"pdpdeact\",1");
+    sim.setRegistration(2);
+    assertStatus(modem.sample(), ChannelStatus.NO_VALUE);
+    sim.setRegistration(1);
+    board.faults("sim:modem").garbageBeforeNext(1, 30);
+    assertEquals(-97, modem.sample().get("link.rsrp").mantissa(), "garbage before an answer is skipped");
+  }
+
+  @org.junit.jupiter.api.Test
+  void anUnpluggedPortIsALostDeviceNotABadReading() throws Exception {
+    SensorDriver pms = open(SimulatedBoard.Transport.IN_PROCESS, "pms5003 on sim:pms5003");
+    board.unplug("sim:pms5003", true);
+    IOException lost = assertThrows(IOException.class, pms::sample);
+    assertTrue(lost.getMessage().contains("sim:pms5003"), lost.getMessage());
+    pms.close();
+    assertThrows(IOException.class, pms::open);
+    board.unplug("sim:pms5003", false);
+    pms.open();
+    assertTrue(pms.sample().get("air.pm25").isOk());
+  }
+
+  private static void assertStatus(Sample sample, ChannelStatus status) {
+    for (ChannelValue v : sample.values()) {
+      assertStatus(v, status);
+    }
+  }
+
+  private static void assertStatus(ChannelValue value, ChannelStatus status) {
+    assertEquals(status, value.status(), value.toString());
+    assertTrue(!value.detail().isEmpty(), "a failed value says why: " + value);
+  }
+}
