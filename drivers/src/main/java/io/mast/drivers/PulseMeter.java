@@ -68,6 +68,7 @@ public final class PulseMeter implements SensorDriver {
   private DigitalInput input;
   private DigitalStateChangeListener listener;
   private ExecutorService checkpointer;
+  private final ExecutorService executor;
 
   private PulseMeter(Builder b) {
     this.buses = b.buses;
@@ -78,6 +79,7 @@ public final class PulseMeter implements SensorDriver {
     this.nanoClock = b.nanoClock;
     this.debounceNanos = b.debounceMillis * 1_000_000L;
     this.checkpointEvery = b.checkpointEvery;
+    this.executor = b.executor;
   }
 
   public static Builder builder(Buses buses, ChannelSpec spec, int pin, Path journalFile) {
@@ -112,7 +114,7 @@ public final class PulseMeter implements SensorDriver {
       }
       persisted = opened.total();
       journal = opened;
-      checkpointer = Executors.newSingleThreadExecutor(r -> {
+      checkpointer = executor != null ? executor : Executors.newSingleThreadExecutor(r -> {
         Thread t = new Thread(r, "pulse-checkpoint-" + pin);
         t.setDaemon(true);
         return t;
@@ -282,6 +284,7 @@ public final class PulseMeter implements SensorDriver {
     private long debounceMillis = 20;
     private long checkpointEvery = 10;
     private LongSupplier nanoClock = System::nanoTime;
+    private ExecutorService executor;
 
     private Builder(Buses buses, ChannelSpec spec, int pin, Path journalFile) {
       this.buses = buses;
@@ -307,6 +310,12 @@ public final class PulseMeter implements SensorDriver {
 
     public Builder nanoClock(LongSupplier clock) {
       nanoClock = clock;
+      return this;
+    }
+
+    /** Runs background checkpoints; a thread of the meter's own by default. Shut down by {@code close}. */
+    public Builder checkpointExecutor(ExecutorService value) {
+      executor = value;
       return this;
     }
 

@@ -63,6 +63,8 @@ public final class PulseJournal implements AutoCloseable {
     FileLock lock;
     try {
       lock = channel.tryLock();
+    } catch (java.nio.channels.OverlappingFileLockException e) {
+      lock = null; // held in this process
     } catch (IOException | RuntimeException e) {
       channel.close();
       throw e;
