@@ -188,6 +188,15 @@ public final class SimulatedBoard implements Buses, AutoCloseable {
     return sensorsByChannel.keySet();
   }
 
+  /** The decimal exponent of {@code channel}. */
+  public int exponent(String channel) {
+    Sensor s = sensorsByChannel.get(channel);
+    if (s == null) {
+      throw new IllegalArgumentException("no channel " + channel + " on the simulated board; it has " + sensorsByChannel.keySet());
+    }
+    return s.getExponent();
+  }
+
   /** Sets what {@code channel}'s device reports next: a mantissa at the channel's exponent. */
   public void set(String channel, long mantissa) {
     Sensor s = sensorsByChannel.get(channel);
