@@ -63,6 +63,18 @@ public final class SimulatedBoard implements Buses, AutoCloseable {
     this.gpio = Pi4J.newContextBuilder().add(new MockPlatform()).add(MockDigitalInputProvider.newInstance()).build();
   }
 
+  /** The example simulated pole shipped in this jar ({@code config/examples/sim-pole.json}). */
+  public static DeviceConfig exampleConfig() throws IOException {
+    try (java.io.InputStream in = SimulatedBoard.class.getResourceAsStream("sim-pole.json")) {
+      if (in == null) {
+        throw new IOException("the embedded sim-pole.json is missing from the sim-board jar");
+      }
+      return DeviceConfigs.parseJson(new String(in.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8));
+    } catch (io.mast.config.ConfigException e) {
+      throw new IOException("the embedded sim-pole.json does not parse: " + e.getMessage(), e);
+    }
+  }
+
   /** Builds and starts the simulators of {@code config}; PTY links are made in {@code ptyDir}. */
   public static SimulatedBoard start(DeviceConfig config, Transport transport, Path ptyDir) throws IOException {
     DeviceConfig effective = DeviceConfigs.effective(config);

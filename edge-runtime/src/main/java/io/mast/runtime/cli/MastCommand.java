@@ -20,6 +20,8 @@ import picocli.CommandLine.Command;
       ConfigCommand.class,
       StoreCommand.class,
       BenchCommand.class,
+      ProbeCommand.class,
+      SimCommand.class,
       CommandLine.HelpCommand.class
     })
 public final class MastCommand implements Runnable {

@@ -1,0 +1,129 @@
+package io.mast.runtime.cli;
+
+import io.mast.drivers.BoardBuses;
+import io.mast.drivers.ChannelSpec;
+import io.mast.drivers.ChannelValue;
+import io.mast.drivers.Sample;
+import io.mast.drivers.SensorDriver;
+import io.mast.drivers.internal.Mhz19Driver;
+import io.mast.drivers.internal.ModbusRtuDriver;
+import io.mast.drivers.internal.ModemDriver;
+import io.mast.drivers.internal.Pms5003Driver;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/**
+ * {@code mast probe}: a technician reads one device by hand through the same driver the runtime
+ * uses, and sees each decoded value or the exact reason there is none. Exit status 0 when every
+ * value was read, 1 when a reading was bad (checksum, timeout, exception response), 2 when the port
+ * could not be used at all.
+ */
+@Command(name = "probe", mixinStandardHelpOptions = true,
+    description = "Read one device by hand: decoded values or the exact error.",
+    subcommands = {ProbeCommand.Modbus.class, ProbeCommand.Pms5003.class, ProbeCommand.Mhz19.class, ProbeCommand.Modem.class})
+final class ProbeCommand {
+
+  /** Opens, samples once, prints one line per channel, closes. */
+  static int probe(CommandSpec spec, SensorDriver driver) {
+    PrintWriter out = spec.commandLine().getOut();
+    PrintWriter err = spec.commandLine().getErr();
+    try {
+      driver.open();
+      Sample sample = driver.sample();
+      boolean allOk = true;
+      for (ChannelValue v : sample.values()) {
+        ChannelSpec c = driver.channels().stream().filter(s -> s.channel().equals(v.channel())).findFirst().orElseThrow();
+        out.println(v.isOk() ? v.channel() + " = " + new java.math.BigDecimal(java.math.BigInteger.valueOf(v.mantissa()),
+            -c.exponent()).toPlainString() : v.channel() + " " + v.status() + ": " + v.detail());
+        allOk &= v.isOk();
+      }
+      return allOk ? 0 : 1;
+    } catch (IOException e) {
+      err.println("mast probe: " + driver.name() + ": " + e.getMessage());
+      return 2;
+    } finally {
+      driver.close();
+    }
+  }
+
+  @Command(name = "modbus", mixinStandardHelpOptions = true, description = "Read registers of a Modbus RTU slave (8N1).")
+  static final class Modbus implements Callable<Integer> {
+    @Spec CommandSpec spec;
+    @Option(names = "--port", required = true, paramLabel = "TTY") String port;
+    @Option(names = "--address", required = true, paramLabel = "A", description = "slave id 1..247") int address;
+    @Option(names = "--register", required = true, paramLabel = "R", description = "first register, from 0") int register;
+    @Option(names = "--count", defaultValue = "1", paramLabel = "N", description = "registers to read (default 1)") int count;
+    @Option(names = "--input", description = "input registers (function 4) instead of holding (function 3)") boolean input;
+    @Option(names = "--baud", defaultValue = "9600", paramLabel = "B") int baud;
+
+    @Override
+    public Integer call() {
+      if (address < 1 || address > 247 || count < 1 || count > 125 || register < 0 || register + count > 65536) {
+        spec.commandLine().getErr().println("mast probe modbus: address " + address + " must be 1..247, count " + count
+            + " 1..125 and registers " + register + ".." + (register + count - 1) + " within 0..65535");
+        return 2;
+      }
+      List<ModbusRtuDriver.ModbusPoint> points = new ArrayList<>();
+      for (int i = 0; i < count; i++) {
+        points.add(new ModbusRtuDriver.ModbusPoint(ChannelSpec.plain("register " + (register + i), "", 0), address,
+            input ? 4 : 3, register + i, false, false, false));
+      }
+      try (BoardBuses buses = new BoardBuses()) {
+        return probe(spec, new ModbusRtuDriver(buses, port, baud, points));
+      }
+    }
+  }
+
+  @Command(name = "pms5003", mixinStandardHelpOptions = true, description = "Read a PMS5003 in passive mode (9600 8N1).")
+  static final class Pms5003 implements Callable<Integer> {
+    @Spec CommandSpec spec;
+    @Option(names = "--port", required = true, paramLabel = "TTY") String port;
+    @Option(names = "--baud", defaultValue = "9600", paramLabel = "B") int baud;
+
+    @Override
+    public Integer call() {
+      try (BoardBuses buses = new BoardBuses()) {
+        return probe(spec, new Pms5003Driver(buses, port, baud, List.of(ChannelSpec.plain("pm1_0 ug/m3", "pm1_0", 0),
+            ChannelSpec.plain("pm2_5 ug/m3", "pm2_5", 0), ChannelSpec.plain("pm10 ug/m3", "pm10", 0))));
+      }
+    }
+  }
+
+  @Command(name = "mhz19", mixinStandardHelpOptions = true, description = "Read an MH-Z19 CO2 sensor (9600 8N1).")
+  static final class Mhz19 implements Callable<Integer> {
+    @Spec CommandSpec spec;
+    @Option(names = "--port", required = true, paramLabel = "TTY") String port;
+    @Option(names = "--baud", defaultValue = "9600", paramLabel = "B") int baud;
+
+    @Override
+    public Integer call() {
+      try (BoardBuses buses = new BoardBuses()) {
+        return probe(spec, new Mhz19Driver(buses, port, baud, List.of(ChannelSpec.plain("co2 ppm", "co2", 0),
+            ChannelSpec.plain("temperature degC", "temperature", 0))));
+      }
+    }
+  }
+
+  @Command(name = "modem", mixinStandardHelpOptions = true, description = "Read registration and signal from a modem's AT port.")
+  static final class Modem implements Callable<Integer> {
+    @Spec CommandSpec spec;
+    @Option(names = "--port", required = true, paramLabel = "TTY") String port;
+    @Option(names = "--baud", defaultValue = "115200", paramLabel = "B") int baud;
+
+    @Override
+    public Integer call() {
+      try (BoardBuses buses = new BoardBuses()) {
+        return probe(spec, new ModemDriver(buses, port, baud, List.of(ChannelSpec.plain("registration (1 home, 5 roaming)", "reg", 0),
+            ChannelSpec.plain("rsrp dBm", "rsrp", 0), ChannelSpec.plain("rsrq dB", "rsrq", -1),
+            ChannelSpec.plain("sinr dB", "sinr", -1), ChannelSpec.plain("csq rssi", "csq", 0))));
+      }
+    }
+  }
+}
