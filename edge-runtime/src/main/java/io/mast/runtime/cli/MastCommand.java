@@ -21,6 +21,7 @@ import picocli.CommandLine.Command;
       StoreCommand.class,
       BenchCommand.class,
       ProbeCommand.class,
+      MeterCommand.class,
       SimCommand.class,
       CommandLine.HelpCommand.class
     })
