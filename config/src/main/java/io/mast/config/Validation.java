@@ -43,9 +43,12 @@ public final class Validation {
   private final DeviceConfig config;
   private final Mode mode;
   private final List<Problem> problems = new ArrayList<>();
+  /** The config with defaults filled in, for rules that depend on a default (board, console port). */
+  private final DeviceConfig effective;
 
   Validation(DeviceConfig config, Mode mode) {
     this.config = config;
+    this.effective = DeviceConfigs.effective(config);
     this.mode = mode;
   }
 
@@ -150,7 +153,6 @@ public final class Validation {
 
   /** The board is pi or sim, and only a simulated board has {@code sim:} ports (and all its ports are). */
   private void board() {
-    DeviceConfig effective = DeviceConfigs.effective(config);
     String board = effective.getBoard();
     if (!board.equals("pi") && !board.equals("sim")) {
       error("board", "'" + board + "' is not a board: use pi or sim");
@@ -176,7 +178,7 @@ public final class Validation {
     Map<Integer, Integer> pins = new HashMap<>();
     Map<String, String> busOwners = new HashMap<>();
     Map<String, Integer> sources = new HashMap<>();
-    String console = DeviceConfigs.effective(config).getConsole().getSerialPort();
+    String console = effective.getConsole().getSerialPort();
     if (!console.isEmpty()) {
       busOwners.put(console, "console.serial_port (console)");
     }

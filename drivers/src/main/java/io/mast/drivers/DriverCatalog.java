@@ -41,43 +41,53 @@ public final class DriverCatalog {
   }
 
   public static List<SensorDriver> build(DeviceConfig config, Buses buses, Path meterDir) {
-    DeviceConfig effective = DeviceConfigs.effective(config);
-    Map<String, List<Sensor>> byPort = new LinkedHashMap<>();
-    List<SensorDriver> drivers = new ArrayList<>();
-    Map<String, Integer> slot = new LinkedHashMap<>();
-    for (Sensor s : effective.getSensorsList()) {
-      if (s.getDriver() == DriverKind.PULSE_METER) {
-        drivers.add(PulseMeter.builder(buses, ChannelSpec.of(s), s.getGpioPin(), journalFile(meterDir, s.getId()))
-            .pulsesPerUnit(s.getPulsesPerUnit()).nanoClock(buses.gpioClock()).build());
-      } else {
-        byPort.computeIfAbsent(s.getBus(), k -> {
-          slot.put(k, drivers.size());
-          drivers.add(null);
-          return new ArrayList<>();
-        }).add(s);
-      }
+    Map<Object, List<Sensor>> devices = new LinkedHashMap<>(); // by GPIO pin (Integer) or serial port (String)
+    for (Sensor s : DeviceConfigs.effective(config).getSensorsList()) {
+      Object device = s.getDriver() == DriverKind.PULSE_METER ? (Object) s.getGpioPin() : s.getBus();
+      devices.computeIfAbsent(device, k -> new ArrayList<>()).add(s);
     }
-    for (Map.Entry<String, List<Sensor>> e : byPort.entrySet()) {
-      drivers.set(slot.get(e.getKey()), serial(buses, e.getKey(), e.getValue()));
+    List<SensorDriver> drivers = new ArrayList<>();
+    for (List<Sensor> sensors : devices.values()) {
+      Sensor first = sensors.get(0);
+      drivers.add(first.getDriver() == DriverKind.PULSE_METER
+          ? PulseMeter.builder(buses, ChannelSpec.of(first), first.getGpioPin(), journalFile(meterDir, first.getId()))
+              .pulsesPerUnit(first.getPulsesPerUnit()).nanoClock(buses.gpioClock()).build()
+          : serial(buses, sensors));
     }
     return drivers;
   }
 
-  private static SensorDriver serial(Buses buses, String port, List<Sensor> sensors) {
+  /**
+   * The line settings of a serial sensor: its configured speed or the device's own (9600 for UART
+   * sensors and Modbus, 2400 for M-Bus, 115200 for the modem), 8E1 for M-Bus and 8N1 otherwise.
+   */
+  public static SerialSettings serialSettings(Sensor sensor) {
+    switch (sensor.getDriver()) {
+      case MBUS:
+        return SerialSettings.of8E1(sensor.hasBaud() ? sensor.getBaud() : 2400);
+      case MODEM:
+        return SerialSettings.of8N1(sensor.hasBaud() ? sensor.getBaud() : 115_200);
+      default:
+        return SerialSettings.of8N1(sensor.hasBaud() ? sensor.getBaud() : 9600);
+    }
+  }
+
+  private static SensorDriver serial(Buses buses, List<Sensor> sensors) {
     Sensor first = sensors.get(0);
+    String port = first.getBus();
+    int baud = serialSettings(first).baud();
     List<ChannelSpec> specs = sensors.stream().map(ChannelSpec::of).toList();
     switch (first.getDriver()) {
       case PMS5003:
-        return new Pms5003Driver(buses, port, baud(first, 9600), specs);
+        return new Pms5003Driver(buses, port, baud, specs);
       case MHZ19:
-        return new Mhz19Driver(buses, port, baud(first, 9600), specs);
+        return new Mhz19Driver(buses, port, baud, specs);
       case MODEM:
-        return new ModemDriver(buses, port, baud(first, 115_200), specs);
+        return new ModemDriver(buses, port, baud, specs);
       case MBUS:
-        return new MBusDriver(buses, port, baud(first, 2400), specs,
-            sensors.stream().map(Sensor::getAddress).toList());
+        return new MBusDriver(buses, port, baud, specs, sensors.stream().map(Sensor::getAddress).toList());
       case MODBUS_RTU:
-        return new ModbusRtuDriver(buses, port, baud(first, 9600), sensors.stream().map(DriverCatalog::point).toList());
+        return new ModbusRtuDriver(buses, port, baud, sensors.stream().map(DriverCatalog::point).toList());
       default:
         throw new IllegalArgumentException("sensor " + first.getId() + " has no driver kind; validate the config first");
     }
@@ -87,9 +97,5 @@ public final class DriverCatalog {
     ModbusRegister r = s.getRegister();
     return new ModbusRtuDriver.ModbusPoint(ChannelSpec.of(s), s.getAddress(), r.getFunction(), r.getRegister(),
         r.getWidthBits() == 32, r.getSigned(), r.getWordOrder() == WordOrder.LITTLE_ENDIAN_WORDS);
-  }
-
-  private static int baud(Sensor s, int deviceDefault) {
-    return s.hasBaud() ? s.getBaud() : deviceDefault;
   }
 }

@@ -160,23 +160,25 @@ public final class PulseMeter implements SensorDriver {
 
   private void backgroundCheckpoint() {
     try {
-      checkpoint(false);
+      checkpoint();
     } catch (IOException e) {
       Logger.warn("pulse meter {}: checkpoint failed, the next sample retries: {}", spec.sensorId(), e.getMessage());
     }
   }
 
-  private void checkpoint(boolean always) throws IOException {
+  /** Forces the current total to flash unless it is there already; returns the total now on flash. */
+  private long checkpoint() throws IOException {
     synchronized (flashLock) {
       long now;
       synchronized (countLock) {
         checkpointQueued = false;
         now = total;
       }
-      if (always || now != persisted) {
+      if (now != persisted) {
         journal.checkpoint(now, false);
         persisted = now;
       }
+      return now;
     }
   }
 
@@ -185,18 +187,10 @@ public final class PulseMeter implements SensorDriver {
     if (journal == null) {
       throw new IllegalStateException(name() + " is not open");
     }
-    long counted;
     synchronized (countLock) {
       settle(nanoClock.getAsLong());
-      counted = total;
     }
-    synchronized (flashLock) {
-      if (counted > persisted) {
-        journal.checkpoint(counted, false);
-        persisted = counted;
-      }
-    }
-    return new Sample(List.of(spec.value(units(counted))));
+    return new Sample(List.of(spec.value(units(checkpoint()))));
   }
 
   private BigDecimal units(long pulses) {
@@ -262,7 +256,7 @@ public final class PulseMeter implements SensorDriver {
     }
     if (journal != null) {
       try {
-        checkpoint(false);
+        checkpoint();
       } catch (IOException e) {
         Logger.warn("pulse meter {}: final checkpoint failed: {}", spec.sensorId(), e.getMessage());
       }

@@ -13,6 +13,7 @@ import io.mast.config.model.Sensor;
 import io.mast.config.model.WordOrder;
 import io.mast.drivers.BoardBuses;
 import io.mast.drivers.Buses;
+import io.mast.drivers.DriverCatalog;
 import io.mast.drivers.SerialLink;
 import io.mast.drivers.SerialSettings;
 import java.io.IOException;
@@ -102,7 +103,7 @@ public final class SimulatedBoard implements Buses, AutoCloseable {
     if (sim == null) {
       sim = newSimulator(s.getDriver());
       simulators.put(bus, sim);
-      sim.start(deviceEnd(bus, ptyDir, settings(s)));
+      sim.start(deviceEnd(bus, ptyDir, DriverCatalog.serialSettings(s)));
     }
     if (sim instanceof ModbusSlaveSimulator modbus) {
       modbus.setRegister(s.getAddress(), s.getRegister().getFunction(), s.getRegister().getRegister(), 0);
@@ -112,12 +113,6 @@ public final class SimulatedBoard implements Buses, AutoCloseable {
     } else if (sim instanceof MBusMeterSimulator mbus) {
       mbus.addMeter(s.getAddress(), 12_345_670L + s.getAddress());
     }
-  }
-
-  private static SerialSettings settings(Sensor s) {
-    int baud = s.hasBaud() ? s.getBaud() : s.getDriver() == DriverKind.MBUS ? 2400
-        : s.getDriver() == DriverKind.MODEM ? 115_200 : 9600;
-    return s.getDriver() == DriverKind.MBUS ? SerialSettings.of8E1(baud) : SerialSettings.of8N1(baud);
   }
 
   private static DeviceSimulator newSimulator(DriverKind kind) {
@@ -222,7 +217,7 @@ public final class SimulatedBoard implements Buses, AutoCloseable {
       case PMS5003 -> ((Pms5003Simulator) simulator(s.getBus())).setQuantity(s.getQuantity(), device(value, 0));
       case MHZ19 -> ((Mhz19Simulator) simulator(s.getBus())).setQuantity(s.getQuantity(), device(value, 0));
       case MBUS -> ((MBusMeterSimulator) simulator(s.getBus())).setQuantity(s.getAddress(), s.getQuantity(),
-          device(value, s.getQuantity().equals("energy") ? 0 : s.getQuantity().equals("power") ? 0 : -3));
+          device(value, s.getQuantity().equals("volume") || s.getQuantity().equals("flow") ? -3 : 0));
       case MODEM -> ((AtModemSimulator) simulator(s.getBus())).setQuantity(s.getQuantity(),
           device(value, s.getQuantity().equals("rsrq") || s.getQuantity().equals("sinr") ? -1 : 0));
       default -> throw new IllegalArgumentException("channel " + channel + " has no driver kind");

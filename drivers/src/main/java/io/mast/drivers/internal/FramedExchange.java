@@ -38,11 +38,24 @@ final class FramedExchange<T> {
   /** The outcome of one exchange: a frame, or the status and detail of its absence. */
   record Answer<T>(T frame, ChannelStatus failure, String detail) {
 
+    static <T> Answer<T> of(T frame) {
+      return new Answer<>(frame, ChannelStatus.OK, "");
+    }
+
+    static <T> Answer<T> failed(ChannelStatus failure, String detail) {
+      return new Answer<>(null, failure, detail);
+    }
+
+    /** The channel's value read from the frame, or the channel failed as the exchange did. */
+    ChannelValue value(ChannelSpec spec, BiFunction<T, ChannelSpec, ChannelValue> read) {
+      return frame == null ? spec.failed(failure, detail) : read.apply(frame, spec);
+    }
+
     /** Each channel's value read from the frame, or every channel failed as the exchange did. */
     Sample toSample(List<ChannelSpec> channels, BiFunction<T, ChannelSpec, ChannelValue> read) {
       List<ChannelValue> values = new ArrayList<>();
       for (ChannelSpec spec : channels) {
-        values.add(frame == null ? spec.failed(failure, detail) : read.apply(frame, spec));
+        values.add(value(spec, read));
       }
       return new Sample(values);
     }
@@ -58,7 +71,7 @@ final class FramedExchange<T> {
     while (true) {
       T frame = next();
       if (frame != null) {
-        return new Answer<>(frame, ChannelStatus.OK, "");
+        return Answer.of(frame);
       }
       long left = (deadline - System.nanoTime()) / 1_000_000;
       if (left <= 0) {
@@ -73,13 +86,13 @@ final class FramedExchange<T> {
     long crc = checksumErrors.getAsLong() - crcBefore;
     long discarded = discardedBytes.getAsLong() - discardedBefore;
     if (crc > 0) {
-      return new Answer<>(null, ChannelStatus.CRC_ERROR, crc + " frame(s) with a bad checksum in " + timeoutMillis + " ms");
+      return Answer.failed(ChannelStatus.CRC_ERROR, crc + " frame(s) with a bad checksum in " + timeoutMillis + " ms");
     }
     if (discarded > 0 || received > 0) {
-      return new Answer<>(null, ChannelStatus.BAD_FRAME,
+      return Answer.failed(ChannelStatus.BAD_FRAME,
           received + " byte(s) in " + timeoutMillis + " ms, " + discarded + " discarded, no complete frame");
     }
-    return new Answer<>(null, ChannelStatus.TIMEOUT, "no answer in " + timeoutMillis + " ms");
+    return Answer.failed(ChannelStatus.TIMEOUT, "no answer in " + timeoutMillis + " ms");
   }
 
   private T next() {

@@ -60,42 +60,39 @@ public final class MBusDriver extends SerialDriver {
 
   @Override
   public Sample sample() throws IOException {
-    Map<Integer, Object> answers = new HashMap<>();
+    Map<Integer, FramedExchange.Answer<VariableDataStructure>> answers = new HashMap<>();
     for (int address : addresses) {
       answers.put(address, ask(address));
     }
     List<ChannelValue> values = new ArrayList<>();
     for (int i = 0; i < channels().size(); i++) {
       ChannelSpec spec = channels().get(i);
-      Object answer = answers.get(channelAddresses.get(i));
-      values.add(answer instanceof ChannelValue failed
-          ? spec.failed(failed.status(), failed.detail())
-          : value(spec, (VariableDataStructure) answer));
+      values.add(answers.get(channelAddresses.get(i)).value(spec, (data, s) -> value(s, data)));
     }
     return new Sample(values);
   }
 
-  /** The meter's decoded data, or a failed value saying why there is none. */
-  private Object ask(int address) throws IOException {
+  /** The meter's decoded data, or why there is none. */
+  private FramedExchange.Answer<VariableDataStructure> ask(int address) throws IOException {
     boolean fcb = frameCountBit.getOrDefault(address, true);
     int control = MBusFrameDecoder.REQ_UD2 | (fcb ? 0x20 : 0);
     FramedExchange.Answer<MBusFrame> answer =
         exchange.ask(link(), MBusFrameDecoder.shortFrame(control, address), TIMEOUT_MS);
     if (answer.frame() == null) {
-      return ChannelValue.failed("", answer.failure(), "meter " + address + ": " + answer.detail());
+      return FramedExchange.Answer.failed(answer.failure(), "meter " + address + ": " + answer.detail());
     }
     MBusFrame frame = answer.frame();
     if (frame.type() != MBusFrame.Type.LONG || frame.address() != address) {
-      return ChannelValue.failed("", ChannelStatus.BAD_FRAME, "meter " + address + " answered " + frame);
+      return FramedExchange.Answer.failed(ChannelStatus.BAD_FRAME, "meter " + address + " answered " + frame);
     }
     frameCountBit.put(address, !fcb);
     byte[] bytes = frame.bytes();
     try {
       VariableDataStructure data = MBusMessage.decode(bytes, bytes.length).getVariableDataResponse();
       data.decode();
-      return data;
+      return FramedExchange.Answer.of(data);
     } catch (IOException | DecodingException | RuntimeException e) {
-      return ChannelValue.failed("", ChannelStatus.BAD_FRAME, "meter " + address + ": jMBus cannot decode its answer: " + e.getMessage());
+      return FramedExchange.Answer.failed(ChannelStatus.BAD_FRAME, "meter " + address + ": jMBus cannot decode its answer: " + e.getMessage());
     }
   }
 

@@ -42,16 +42,16 @@ public final class ModemDriver extends SerialDriver {
 
   @Override
   public Sample sample() throws IOException {
-    Map<String, Object> byCommand = new HashMap<>();
+    Map<String, FramedExchange.Answer<Object>> byCommand = new HashMap<>();
     List<ChannelValue> values = new ArrayList<>();
     for (ChannelSpec spec : channels()) {
       String command = command(spec.quantity());
-      Object result = byCommand.get(command);
+      FramedExchange.Answer<Object> result = byCommand.get(command);
       if (result == null) {
-        result = run(command, spec.quantity());
+        result = run(command);
         byCommand.put(command, result);
       }
-      values.add(result instanceof ChannelValue failed ? spec.failed(failed.status(), failed.detail()) : value(spec, result));
+      values.add(result.value(spec, (parsed, s) -> value(s, parsed)));
     }
     return new Sample(values);
   }
@@ -71,8 +71,8 @@ public final class ModemDriver extends SerialDriver {
     }
   }
 
-  /** The parsed answer of one command, or a failed value saying why there is none. */
-  private Object run(String command, String quantity) throws IOException {
+  /** The parsed answer of one command, or why there is none. */
+  private FramedExchange.Answer<Object> run(String command) throws IOException {
     String sent = command.equals("QENG") ? servingCellCommand : command;
     AtPort.Answer answer = port.command(link(), sent, TIMEOUT_MS);
     if (command.equals("QENG") && !answer.ok() && !answer.finalCode().isEmpty() && sent.endsWith("\"servingcell\"")) {
@@ -81,10 +81,10 @@ public final class ModemDriver extends SerialDriver {
       answer = port.command(link(), sent, TIMEOUT_MS);
     }
     if (answer.finalCode().isEmpty()) {
-      return ChannelValue.failed("", ChannelStatus.TIMEOUT, sent + ": no final result code in " + TIMEOUT_MS + " ms");
+      return FramedExchange.Answer.failed(ChannelStatus.TIMEOUT, sent + ": no final result code in " + TIMEOUT_MS + " ms");
     }
     if (!answer.ok()) {
-      return ChannelValue.failed("", ChannelStatus.DEVICE_ERROR, sent + " answered " + answer.finalCode());
+      return FramedExchange.Answer.failed(ChannelStatus.DEVICE_ERROR, sent + " answered " + answer.finalCode());
     }
     String prefix = sent.startsWith("AT+QENG") ? "+QENG:" : sent.substring(2).replace("?", "") + ":";
     Object parsed = null;
@@ -94,14 +94,14 @@ public final class ModemDriver extends SerialDriver {
           parsed = parse(command, line);
         } catch (AtParseException e) {
           unknownLines++;
-          return ChannelValue.failed("", ChannelStatus.BAD_FRAME, e.getMessage());
+          return FramedExchange.Answer.failed(ChannelStatus.BAD_FRAME, e.getMessage());
         }
       } else if (URC_PREFIXES.stream().noneMatch(line::startsWith)) {
         unknownLines++;
       }
     }
-    return parsed != null ? parsed
-        : ChannelValue.failed("", ChannelStatus.BAD_FRAME, sent + " answered OK without a " + prefix + " line");
+    return parsed != null ? FramedExchange.Answer.of(parsed)
+        : FramedExchange.Answer.failed(ChannelStatus.BAD_FRAME, sent + " answered OK without a " + prefix + " line");
   }
 
   private static Object parse(String command, String line) throws AtParseException {

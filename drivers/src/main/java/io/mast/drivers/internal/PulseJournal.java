@@ -1,5 +1,6 @@
 package io.mast.drivers.internal;
 
+import io.mast.config.ConfigFiles;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -7,7 +8,6 @@ import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.util.zip.CRC32C;
 
@@ -79,16 +79,14 @@ public final class PulseJournal implements AutoCloseable {
   }
 
   private static void create(Path file) throws IOException {
-    Files.createDirectories(file.toAbsolutePath().getParent());
+    Path dir = file.toAbsolutePath().getParent();
+    Files.createDirectories(dir);
     Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
-    try (FileChannel c = FileChannel.open(tmp, StandardOpenOption.CREATE, StandardOpenOption.TRUNCATE_EXISTING,
-        StandardOpenOption.WRITE)) {
-      c.write(ByteBuffer.allocate(SLOT * SLOTS));
-      c.force(true);
-    }
-    Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE);
-    try (FileChannel dir = FileChannel.open(file.toAbsolutePath().getParent(), StandardOpenOption.READ)) {
-      dir.force(true);
+    ConfigFiles files = ConfigFiles.real();
+    files.writeAndSync(tmp, new byte[SLOT * SLOTS]);
+    files.rename(tmp, file);
+    try {
+      files.syncDirectory(dir);
     } catch (IOException ignored) {
       // Some file systems cannot sync a directory; the rename is still atomic.
     }

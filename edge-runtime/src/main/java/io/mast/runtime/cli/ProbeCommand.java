@@ -1,9 +1,9 @@
 package io.mast.runtime.cli;
 
 import io.mast.drivers.BoardBuses;
+import io.mast.drivers.Buses;
 import io.mast.drivers.ChannelSpec;
 import io.mast.drivers.ChannelValue;
-import io.mast.drivers.Sample;
 import io.mast.drivers.SensorDriver;
 import io.mast.drivers.internal.Mhz19Driver;
 import io.mast.drivers.internal.ModbusRtuDriver;
@@ -11,9 +11,11 @@ import io.mast.drivers.internal.ModemDriver;
 import io.mast.drivers.internal.Pms5003Driver;
 import java.io.IOException;
 import java.io.PrintWriter;
+import java.math.BigDecimal;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
+import java.util.function.Function;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -30,26 +32,30 @@ import picocli.CommandLine.Spec;
     subcommands = {ProbeCommand.Modbus.class, ProbeCommand.Pms5003.class, ProbeCommand.Mhz19.class, ProbeCommand.Modem.class})
 final class ProbeCommand {
 
-  /** Opens, samples once, prints one line per channel, closes. */
-  static int probe(CommandSpec spec, SensorDriver driver) {
+  /**
+   * Opens the driver {@code make} builds on the real board's buses, samples once, prints one line
+   * per channel and closes; returns the exit status.
+   */
+  static int probe(CommandSpec spec, Function<Buses, SensorDriver> make) {
     PrintWriter out = spec.commandLine().getOut();
     PrintWriter err = spec.commandLine().getErr();
-    try {
-      driver.open();
-      Sample sample = driver.sample();
-      boolean allOk = true;
-      for (ChannelValue v : sample.values()) {
-        ChannelSpec c = driver.channels().stream().filter(s -> s.channel().equals(v.channel())).findFirst().orElseThrow();
-        out.println(v.isOk() ? v.channel() + " = " + new java.math.BigDecimal(java.math.BigInteger.valueOf(v.mantissa()),
-            -c.exponent()).toPlainString() : v.channel() + " " + v.status() + ": " + v.detail());
-        allOk &= v.isOk();
+    try (BoardBuses buses = new BoardBuses(); SensorDriver driver = make.apply(buses)) {
+      try {
+        driver.open();
+        List<ChannelValue> values = driver.sample().values();
+        boolean allOk = true;
+        for (int i = 0; i < values.size(); i++) {
+          ChannelValue v = values.get(i);
+          out.println(v.isOk()
+            ? v.channel() + " = " + BigDecimal.valueOf(v.mantissa(), -driver.channels().get(i).exponent()).toPlainString()
+            : v.channel() + " " + v.status() + ": " + v.detail());
+          allOk &= v.isOk();
+        }
+        return allOk ? 0 : 1;
+      } catch (IOException e) {
+        err.println("mast probe: " + driver.name() + ": " + e.getMessage());
+        return 2;
       }
-      return allOk ? 0 : 1;
-    } catch (IOException e) {
-      err.println("mast probe: " + driver.name() + ": " + e.getMessage());
-      return 2;
-    } finally {
-      driver.close();
     }
   }
 
@@ -75,9 +81,7 @@ final class ProbeCommand {
         points.add(new ModbusRtuDriver.ModbusPoint(ChannelSpec.plain("register " + (register + i), "", 0), address,
             input ? 4 : 3, register + i, false, false, false));
       }
-      try (BoardBuses buses = new BoardBuses()) {
-        return probe(spec, new ModbusRtuDriver(buses, port, baud, points));
-      }
+      return probe(spec, buses -> new ModbusRtuDriver(buses, port, baud, points));
     }
   }
 
@@ -89,10 +93,8 @@ final class ProbeCommand {
 
     @Override
     public Integer call() {
-      try (BoardBuses buses = new BoardBuses()) {
-        return probe(spec, new Pms5003Driver(buses, port, baud, List.of(ChannelSpec.plain("pm1_0 ug/m3", "pm1_0", 0),
+      return probe(spec, buses -> new Pms5003Driver(buses, port, baud, List.of(ChannelSpec.plain("pm1_0 ug/m3", "pm1_0", 0),
             ChannelSpec.plain("pm2_5 ug/m3", "pm2_5", 0), ChannelSpec.plain("pm10 ug/m3", "pm10", 0))));
-      }
     }
   }
 
@@ -104,10 +106,8 @@ final class ProbeCommand {
 
     @Override
     public Integer call() {
-      try (BoardBuses buses = new BoardBuses()) {
-        return probe(spec, new Mhz19Driver(buses, port, baud, List.of(ChannelSpec.plain("co2 ppm", "co2", 0),
+      return probe(spec, buses -> new Mhz19Driver(buses, port, baud, List.of(ChannelSpec.plain("co2 ppm", "co2", 0),
             ChannelSpec.plain("temperature degC", "temperature", 0))));
-      }
     }
   }
 
@@ -119,11 +119,9 @@ final class ProbeCommand {
 
     @Override
     public Integer call() {
-      try (BoardBuses buses = new BoardBuses()) {
-        return probe(spec, new ModemDriver(buses, port, baud, List.of(ChannelSpec.plain("registration (1 home, 5 roaming)", "reg", 0),
+      return probe(spec, buses -> new ModemDriver(buses, port, baud, List.of(ChannelSpec.plain("registration (1 home, 5 roaming)", "reg", 0),
             ChannelSpec.plain("rsrp dBm", "rsrp", 0), ChannelSpec.plain("rsrq dB", "rsrq", -1),
             ChannelSpec.plain("sinr dB", "sinr", -1), ChannelSpec.plain("csq rssi", "csq", 0))));
-      }
     }
   }
 }
