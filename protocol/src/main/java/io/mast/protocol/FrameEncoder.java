@@ -121,6 +121,29 @@ public final class FrameEncoder {
     return frames;
   }
 
+  /**
+   * All {@code readings} as one frame numbered {@code seq}, or empty if they do not fit in
+   * {@link #maxFrameBytes()} (or are more than one frame may hold). For callers that cut frames
+   * along their own boundaries, as the runtime does along store records.
+   *
+   * @throws IllegalArgumentException if there are no readings or one names a channel outside the profile
+   */
+  public java.util.Optional<EncodedFrame> encodeOne(List<Reading> readings, long seq) {
+    if (readings.isEmpty()) {
+      throw new IllegalArgumentException("a frame needs at least one reading");
+    }
+    if (readings.size() > FrameBody.MAX_READINGS) {
+      return java.util.Optional.empty();
+    }
+    List<Reading> sorted = new ArrayList<>(readings);
+    sorted.sort(Reading.BY_TIME_THEN_CHANNEL);
+    for (Reading r : sorted) {
+      profile.channel(r.channel());
+    }
+    EncodedFrame frame = frame(sorted, seq);
+    return frame.bytes().length <= maxFrameBytes ? java.util.Optional.of(frame) : java.util.Optional.empty();
+  }
+
   /** The frame of the longest run of readings from {@code from} that fits, found by bisection. */
   private EncodedFrame largestFittingFrame(List<Reading> sorted, int from, long seq) {
     int hi = Math.min(sorted.size() - from, FrameBody.MAX_READINGS);

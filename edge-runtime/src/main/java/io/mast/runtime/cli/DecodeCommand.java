@@ -1,5 +1,6 @@
 package io.mast.runtime.cli;
 
+import io.mast.runtime.replay.ReadingsCsv;
 import io.mast.protocol.ChannelProfile;
 import io.mast.protocol.DecodedFrame;
 import io.mast.protocol.FrameDecoder;
@@ -30,8 +31,10 @@ import picocli.CommandLine.Parameters;
 /**
  * {@code mast decode}: frames back to {@code time,channel,value} CSV, from frame files or from
  * {@code mosquitto_sub -v -F '%t %x'} lines. A frame whose (device, sequence) was already seen
- * is a QoS 1 duplicate and is dropped whole. Bad input is reported on stderr with its place and
- * counted; decoding goes on, and the exit status is 1 if anything was bad.
+ * is a QoS 1 duplicate and is dropped whole. Rows come out sorted by time, then channel id, as
+ * the datasets are. Alarm messages are counted, not printed: the reading an alarm carries is
+ * also in the telemetry. Bad input is reported on stderr with its place and counted; decoding
+ * goes on, and the exit status is 1 if anything was bad.
  */
 @Command(name = "decode", mixinStandardHelpOptions = true,
     description = {"Print readings as time,channel,value CSV from frame files or --hex MQTT lines.",
@@ -55,6 +58,7 @@ final class DecodeCommand implements Callable<Integer> {
   private long frames;
   private long readings;
   private long duplicates;
+  private long alarms;
   private long skipped;
   private long errors;
 
@@ -71,12 +75,13 @@ final class DecodeCommand implements Callable<Integer> {
       decodeFiles(given);
     }
     out.flush();
-    System.err.printf("frames=%d readings=%d duplicates=%d skipped=%d errors=%d%n", frames, readings, duplicates, skipped, errors);
+    System.err.printf("frames=%d readings=%d alarms=%d duplicates=%d skipped=%d errors=%d%n", frames, readings, alarms, duplicates, skipped, errors);
     return errors == 0 ? 0 : 1;
   }
 
+  private record Row(Reading reading, ChannelProfile profile) {}
+
   private void decodeFiles(ChannelProfile given) throws IOException {
-    record Row(Reading reading, ChannelProfile profile) {}
     List<Row> rows = new ArrayList<>();
     Set<String> seen = new HashSet<>();
     for (Path path : paths) {
@@ -98,11 +103,15 @@ final class DecodeCommand implements Callable<Integer> {
         }
       }
     }
+    readings += rows.size();
+    writeSorted(rows);
+  }
+
+  private void writeSorted(List<Row> rows) {
     rows.sort((a, b) -> Reading.BY_TIME_THEN_CHANNEL.compare(a.reading(), b.reading()));
     for (Row row : rows) {
       ReadingsCsv.write(out, row.profile(), row.reading());
     }
-    readings += rows.size();
   }
 
   private static List<Path> frameFiles(Path dir) throws IOException {
@@ -118,6 +127,7 @@ final class DecodeCommand implements Callable<Integer> {
     Topics topics = Topics.withPrefix(prefix);
     Map<String, FrameDecoder> decoders = new HashMap<>();
     Set<String> seen = new HashSet<>();
+    List<Row> rows = new ArrayList<>();
     BufferedReader in = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
     String line;
     long number = 0;
@@ -152,12 +162,15 @@ final class DecodeCommand implements Callable<Integer> {
               duplicates++;
               continue;
             }
+            if (parsed.get().kind() == Topics.Kind.ALARM) {
+              alarms++;
+              continue;
+            }
             frames++;
             readings += frame.readings().size();
             for (Reading r : frame.readings()) {
-              ReadingsCsv.write(out, decoder.profile(), r);
+              rows.add(new Row(r, decoder.profile()));
             }
-            out.flush();
           }
           default -> skipped++;
         }
@@ -165,6 +178,7 @@ final class DecodeCommand implements Callable<Integer> {
         error("stdin:" + number + ": " + parts[0] + ": " + e.getMessage());
       }
     }
+    writeSorted(rows);
   }
 
   private static boolean isDecoded(Topics.Kind kind) {

@@ -1,5 +1,6 @@
 package io.mast.runtime.cli;
 
+import io.mast.runtime.replay.ReadingsCsv;
 import io.mast.protocol.Channel;
 import io.mast.protocol.ChannelProfile;
 import io.mast.protocol.DecodedFrame;

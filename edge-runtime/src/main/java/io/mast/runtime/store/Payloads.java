@@ -20,6 +20,10 @@ import java.util.List;
  * ... repeated to the end of the payload
  * </pre>
  *
+ * <p>A <b>frame cut</b> is a readings-lane record whose payload is the single byte {@code 0x80}
+ * (a varint that never ends, so no readings payload can be it). It holds no readings; it tells
+ * the forwarder that the readings before it close a frame (see {@code io.mast.runtime.uplink.FrameCutter}).
+ *
  * <p>Alarms lane, one alarm transition:
  * <pre>
  * field            encoding
@@ -39,6 +43,13 @@ final class Payloads {
     BadPayloadException(String message) {
       super(message);
     }
+  }
+
+  /** The payload of a frame cut. */
+  static final byte CUT = (byte) 0x80;
+
+  static ByteBuffer cut() {
+    return ByteBuffer.wrap(new byte[] {CUT});
   }
 
   static ByteBuffer readings(List<Reading> readings) {
@@ -64,8 +75,12 @@ final class Payloads {
     return b.flip();
   }
 
+  /** The readings of a payload; none for a frame cut. */
   static List<Reading> readings(ByteBuffer payload) throws BadPayloadException {
     List<Reading> out = new ArrayList<>();
+    if (payload.remaining() == 1 && payload.get(payload.position()) == CUT) {
+      return out;
+    }
     try {
       long time = 0;
       while (payload.hasRemaining()) {

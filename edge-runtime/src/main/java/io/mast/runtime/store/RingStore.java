@@ -156,6 +156,16 @@ public final class RingStore implements AutoCloseable {
     return append(readings, payload, syncInterval);
   }
 
+  /**
+   * Appends a frame cut to the readings lane: a record without readings that closes the frame
+   * the readings before it belong to. Read back it is a {@link StoredRecord} with no readings.
+   * Because the cut is stored, a frame is cut the same way however often it is sent again, after
+   * a reconnect or a restart.
+   */
+  public Receipt appendCut() throws IOException {
+    return append(readings, Payloads.cut(), syncInterval);
+  }
+
   /** Appends an alarm to the alarm lane and starts a group commit at once. */
   public Receipt appendAlarm(AlarmEvent alarm) throws IOException {
     return append(alarms, Payloads.alarm(alarm), Duration.ZERO);
@@ -362,7 +372,12 @@ public final class RingStore implements AutoCloseable {
   private LaneStats laneStats(SegmentRing lane) throws IOException {
     long[] oldest = {-1};
     long firstUnacked = Math.max(lane.acked() + 1, lane.firstSeq());
-    lane.read(firstUnacked, 1, lane.durableSeq(), (seq, payload) -> oldest[0] = oldestTime(lane, payload));
+    // two records: the first may be a frame cut, and cuts never follow each other
+    lane.read(firstUnacked, 2, lane.durableSeq(), (seq, payload) -> {
+      if (oldest[0] < 0) {
+        oldest[0] = oldestTime(lane, payload);
+      }
+    });
     SegmentRing.Counts c = lane.counts();
     return new LaneStats((long) lane.slotCount() * lane.segmentBytes(), lane.segmentBytes(), lane.slotCount(), lane.segmentsInUse(), lane.usedBytes(),
         lane.firstSeq(), lane.lastSeq(), lane.durableSeq(), lane.acked(), lane.records(),
@@ -375,9 +390,9 @@ public final class RingStore implements AutoCloseable {
     if (lane == alarms) {
       return Payloads.alarm(payload).reading().time();
     }
-    long min = Long.MAX_VALUE;
+    long min = -1;
     for (Reading r : Payloads.readings(payload)) {
-      min = Math.min(min, r.time());
+      min = min < 0 ? r.time() : Math.min(min, r.time());
     }
     return min;
   }

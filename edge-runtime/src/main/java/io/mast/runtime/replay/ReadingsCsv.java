@@ -1,4 +1,4 @@
-package io.mast.runtime.cli;
+package io.mast.runtime.replay;
 
 import io.mast.protocol.Channel;
 import io.mast.protocol.ChannelProfile;
@@ -21,10 +21,10 @@ import java.util.Locale;
  * {@code time,channel,value}, time as ISO-8601 UTC to the second, value as a decimal with the
  * channel's decimals. Errors name the file, the line and the value.
  */
-final class ReadingsCsv {
+public final class ReadingsCsv {
   private ReadingsCsv() {}
 
-  static ChannelProfile readChannels(Path file) throws IOException {
+  public static ChannelProfile readChannels(Path file) throws IOException {
     List<Channel> channels = new ArrayList<>();
     List<String[]> rows = rows(file, "channel,unit,exponent,interval_s,kind,description");
     for (int i = 0; i < rows.size(); i++) {
@@ -48,35 +48,44 @@ final class ReadingsCsv {
     }
   }
 
-  static List<Reading> readReadings(Path file, ChannelProfile profile) throws IOException {
+  public static List<Reading> readReadings(Path file, ChannelProfile profile) throws IOException {
     List<Reading> readings = new ArrayList<>();
     List<String[]> rows = rows(file, "time,channel,value");
     for (int i = 0; i < rows.size(); i++) {
       String[] f = rows.get(i);
       String where = file + ":" + (i + 2) + ": ";
-      if (f.length != 3) {
-        throw new IOException(where + "expected 3 fields (time,channel,value), found " + f.length);
-      }
-      Channel channel = profile.channel(f[1].trim());
-      if (channel == null) {
-        throw new IOException(where + "channel '" + f[1].trim() + "' is not in the channels file");
-      }
-      try {
-        readings.add(new Reading(channel.id(), Instant.parse(f[0].trim()).getEpochSecond(), channel.parse(f[2])));
-      } catch (DateTimeParseException e) {
-        throw new IOException(where + "time '" + f[0] + "' is not ISO-8601 UTC like 2004-03-10T18:00:00Z", e);
-      } catch (NumberFormatException e) {
-        throw new IOException(where + e.getMessage(), e);
-      }
+      readings.add(reading(f, where, profile));
     }
     return readings;
   }
 
-  static void writeHeader(PrintStream out) {
+  /**
+   * One {@code time,channel,value} row as a reading of {@code profile}.
+   *
+   * @throws IOException starting with {@code where}: wrong field count, unknown channel, bad time or value
+   */
+  public static Reading reading(String[] f, String where, ChannelProfile profile) throws IOException {
+    if (f.length != 3) {
+      throw new IOException(where + "expected 3 fields (time,channel,value), found " + f.length);
+    }
+    Channel channel = profile.channel(f[1].trim());
+    if (channel == null) {
+      throw new IOException(where + "channel '" + f[1].trim() + "' is not in the channels file");
+    }
+    try {
+      return new Reading(channel.id(), Instant.parse(f[0].trim()).getEpochSecond(), channel.parse(f[2]));
+    } catch (DateTimeParseException e) {
+      throw new IOException(where + "time '" + f[0] + "' is not ISO-8601 UTC like 2004-03-10T18:00:00Z", e);
+    } catch (IllegalArgumentException e) {
+      throw new IOException(where + e.getMessage(), e);
+    }
+  }
+
+  public static void writeHeader(PrintStream out) {
     out.print("time,channel,value\n");
   }
 
-  static void write(PrintStream out, ChannelProfile profile, Reading r) {
+  public static void write(PrintStream out, ChannelProfile profile, Reading r) {
     Channel c = profile.channel(r.channel());
     out.print(Instant.ofEpochSecond(r.time()) + "," + c.name() + "," + c.format(r.mantissa()) + "\n");
   }
@@ -101,7 +110,7 @@ final class ReadingsCsv {
   }
 
   /** Splits one RFC 4180 line: fields may be quoted, with "" for a quote inside. */
-  static String[] split(String line, String where) throws IOException {
+  public static String[] split(String line, String where) throws IOException {
     List<String> fields = new ArrayList<>();
     StringBuilder field = new StringBuilder();
     boolean quoted = false;

@@ -1,0 +1,355 @@
+package io.mast.runtime;
+
+import io.mast.config.model.DeviceConfig;
+import io.mast.config.model.DriverKind;
+import io.mast.config.model.Sensor;
+import io.mast.drivers.Buses;
+import io.mast.drivers.DriverCatalog;
+import io.mast.drivers.SensorDriver;
+import io.mast.protocol.Channel;
+import io.mast.protocol.ChannelProfile;
+import io.mast.protocol.FrameEncoder;
+import io.mast.protocol.Reading;
+import io.mast.protocol.internal.pb.Status;
+import io.mast.runtime.alarm.AlarmRules;
+import io.mast.runtime.health.HealthReport;
+import io.mast.runtime.replay.ReplayFeed;
+import io.mast.runtime.sampling.Ingest;
+import io.mast.runtime.sampling.Sampler;
+import io.mast.runtime.store.RingStore;
+import io.mast.runtime.store.StoreStats;
+import io.mast.runtime.store.StoredRecord;
+import io.mast.runtime.time.Scheduler;
+import io.mast.runtime.uplink.Uplink;
+import io.mast.runtime.uplink.UplinkSettings;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import org.tinylog.Logger;
+
+/**
+ * The process that runs on every pole, wired: drivers sampled by the {@link Sampler} (or a
+ * {@link ReplayFeed}) into the ring store through {@link Ingest}, alarm rules on the way in, the
+ * {@link Uplink} sending frames and moving the store's cursors on PUBACK, a frame cut at every
+ * batch window, a health heartbeat.
+ *
+ * <p><b>Stopping.</b> {@link #close()} stops sampling, writes a frame cut, closes the uplink
+ * (retained {@code OFFLINE}, DISCONNECT), runs a last group commit and closes the store. A run
+ * with an end ({@code --duration} or a replay) waits in {@link #awaitEnd()} until every stored
+ * record is acknowledged.
+ *
+ * <p>Threads are listed in {@code edge-runtime/CONCURRENCY.md}.
+ */
+public final class EdgeRuntime implements AutoCloseable {
+  /**
+   * What to run.
+   *
+   * @param config the effective device config
+   * @param stateDir where the store and meter journals go; null for the config's
+   * @param buses the board; null with a replay
+   * @param replay readings CSV replacing sampled values, with {@code channels} as the profile
+   * @param speed replay speed over real time; 0 as fast as the pipeline goes
+   * @param durationS stop after this much simulated time; negative for no limit
+   */
+  public record Options(DeviceConfig config, String deviceId, List<String> brokers, Path stateDir, Buses buses,
+      Path replay, ChannelProfile replayProfile, double speed, long durationS, String version) {}
+
+  /** A snapshot for the status line. */
+  public record Snapshot(long stored, long framesSent, long framesAcked, long readingsAcked, long alarms,
+      long bytesOnWire, Uplink.State link, String broker, long unacked) {}
+
+  private final Options options;
+  private final Clock clock = Clock.systemUTC();
+  private final ChannelProfile profile;
+  private final RingStore store;
+  private final Uplink uplink;
+  private final Ingest ingest;
+  private final Scheduler timer;
+  private final Sampler sampler;
+  private final HealthReport health;
+  private final Map<String, ExecutorService> executors = new ConcurrentHashMap<>();
+  private final List<SensorDriver> drivers = new ArrayList<>();
+  private final CountDownLatch fed = new CountDownLatch(1);
+  private final long startNanos = System.nanoTime();
+  private volatile Thread replayThread;
+  private volatile ReplayFeed feed;
+  private volatile boolean closed;
+  private volatile Snapshot last;
+
+  private EdgeRuntime(Options o) throws IOException {
+    this.options = o;
+    DeviceConfig c = o.config();
+    this.profile = o.replay() != null ? o.replayProfile() : profileOf(c);
+    Path storeDir = o.stateDir() != null ? o.stateDir().resolve("store") : Path.of(c.getStore().getDir());
+    this.timer = Scheduler.newThread("mast-timer");
+    this.store = RingStore.builder(storeDir)
+        .capacityBytes(c.getStore().getCapacityBytes())
+        .syncInterval(Duration.ofMillis(c.getStore().getSyncIntervalMs()))
+        .open();
+    try {
+      FrameEncoder encoder = FrameEncoder.builder(profile).maxFrameBytes(c.getUplink().getMaxFrameBytes()).build();
+      UplinkSettings settings = UplinkSettings.of(c, o.deviceId(), o.brokers());
+      this.uplink = new Uplink(settings, store, encoder, status(Status.State.ONLINE), status(Status.State.OFFLINE),
+          clock, new java.util.Random());
+      this.ingest = new Ingest(store, new AlarmRules(c.getAlarmsList(), profile),
+          Ingest.recordLimit(c.getUplink().getMaxFrameBytes()), uplink::wake);
+      this.health = new HealthReport(clock, o.version(), c.getVersion(), profile, modemChannels(c));
+      if (o.replay() == null) {
+        Path meterDir = o.stateDir() != null ? o.stateDir().resolve("meters") : DriverCatalog.meterDir(c);
+        drivers.addAll(DriverCatalog.build(c, o.buses(), meterDir));
+        this.sampler = new Sampler(drivers, profile, ingest, timer, clock, this::executor);
+      } else {
+        this.sampler = null;
+      }
+    } catch (IOException | RuntimeException e) {
+      timer.close();
+      store.close();
+      throw e;
+    }
+  }
+
+  /** Starts everything; returns at once. */
+  public static EdgeRuntime start(Options o) throws IOException {
+    EdgeRuntime r = new EdgeRuntime(o);
+    r.uplink.start();
+    Duration window = Duration.ofSeconds(o.config().getUplink().getBatchWindowS());
+    r.every(window, window, r::cutWindow);
+    Duration heartbeat = Duration.ofSeconds(o.config().getUplink().getHealthIntervalS());
+    r.every(Duration.ofSeconds(Math.min(10, heartbeat.toSeconds())), heartbeat, r::sendHealth);
+    if (r.sampler != null) {
+      r.sampler.start();
+      if (o.durationS() >= 0) {
+        r.timer.schedule(Duration.ofSeconds(o.durationS()), r::endOfInput);
+      }
+    } else {
+      r.startReplay();
+    }
+    return r;
+  }
+
+  public ChannelProfile profile() {
+    return profile;
+  }
+
+  /** Builds the profile of a config's sensors: one channel per sensor, ids in config order. */
+  public static ChannelProfile profileOf(DeviceConfig c) {
+    List<Channel> channels = new ArrayList<>();
+    for (Sensor s : c.getSensorsList()) {
+      channels.add(new Channel(channels.size(), s.getChannel(), s.getUnit(), s.getExponent(), s.getIntervalS(),
+          s.getCounter() ? Channel.Kind.COUNTER : Channel.Kind.GAUGE,
+          s.getId() + " (" + s.getDriver().name().toLowerCase(java.util.Locale.ROOT) + ")"));
+    }
+    return ChannelProfile.of(channels);
+  }
+
+  private static HealthReport.ModemChannels modemChannels(DeviceConfig c) {
+    int[] ids = {-1, -1, -1, -1};
+    List<String> names = List.of("reg", "rsrp", "rsrq", "sinr");
+    for (int i = 0; i < c.getSensorsCount(); i++) {
+      Sensor s = c.getSensors(i);
+      int at = names.indexOf(s.getQuantity());
+      if (s.getDriver() == DriverKind.MODEM && at >= 0) {
+        ids[at] = i;
+      }
+    }
+    return new HealthReport.ModemChannels(ids[0], ids[1], ids[2], ids[3]);
+  }
+
+  private byte[] status(Status.State state) {
+    return Status.newBuilder()
+        .setState(state)
+        .setRuntimeVersion(options.version())
+        .setBootTime(clock.millis() / 1000)
+        .setProfileId(profile.id())
+        .setConfigVersion(options.config().getVersion())
+        .build()
+        .toByteArray();
+  }
+
+  private ExecutorService executor(String driverName) {
+    return executors.computeIfAbsent(driverName, n -> Executors.newSingleThreadExecutor(r -> {
+      Thread t = new Thread(r, "mast-sensor-" + n);
+      t.setDaemon(true);
+      return t;
+    }));
+  }
+
+  private void every(Duration first, Duration period, Runnable task) {
+    timer.schedule(first, () -> {
+      if (!closed) {
+        task.run();
+        every(period, period, task);
+      }
+    });
+  }
+
+  private void cutWindow() {
+    try {
+      ingest.cut();
+    } catch (IOException e) {
+      Logger.error("runtime: writing the batch window's frame cut failed: {}", e.getMessage());
+    }
+  }
+
+  private void sendHealth() {
+    try {
+      uplink.offerHealth(health.build(store.stats(), uplink.stats(), sampler).toByteArray());
+    } catch (IOException e) {
+      Logger.error("runtime: health report failed: {}", e.getMessage());
+    }
+  }
+
+  private void startReplay() throws IOException {
+    ReplayFeed feed = new ReplayFeed(options.replay(), profile, ingest, options.speed(), TimeUnit.NANOSECONDS::sleep);
+    this.feed = feed;
+    Reading resume = lastStoredReading();
+    if (resume != null) {
+      Logger.info("replay: the store already holds readings up to {}; resuming after it", resume);
+    }
+    replayThread = new Thread(() -> {
+      try {
+        ReplayFeed.Result result = feed.play(resume, options.durationS());
+        if (!result.exhausted() && closed) {
+          return;
+        }
+        Logger.info("replay: {} readings fed, {} already stored, {} malformed rows skipped{}", result.fed(),
+            result.resumedPast(), result.malformed(), result.firstProblem() == null ? "" : " (first: " + result.firstProblem() + ")");
+      } catch (IOException e) {
+        Logger.error("replay stopped: {}", e.getMessage());
+      } catch (InterruptedException e) {
+        return;
+      }
+      endOfInput();
+    }, "mast-replay");
+    replayThread.setDaemon(true);
+    replayThread.start();
+  }
+
+  private Reading lastStoredReading() throws IOException {
+    long last = store.stats().readings().lastSeq();
+    for (long seq = last; seq > 0 && seq >= last - 1; seq--) {
+      List<StoredRecord> r = store.read(seq, 1);
+      if (!r.isEmpty() && !r.get(0).isCut()) {
+        List<Reading> readings = r.get(0).readings();
+        return readings.get(readings.size() - 1);
+      }
+    }
+    return null;
+  }
+
+  /** The input has ended: close the last frame, make it durable, let the uplink send it. */
+  private void endOfInput() {
+    try {
+      if (sampler != null) {
+        sampler.close();
+      }
+      ingest.cut();
+      store.sync();
+    } catch (IOException e) {
+      Logger.error("runtime: closing the last frame failed: {}", e.getMessage());
+    }
+    uplink.wake();
+    fed.countDown();
+  }
+
+  /** True once the input has ended (replay or duration) and everything stored is acknowledged. */
+  public boolean finished() throws IOException {
+    if (fed.getCount() > 0) {
+      return false;
+    }
+    StoreStats s = store.stats();
+    return s.readings().ackedSeq() >= s.readings().lastSeq() && s.alarms().ackedSeq() >= s.alarms().lastSeq();
+  }
+
+  /** Waits until {@link #finished()}; returns false if {@code timeout} passed first. */
+  public boolean awaitEnd(Duration timeout) throws IOException, InterruptedException {
+    long deadline = System.nanoTime() + timeout.toNanos();
+    while (!finished()) {
+      if (System.nanoTime() - deadline > 0) {
+        return false;
+      }
+      Thread.sleep(20);
+    }
+    return true;
+  }
+
+  /** Whether this run ends by itself (replay or duration). */
+  public boolean ends() {
+    return options.replay() != null || options.durationS() >= 0;
+  }
+
+  /** Figures as of now; after {@link #close()}, as of the moment the store closed. */
+  public Snapshot snapshot() throws IOException {
+    if (closed && last != null) {
+      return last;
+    }
+    Uplink.Stats u = uplink.stats();
+    StoreStats s = store.stats();
+    return new Snapshot(ingest.readings(), u.framesSent(), u.framesAcked(), u.readingsAcked(), ingest.alarms(),
+        u.bytesTotal(), u.state(), u.broker(), s.readings().unackedRecords() + s.alarms().unackedRecords());
+  }
+
+  /** Milliseconds since start. */
+  public long uptimeMillis() {
+    return (System.nanoTime() - startNanos) / 1_000_000;
+  }
+
+  public Uplink.Stats uplinkStats() {
+    return uplink.stats();
+  }
+
+  /** Stops sampling, cuts the open frame, disconnects cleanly, syncs and closes the store. Idempotent. */
+  @Override
+  public synchronized void close() {
+    if (closed) {
+      return;
+    }
+    closed = true;
+    Thread replay = replayThread;
+    if (replay != null) {
+      feed.stop();
+      try {
+        replay.join(5000);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    }
+    if (sampler != null) {
+      sampler.close();
+    }
+    executors.values().forEach(ExecutorService::shutdown);
+    for (ExecutorService e : executors.values()) {
+      try {
+        e.awaitTermination(3, TimeUnit.SECONDS);
+      } catch (InterruptedException ex) {
+        Thread.currentThread().interrupt();
+      }
+    }
+    try {
+      ingest.cut();
+    } catch (IOException | RuntimeException e) {
+      Logger.warn("runtime: no frame cut at shutdown: {}", e.getMessage());
+    }
+    uplink.close();
+    timer.close();
+    try {
+      last = snapshot();
+    } catch (IOException | RuntimeException e) {
+      Logger.warn("runtime: no final figures: {}", e.getMessage());
+    }
+    try {
+      store.close();
+    } catch (IOException e) {
+      Logger.error("runtime: closing the store failed: {}", e.getMessage());
+    }
+  }
+}

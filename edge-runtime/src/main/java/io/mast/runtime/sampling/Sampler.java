@@ -1,0 +1,246 @@
+package io.mast.runtime.sampling;
+
+import io.mast.drivers.ChannelSpec;
+import io.mast.drivers.ChannelValue;
+import io.mast.drivers.Sample;
+import io.mast.drivers.SensorDriver;
+import io.mast.protocol.ChannelProfile;
+import io.mast.protocol.Reading;
+import io.mast.runtime.time.Scheduler;
+import java.io.IOException;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Executor;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLongArray;
+import java.util.concurrent.atomic.AtomicReferenceArray;
+import java.util.function.Function;
+import org.tinylog.Logger;
+
+/**
+ * Samples every driver on its channels' grid and hands the readings to {@link Ingest}.
+ *
+ * <p><b>Schedule.</b> A driver ticks at the greatest common divisor of its channels' intervals,
+ * on Unix-time multiples of it (a 10 s sensor samples at :00, :10, :20...), and at each tick
+ * keeps the channels whose own interval divides the tick time. A reading's time is its grid
+ * time, so readings of one tick share a time axis in the frame.
+ *
+ * <p><b>Isolation.</b> Each driver samples on its own executor (a thread per driver in the
+ * runtime): a slow or dead sensor never delays another. A tick that finds its driver still busy
+ * is skipped and counted as an overrun. A driver that throws {@link IOException} (lost device) is
+ * closed and reopened no sooner than a backoff of 1 s doubling to 5 min; until then its channels
+ * count DEVICE_ERROR.
+ *
+ * <p><b>Time.</b> The clock and the scheduler are injected, so tests run days of sampling in
+ * milliseconds with a manual scheduler and a direct executor.
+ */
+public final class Sampler implements AutoCloseable {
+  private static final long MAX_REOPEN_MS = 300_000;
+
+  private final ChannelProfile profile;
+  private final Ingest ingest;
+  private final Scheduler scheduler;
+  private final Clock clock;
+  private final List<Runner> runners = new ArrayList<>();
+  private final AtomicLongArray ok;
+  private final AtomicLongArray errors;
+  private final AtomicLongArray last;
+  private final AtomicReferenceArray<String> lastError;
+  private volatile boolean stopped;
+  private volatile long overruns;
+
+  private final class Runner {
+    final SensorDriver driver;
+    final Executor executor;
+    final int[] channelIds;
+    final long[] intervals;
+    final long step;
+    final AtomicBoolean busy = new AtomicBoolean();
+    boolean open;
+    int failures;
+    long reopenAtMillis;
+
+    Runner(SensorDriver driver, Executor executor) {
+      this.driver = driver;
+      this.executor = executor;
+      List<ChannelSpec> specs = driver.channels();
+      channelIds = new int[specs.size()];
+      intervals = new long[specs.size()];
+      long g = 0;
+      for (int i = 0; i < specs.size(); i++) {
+        var channel = profile.channel(specs.get(i).channel());
+        channelIds[i] = channel.id();
+        intervals[i] = channel.intervalS();
+        g = gcd(g, intervals[i]);
+      }
+      step = Math.max(1, g);
+    }
+  }
+
+  /**
+   * @param executors the executor each driver samples on, by driver name
+   */
+  public Sampler(List<SensorDriver> drivers, ChannelProfile profile, Ingest ingest, Scheduler scheduler, Clock clock,
+      Function<String, Executor> executors) {
+    this.profile = profile;
+    this.ingest = ingest;
+    this.scheduler = scheduler;
+    this.clock = clock;
+    int n = profile.size();
+    ok = new AtomicLongArray(n);
+    errors = new AtomicLongArray(n);
+    last = new AtomicLongArray(n);
+    lastError = new AtomicReferenceArray<>(n);
+    for (SensorDriver d : drivers) {
+      runners.add(new Runner(d, executors.apply(d.name())));
+    }
+  }
+
+  /** Schedules every driver's first tick. */
+  public void start() {
+    runners.forEach(this::scheduleNext);
+  }
+
+  private void scheduleNext(Runner r) {
+    if (stopped) {
+      return;
+    }
+    long now = clock.millis();
+    long stepMs = r.step * 1000;
+    long next = Math.floorDiv(now, stepMs) * stepMs + stepMs;
+    scheduler.schedule(Duration.ofMillis(next - now), () -> tick(r, next / 1000));
+  }
+
+  private void tick(Runner r, long time) {
+    if (stopped) {
+      return;
+    }
+    if (r.busy.compareAndSet(false, true)) {
+      try {
+        r.executor.execute(() -> {
+          try {
+            sampleOnce(r, time);
+          } finally {
+            r.busy.set(false);
+          }
+        });
+      } catch (RuntimeException e) {
+        r.busy.set(false);
+        Logger.warn("sampler: {} could not start a sample: {}", r.driver.name(), e.getMessage());
+      }
+    } else {
+      overruns++;
+    }
+    scheduleNext(r);
+  }
+
+  private void sampleOnce(Runner r, long time) {
+    if (stopped) {
+      return;
+    }
+    List<Integer> due = new ArrayList<>();
+    for (int i = 0; i < r.channelIds.length; i++) {
+      if (Math.floorMod(time, r.intervals[i]) == 0) {
+        due.add(i);
+      }
+    }
+    if (due.isEmpty()) {
+      return;
+    }
+    Sample sample;
+    try {
+      if (!r.open) {
+        if (clock.millis() < r.reopenAtMillis) {
+          failAll(r, due, "device not reachable; next attempt to open it at " + java.time.Instant.ofEpochMilli(r.reopenAtMillis));
+          return;
+        }
+        r.driver.open();
+        r.open = true;
+        if (r.failures > 0) {
+          Logger.info("sampler: {} is back after {} failed attempts", r.driver.name(), r.failures);
+        }
+      }
+      sample = r.driver.sample();
+      r.failures = 0;
+    } catch (IOException | RuntimeException e) {
+      r.driver.close();
+      r.open = false;
+      r.failures++;
+      long wait = Math.min(MAX_REOPEN_MS, 1000L << Math.min(r.failures - 1, 20));
+      r.reopenAtMillis = clock.millis() + wait;
+      Logger.warn("sampler: {} failed ({}); reopening in {} ms", r.driver.name(), e.getMessage(), wait);
+      failAll(r, due, "device lost: " + e.getMessage());
+      return;
+    }
+    List<Reading> readings = new ArrayList<>(due.size());
+    for (int i : due) {
+      ChannelValue v = sample.values().get(i);
+      int id = r.channelIds[i];
+      if (v.isOk()) {
+        ok.incrementAndGet(id);
+        last.set(id, v.mantissa());
+        readings.add(new Reading(id, time, v.mantissa()));
+      } else {
+        errors.incrementAndGet(id);
+        lastError.set(id, v.status() + ": " + v.detail());
+      }
+    }
+    try {
+      ingest.accept(readings);
+    } catch (IOException e) {
+      Logger.error("sampler: storing {} readings of {} failed: {}", readings.size(), r.driver.name(), e.getMessage());
+    }
+  }
+
+  private void failAll(Runner r, List<Integer> due, String detail) {
+    for (int i : due) {
+      errors.incrementAndGet(r.channelIds[i]);
+      lastError.set(r.channelIds[i], "DEVICE_ERROR: " + detail);
+    }
+  }
+
+  /** Readings taken with status OK on channel {@code id}. */
+  public long ok(int id) {
+    return ok.get(id);
+  }
+
+  /** Readings failed on channel {@code id}. */
+  public long errors(int id) {
+    return errors.get(id);
+  }
+
+  /** The latest failure on channel {@code id}, or empty. */
+  public String lastError(int id) {
+    String e = lastError.get(id);
+    return e == null ? "" : e;
+  }
+
+  /** The latest good mantissa on channel {@code id} (0 before the first). */
+  public long last(int id) {
+    return last.get(id);
+  }
+
+  /** Ticks skipped because the driver was still busy with the previous one. */
+  public long overruns() {
+    return overruns;
+  }
+
+  /** Stops ticking and closes the drivers on their own executors. */
+  @Override
+  public void close() {
+    stopped = true;
+    for (Runner r : runners) {
+      try {
+        r.executor.execute(r.driver::close);
+      } catch (RuntimeException e) {
+        r.driver.close();
+      }
+    }
+  }
+
+  private static long gcd(long a, long b) {
+    return b == 0 ? a : gcd(b, a % b);
+  }
+}

@@ -1,0 +1,85 @@
+package io.mast.sim;
+
+import io.mast.config.model.DeviceConfig;
+import io.mast.config.model.Sensor;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Random;
+
+/**
+ * Plausible, slowly changing values for every channel of a simulated board, so that
+ * {@code mast run --sim} shows live data: gauges wander around a typical level for their
+ * quantity (a bounded random walk), counters (meters) advance by a few units per step.
+ * Deterministic for a seed. Call {@link #step()} from a timer.
+ */
+public final class SimSignals {
+  private record Walk(String channel, boolean counter, long typical, long spread) {}
+
+  private final SimulatedBoard board;
+  private final Random random;
+  private final Map<String, Walk> walks = new LinkedHashMap<>();
+  private final Map<String, Long> values = new LinkedHashMap<>();
+
+  public SimSignals(SimulatedBoard board, DeviceConfig config, long seed) {
+    this.board = board;
+    this.random = new Random(seed);
+    for (Sensor s : config.getSensorsList()) {
+      long scale = pow10(-s.getExponent());
+      long typical = typical(s) * scale / 100;
+      walks.put(s.getChannel(), new Walk(s.getChannel(), s.getCounter(), typical, Math.max(1, Math.abs(typical) / 5)));
+      values.put(s.getChannel(), s.getCounter() ? 1000 * scale : typical);
+    }
+  }
+
+  /** Typical value in hundredths of the channel's unit. */
+  private static long typical(Sensor s) {
+    String q = s.getQuantity().isEmpty() ? s.getChannel() : s.getQuantity();
+    if (q.contains("pm2") || q.contains("pm1")) {
+      return 1200;
+    } else if (q.contains("pm10")) {
+      return 2000;
+    } else if (q.contains("co2")) {
+      return 42000;
+    } else if (q.contains("ph")) {
+      return 720;
+    } else if (q.contains("turbidity")) {
+      return 150;
+    } else if (q.contains("ch4")) {
+      return 500;
+    } else if (q.contains("rsrp")) {
+      return -9500;
+    } else if (q.contains("sinr")) {
+      return 800;
+    } else if (q.contains("temperature")) {
+      return 1500;
+    }
+    return 10000;
+  }
+
+  private static long pow10(int e) {
+    long p = 1;
+    for (int i = 0; i < Math.abs(e); i++) {
+      p *= 10;
+    }
+    return e >= 0 ? p : 1;
+  }
+
+  /** Moves every channel one step and sets it on the board. */
+  public synchronized void step() {
+    for (Walk w : walks.values()) {
+      long v = values.get(w.channel());
+      if (w.counter()) {
+        v += random.nextInt(4);
+      } else {
+        long delta = Math.round(random.nextGaussian() * Math.max(1, w.spread() / 4.0));
+        v = Math.max(w.typical() - w.spread() * 3, Math.min(w.typical() + w.spread() * 3, v + delta));
+      }
+      values.put(w.channel(), v);
+      try {
+        board.set(w.channel(), v);
+      } catch (RuntimeException e) {
+        // a channel the board cannot drive (out of the device's range) keeps its last value
+      }
+    }
+  }
+}
