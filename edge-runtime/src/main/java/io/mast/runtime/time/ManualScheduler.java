@@ -61,6 +61,29 @@ public final class ManualScheduler implements Scheduler {
     return next == null ? java.util.Optional.empty() : java.util.Optional.of(Duration.ofNanos(next.dueNanos));
   }
 
+  /** A clock that reads {@code start} plus the time this scheduler has been advanced by. */
+  public java.time.Clock clock(java.time.Instant start) {
+    ManualScheduler self = this;
+    return new java.time.Clock() {
+      @Override
+      public java.time.ZoneId getZone() {
+        return java.time.ZoneOffset.UTC;
+      }
+
+      @Override
+      public java.time.Clock withZone(java.time.ZoneId zone) {
+        return this;
+      }
+
+      @Override
+      public java.time.Instant instant() {
+        synchronized (self) {
+          return start.plusNanos(nowNanos);
+        }
+      }
+    };
+  }
+
   @Override
   public synchronized void close() {
     closed = true;

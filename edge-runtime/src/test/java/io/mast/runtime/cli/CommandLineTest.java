@@ -20,10 +20,17 @@ class CommandLineTest {
   }
 
   @Test
-  void runSaysWhatIsNotBuiltYetAndFails() {
-    Cli.Result r = Cli.run("", "run", "--sim");
-    assertEquals(3, r.status());
-    assertTrue(r.err().startsWith("mast run: the runtime is not built yet."), r.err());
+  void runWithNeitherConfigNorSimSaysWhatToGive() {
+    Cli.Result r = Cli.run("", "run");
+    assertEquals(1, r.status());
+    assertTrue(r.err().contains("give --config FILE (on a board) or --sim"), r.err());
+  }
+
+  @Test
+  void runReplayWithoutChannelsIsRefused() {
+    Cli.Result r = Cli.run("", "run", "--sim", "--replay", "x.csv");
+    assertEquals(1, r.status());
+    assertTrue(r.err().contains("--replay and --channels go together"), r.err());
   }
 
   @Test

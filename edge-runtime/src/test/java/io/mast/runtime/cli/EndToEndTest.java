@@ -1,0 +1,137 @@
+package io.mast.runtime.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.mast.config.DeviceConfigs;
+import io.mast.config.model.DeviceConfig;
+import io.mast.protocol.ChannelProfile;
+import io.mast.protocol.DecodedFrame;
+import io.mast.protocol.FrameDecoder;
+import io.mast.protocol.Reading;
+import io.mast.runtime.peers.Capture;
+import io.mast.runtime.peers.Mosquitto;
+import io.mast.runtime.replay.ReadingsCsv;
+import io.mast.sim.LinkShaper;
+import io.mast.sim.SimulatedBoard;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The runtime checked the way an outside evaluator checks it: Debian's Mosquitto, a separate
+ * {@code mast run} process replaying a whole dataset, {@code mosquitto_sub} capturing every
+ * message, and {@code mast decode --hex} of the capture compared with the dataset byte for byte.
+ */
+class EndToEndTest {
+  @TempDir
+  Path dir;
+
+  private static Process mast(Path log, String... args) throws Exception {
+    List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+        "-Xmx256m", "-XX:+UseSerialGC", "-cp", System.getProperty("java.class.path"), "io.mast.runtime.cli.MastCommand", "run"));
+    cmd.addAll(List.of(args));
+    return new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile())).start();
+  }
+
+  private static String decode(String captured) {
+    Cli.Result r = Cli.run(captured, "decode", "--hex");
+    assertEquals(0, r.status(), r.err());
+    return r.out();
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"air-uci", "water-daiad"})
+  void aWholeDatasetReplayedThroughMosquittoDecodesBackToTheDatasetExactly(String name) throws Exception {
+    Path csv = SharedData.dir().resolve(name.equals("air-uci") ? "air-uci-2004.csv" : "water-daiad.csv");
+    Path channels = SharedData.dir().resolve(name + ".channels.csv");
+    try (Mosquitto broker = Mosquitto.start(dir.resolve("broker"));
+         Capture capture = Capture.start(broker.port(), dir.resolve("capture.txt"), null)) {
+      Path log = dir.resolve("mast.log");
+      Process p = mast(log, "--sim", "--replay", csv.toString(), "--channels", channels.toString(), "--speed", "max",
+          "--broker", broker.uri(), "--device-id", "pole-1", "--store", dir.resolve("state").toString());
+      assertTrue(p.waitFor(120, TimeUnit.SECONDS), "mast run ends by itself once everything is acknowledged");
+      String out = Files.readString(log);
+      assertEquals(0, p.exitValue(), out);
+      assertTrue(out.contains("unacked_records=0"), out);
+      long frames = Long.parseLong(out.replaceAll("(?s).*acked=(\\d+) frames.*", "$1"));
+      assertTrue(capture.await("/t", frames, 30), "every acknowledged frame reached the subscriber");
+      assertEquals(Files.readString(csv, StandardCharsets.UTF_8), decode(capture.text()));
+    }
+  }
+
+  @Test
+  void throughASlowLinkWithOutagesABrokerRestartAndKillNineNothingIsLostAndDuplicatesAreWholeFrames() throws Exception {
+    Path csv = SharedData.dir().resolve("air-uci-2004.csv");
+    Path channels = SharedData.dir().resolve("air-uci.channels.csv");
+    DeviceConfig base = SimulatedBoard.exampleConfig();
+    DeviceConfig config = base.toBuilder()
+        .setUplink(base.getUplink().toBuilder().setReconnectMinMs(200).setReconnectMaxS(2).setConnectTimeoutS(10).setKeepaliveS(30))
+        .build();
+    Path configFile = dir.resolve("pole.json");
+    Files.writeString(configFile, DeviceConfigs.toJson(config));
+    try (Mosquitto broker = Mosquitto.start(dir.resolve("broker"));
+         Capture capture = Capture.start(broker.port(), dir.resolve("capture.txt"), "evaluator");
+         LinkShaper link = LinkShaper.to("127.0.0.1", broker.port()).bitsPerSecond(10_000).latency(Duration.ofSeconds(2)).start(0)) {
+      link.outage(Duration.ofSeconds(8), Duration.ofSeconds(4));
+      link.outage(Duration.ofSeconds(22), Duration.ofSeconds(4));
+      link.outage(Duration.ofSeconds(40), Duration.ofSeconds(4));
+      String[] args = {"--sim", "--config", configFile.toString(), "--replay", csv.toString(), "--channels", channels.toString(),
+          "--speed", "max", "--broker", link.uri(), "--device-id", "pole-1", "--store", dir.resolve("state").toString()};
+      Path log = dir.resolve("mast.log");
+      Process first = mast(log, args);
+      Thread.sleep(15_000);
+      first.destroyForcibly().waitFor();
+      Files.writeString(log, "\n---- kill -9, restarted with the same store\n", java.nio.file.StandardOpenOption.APPEND);
+      Process second = mast(log, args);
+      Thread.sleep(15_000);
+      broker.restart();
+      assertTrue(second.waitFor(300, TimeUnit.SECONDS), "the restarted run ends once everything is acknowledged");
+      String out = Files.readString(log);
+      assertEquals(0, second.exitValue(), out);
+      assertTrue(link.stats().cuts() >= 3, "the outages cut connections: " + link.stats());
+
+      // Every row once, and duplicates only as byte-identical frames with a sequence number already seen.
+      String expected = Files.readString(csv, StandardCharsets.UTF_8);
+      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+      while (!decode(capture.text()).equals(expected) && System.nanoTime() < deadline) {
+        Thread.sleep(200);
+      }
+      assertEquals(expected, decode(capture.text()), out);
+      ChannelProfile profile = ReadingsCsv.readChannels(channels);
+      FrameDecoder decoder = new FrameDecoder(profile);
+      Map<Long, String> firstSeen = new HashMap<>();
+      Map<Integer, Long> lastTime = new HashMap<>();
+      int duplicates = 0;
+      for (String line : capture.lines()) {
+        String[] parts = line.split(" ", 2);
+        if (!parts[0].equals("m/pole-1/t")) {
+          continue;
+        }
+        DecodedFrame frame = decoder.decode(HexFormat.of().parseHex(parts[1]));
+        String before = firstSeen.putIfAbsent(frame.seq(), parts[1]);
+        if (before != null) {
+          assertEquals(before, parts[1], "a duplicate is the same frame, byte for byte");
+          duplicates++;
+          continue;
+        }
+        for (Reading r : frame.readings()) {
+          Long previous = lastTime.put(r.channel(), r.time());
+          assertTrue(previous == null || previous < r.time(), "frames in order on channel " + r.channel());
+        }
+      }
+      System.out.println("slow link run: " + firstSeen.size() + " frames, " + duplicates + " duplicates, " + link.stats());
+    }
+  }
+}

@@ -1,0 +1,186 @@
+package io.mast.runtime.sampling;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.mast.drivers.ChannelSpec;
+import io.mast.drivers.ChannelStatus;
+import io.mast.drivers.ChannelValue;
+import io.mast.drivers.Sample;
+import io.mast.drivers.SensorDriver;
+import io.mast.protocol.Channel;
+import io.mast.protocol.ChannelProfile;
+import io.mast.protocol.Reading;
+import io.mast.runtime.alarm.AlarmRules;
+import io.mast.runtime.store.RingStore;
+import io.mast.runtime.store.StoredRecord;
+import io.mast.runtime.time.ManualScheduler;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class SamplerTest {
+  private static final Instant START = Instant.parse("2026-03-01T00:00:03.250Z");
+  private static final ChannelProfile PROFILE = ChannelProfile.of(List.of(
+      new Channel(0, "fast", "", 0, 10, Channel.Kind.GAUGE, ""),
+      new Channel(1, "slow", "", 0, 60, Channel.Kind.GAUGE, ""),
+      new Channel(2, "other", "", 0, 10, Channel.Kind.GAUGE, "")));
+
+  @TempDir
+  Path dir;
+
+  /** A driver whose values count its samples; it can fail, or block until released. */
+  private static final class FakeDriver implements SensorDriver {
+    final String name;
+    final List<ChannelSpec> specs = new ArrayList<>();
+    final AtomicInteger samples = new AtomicInteger();
+    final AtomicInteger opens = new AtomicInteger();
+    volatile boolean dead;
+    volatile CountDownLatch block;
+
+    FakeDriver(String name, String... channels) {
+      this.name = name;
+      for (String c : channels) {
+        specs.add(ChannelSpec.plain(c, "", 0));
+      }
+    }
+
+    @Override
+    public String name() {
+      return name;
+    }
+
+    @Override
+    public List<ChannelSpec> channels() {
+      return specs;
+    }
+
+    @Override
+    public void open() throws IOException {
+      opens.incrementAndGet();
+      if (dead) {
+        throw new IOException("no answer on the bus");
+      }
+    }
+
+    @Override
+    public Sample sample() throws IOException {
+      if (dead) {
+        throw new IOException("device gone");
+      }
+      CountDownLatch b = block;
+      if (b != null) {
+        try {
+          b.await();
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+        }
+      }
+      int n = samples.incrementAndGet();
+      List<ChannelValue> values = new ArrayList<>();
+      for (ChannelSpec s : specs) {
+        values.add(s.channel().equals("slow") ? ChannelValue.failed(s.channel(), ChannelStatus.CRC_ERROR, "bad CRC 0x1234")
+            : ChannelValue.ok(s.channel(), n));
+      }
+      return new Sample(values);
+    }
+
+    @Override
+    public void close() {}
+  }
+
+  private static List<Reading> all(RingStore store) throws IOException {
+    List<Reading> out = new ArrayList<>();
+    for (StoredRecord r : store.read(1, 1_000_000)) {
+      out.addAll(r.readings());
+    }
+    return out;
+  }
+
+  @Test
+  void aDayOfSamplingRunsInMillisecondsWithEveryReadingOnItsChannelsGrid() throws Exception {
+    ManualScheduler scheduler = new ManualScheduler();
+    FakeDriver driver = new FakeDriver("probe", "fast", "slow");
+    try (RingStore store = RingStore.builder(dir).scheduler(scheduler).open()) {
+      Ingest ingest = new Ingest(store, new AlarmRules(List.of(), PROFILE), 8, () -> {});
+      Sampler sampler = new Sampler(List.of(driver), PROFILE, ingest, scheduler, scheduler.clock(START), n -> Runnable::run);
+      sampler.start();
+      scheduler.advance(Duration.ofDays(1));
+      store.sync();
+      List<Reading> readings = all(store);
+      assertEquals(8640, readings.size(), "one fast reading per 10 s for a day; the slow channel always failed");
+      long first = START.getEpochSecond() - START.getEpochSecond() % 10 + 10;
+      for (int i = 0; i < readings.size(); i++) {
+        assertEquals(first + i * 10L, readings.get(i).time(), "on the 10 s grid");
+        assertEquals(0, readings.get(i).channel());
+      }
+      assertEquals(8640, sampler.ok(0));
+      assertEquals(1440, sampler.errors(1), "the 60 s channel is sampled only on its own grid");
+      assertTrue(sampler.lastError(1).startsWith("CRC_ERROR: bad CRC"), sampler.lastError(1));
+      sampler.close();
+    }
+  }
+
+  @Test
+  void aDeadSensorIsRetriedWithBackoffAndNeverStopsAnother() throws Exception {
+    ManualScheduler scheduler = new ManualScheduler();
+    FakeDriver dead = new FakeDriver("dead", "fast");
+    dead.dead = true;
+    FakeDriver alive = new FakeDriver("alive", "other");
+    try (RingStore store = RingStore.builder(dir).scheduler(scheduler).open()) {
+      Ingest ingest = new Ingest(store, new AlarmRules(List.of(), PROFILE), 8, () -> {});
+      Sampler sampler = new Sampler(List.of(dead, alive), PROFILE, ingest, scheduler, scheduler.clock(START), n -> Runnable::run);
+      sampler.start();
+      scheduler.advance(Duration.ofHours(1));
+      assertEquals(360, alive.samples.get());
+      assertEquals(360, sampler.errors(0), "every tick of the dead sensor counts a failure");
+      // backoff 1, 2, 4 ... 300 s: far fewer than 360 attempts to open it in an hour
+      assertTrue(dead.opens.get() < 30 && dead.opens.get() > 5, "open attempts " + dead.opens.get());
+      dead.dead = false;
+      scheduler.advance(Duration.ofMinutes(10));
+      assertTrue(sampler.ok(0) > 0, "it comes back once the device answers");
+      sampler.close();
+    }
+  }
+
+  @Test
+  void aBlockedSensorSkipsItsOwnTicksWhileTheOthersGoOn() throws Exception {
+    ManualScheduler scheduler = new ManualScheduler();
+    FakeDriver stuck = new FakeDriver("stuck", "fast");
+    stuck.block = new CountDownLatch(1);
+    FakeDriver alive = new FakeDriver("alive", "other");
+    ExecutorService a = Executors.newSingleThreadExecutor();
+    ExecutorService b = Executors.newSingleThreadExecutor();
+    try (RingStore store = RingStore.builder(dir).scheduler(scheduler).open()) {
+      Ingest ingest = new Ingest(store, new AlarmRules(List.of(), PROFILE), 8, () -> {});
+      Sampler sampler = new Sampler(List.of(stuck, alive), PROFILE, ingest, scheduler, scheduler.clock(START),
+          n -> n.equals("stuck") ? a : b);
+      sampler.start();
+      for (int i = 0; i < 30; i++) {
+        scheduler.advance(Duration.ofSeconds(10));
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+        while (alive.samples.get() < i + 1 && System.nanoTime() < deadline) {
+          Thread.sleep(1);
+        }
+      }
+      assertEquals(30, alive.samples.get(), "the other sensor sampled every tick");
+      assertEquals(0, stuck.samples.get());
+      assertEquals(29, sampler.overruns(), "the stuck sensor's later ticks were skipped, not queued");
+      stuck.block.countDown();
+      sampler.close();
+    } finally {
+      a.shutdownNow();
+      b.shutdownNow();
+    }
+  }
+}
