@@ -122,13 +122,11 @@ public final class FrameEncoder {
   }
 
   /**
-   * All {@code readings} as one frame numbered {@code seq}, or empty if they do not fit in
-   * {@link #maxFrameBytes()} (or are more than one frame may hold). For callers that cut frames
-   * along their own boundaries, as the runtime does along store records.
-   *
-   * @throws IllegalArgumentException if there are no readings or one names a channel outside the profile
+   * All {@code readings} as one frame numbered {@code seq}, whatever its size, or empty if they
+   * are more than one frame may hold (65535). For callers that search their own cut and need the
+   * size of a frame that is too large.
    */
-  public java.util.Optional<EncodedFrame> encodeOne(List<Reading> readings, long seq) {
+  public java.util.Optional<EncodedFrame> encodeUnbounded(List<Reading> readings, long seq) {
     if (readings.isEmpty()) {
       throw new IllegalArgumentException("a frame needs at least one reading");
     }
@@ -140,8 +138,7 @@ public final class FrameEncoder {
     for (Reading r : sorted) {
       profile.channel(r.channel());
     }
-    EncodedFrame frame = frame(sorted, seq);
-    return frame.bytes().length <= maxFrameBytes ? java.util.Optional.of(frame) : java.util.Optional.empty();
+    return java.util.Optional.of(frame(sorted, seq));
   }
 
   /** The frame of the longest run of readings from {@code from} that fits, found by bisection. */

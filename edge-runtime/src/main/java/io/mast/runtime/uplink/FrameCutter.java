@@ -23,10 +23,14 @@ import java.util.Optional;
  *   <li>it ends at a stored <b>frame cut</b> ({@link io.mast.runtime.store.RingStore#appendCut()},
  *       written when the batch window closes, at the end of a replay and on shutdown), or earlier
  *       where the next record would make it exceed the maximum frame size;
- *   <li>the size search probes prefixes of 1, 2, 4, 8... records until one does not fit, then
- *       bisects between the last two probes. The probes depend only on the records, so the
- *       result does too, even where compressed size is not monotonic in the number of records.
- *       A run that has neither a cut nor a failed probe yet is not a frame yet.
+ *   <li>the size search encodes prefixes of the run: it starts with one record, grows the prefix
+ *       by the room left in the frame (at most eightfold) while it fits, and once a prefix does
+ *       not fit, interpolates between the longest that fits and the shortest that does not. It
+ *       stops at a prefix that fills at least 95% of the maximum or is one record short of one
+ *       that does not fit. Each probe depends only on the records and the sizes of earlier
+ *       probes, so the result does too, even where compressed size is not monotonic in the
+ *       number of records. A run whose next probe needs records not yet stored, and that no
+ *       cut closes, is not a frame yet.
  * </ul>
  *
  * <p><b>Sequence numbers.</b> Telemetry frames carry twice their first record's sequence number,
@@ -42,6 +46,9 @@ final class FrameCutter {
       return frame != null;
     }
   }
+
+  /** A frame this full (of the maximum) is full enough: the search stops there. */
+  private static final double FULL = 0.95;
 
   private final FrameEncoder encoder;
   private long encodes;
@@ -81,55 +88,75 @@ final class FrameCutter {
     }
     boolean closedByCut = runEnd < ahead.size();
     long seq = telemetrySeq(first.seq());
-    EncodedFrame fitting = null;
-    int fits = 0;
-    for (int probe = 1; ; probe *= 2) {
-      if (probe > runEnd) {
+    double target = encoder.maxFrameBytes() * FULL;
+    int lo = 0;
+    int loSize = 0;
+    EncodedFrame best = null;
+    int hi = Integer.MAX_VALUE;
+    int hiSize = 0;
+    int k = 1;
+    while (true) {
+      if (k > runEnd) {
         if (!closedByCut) {
           return Optional.empty();
         }
-        EncodedFrame whole = probe / 2 == runEnd ? fitting : encode(ahead, runEnd, seq);
-        if (whole != null) {
-          return Optional.of(new Cut(first.seq(), ahead.get(runEnd).seq(), whole, null));
-        }
-        return Optional.of(bisect(ahead, fits, runEnd, fitting, seq));
+        k = runEnd;
       }
-      EncodedFrame candidate = encode(ahead, probe, seq);
-      if (candidate == null) {
-        if (probe == 1) {
-          return Optional.of(new Cut(first.seq(), first.seq(), null,
-              "record " + first.seq() + " (" + first.readings().size() + " readings) does not fit in one frame of "
-                  + encoder.maxFrameBytes() + " bytes"));
+      EncodedFrame encoded = encode(ahead, k, seq);
+      int size = encoded == null ? Integer.MAX_VALUE : encoded.bytes().length;
+      EncodedFrame candidate = size <= encoder.maxFrameBytes() ? encoded : null;
+      if (candidate != null) {
+        lo = k;
+        loSize = size;
+        best = candidate;
+        if (k == runEnd && closedByCut) {
+          return Optional.of(new Cut(first.seq(), ahead.get(runEnd).seq(), candidate, null));
         }
-        return Optional.of(bisect(ahead, fits, probe, fitting, seq));
+        if (size >= target) {
+          break;
+        }
+      } else {
+        hi = k;
+        hiSize = size;
       }
-      fitting = candidate;
-      fits = probe;
+      if (hi - lo <= 1) {
+        break;
+      }
+      k = nextProbe(lo, loSize, hi, hiSize, target);
     }
+    if (best == null) {
+      return Optional.of(new Cut(first.seq(), first.seq(), null,
+          "record " + first.seq() + " (" + first.readings().size() + " readings) does not fit in one frame of "
+              + encoder.maxFrameBytes() + " bytes"));
+    }
+    return Optional.of(new Cut(first.seq(), ahead.get(lo - 1).seq(), best, null));
   }
 
-  /** The longest prefix between {@code lo} records (fits) and {@code hi} (does not). */
-  private Cut bisect(List<StoredRecord> ahead, int lo, int hi, EncodedFrame fitting, long seq) {
-    EncodedFrame best = fitting;
-    while (hi - lo > 1) {
-      int mid = (lo + hi) >>> 1;
-      EncodedFrame candidate = encode(ahead, mid, seq);
-      if (candidate != null) {
-        lo = mid;
-        best = candidate;
-      } else {
-        hi = mid;
-      }
+  /**
+   * The next prefix length to try: grown from the last fitting one by the room left (at most
+   * 8 times) while no probe has failed, then interpolated between the fitting and the failing one.
+   */
+  private static int nextProbe(int lo, int loSize, int hi, int hiSize, double target) {
+    if (hi == Integer.MAX_VALUE) {
+      long grown = Math.round(lo * target / Math.max(1, loSize));
+      return (int) Math.max(lo + 1L, Math.min(8L * lo, grown));
     }
-    return new Cut(ahead.get(0).seq(), ahead.get(lo - 1).seq(), best, null);
+    double fraction = (target - loSize) / Math.max(1, hiSize - loSize);
+    long guess = lo + Math.round(fraction * (hi - lo));
+    return (int) Math.max(lo + 1L, Math.min(hi - 1L, guess));
   }
 
   private EncodedFrame encode(List<StoredRecord> ahead, int records, long seq) {
+    List<Reading> readings = readings(ahead, records);
+    encodes++;
+    return encoder.encodeUnbounded(readings, seq).orElse(null);
+  }
+
+  private static List<Reading> readings(List<StoredRecord> ahead, int records) {
     List<Reading> readings = new ArrayList<>();
     for (int i = 0; i < records; i++) {
       readings.addAll(ahead.get(i).readings());
     }
-    encodes++;
-    return encoder.encodeOne(readings, seq).orElse(null);
+    return readings;
   }
 }
