@@ -66,6 +66,7 @@ public final class Mosquitto implements AutoCloseable {
     Files.createDirectories(dir);
     List<String> conf = new ArrayList<>(List.of(
         "per_listener_settings false",
+        "user " + System.getProperty("user.name"), // as root, Mosquitto would drop to "mosquitto" and lose the test files
         "allow_anonymous true",
         "persistence true",
         "persistence_location " + dir.toAbsolutePath() + "/",
