@@ -44,7 +44,7 @@ class EncodeDecodeTest {
     Cli.Result dec = Cli.run("", "decode", tmp.toString());
     assertEquals(0, dec.status(), dec.err());
     assertEquals(Files.readString(data.resolve(readings)), dec.out());
-    assertEquals("frames=" + m.group(2) + " readings=" + lines + " duplicates=0 skipped=0 errors=0\n", dec.err());
+    assertEquals("frames=" + m.group(2) + " readings=" + lines + " alarms=0 duplicates=0 skipped=0 errors=0\n", dec.err());
   }
 
   @Test
@@ -78,7 +78,7 @@ class EncodeDecodeTest {
         "") + "\n";
     Cli.Result r = Cli.run(stdin, "decode", "--hex");
     assertEquals(csv, r.out());
-    assertTrue(r.err().endsWith("frames=2 readings=6 duplicates=1 skipped=2 errors=2\n"), r.err());
+    assertTrue(r.err().endsWith("frames=2 readings=6 alarms=0 duplicates=1 skipped=2 errors=2\n"), r.err());
     assertTrue(r.err().contains("mast decode: stdin:6: m/pole-1/t: frame is not a valid protobuf message"), r.err());
     assertTrue(r.err().contains("mast decode: stdin:7: m/pole-1/t: "), r.err());
     assertEquals(1, r.status());
