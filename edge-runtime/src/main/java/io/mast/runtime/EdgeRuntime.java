@@ -18,7 +18,6 @@ import io.mast.runtime.sampling.Ingest;
 import io.mast.runtime.sampling.Sampler;
 import io.mast.runtime.store.RingStore;
 import io.mast.runtime.store.StoreStats;
-import io.mast.runtime.store.StoredRecord;
 import io.mast.runtime.time.Scheduler;
 import io.mast.runtime.uplink.Uplink;
 import io.mast.runtime.uplink.UplinkSettings;
@@ -211,7 +210,7 @@ public final class EdgeRuntime implements AutoCloseable {
   private void startReplay() throws IOException {
     ReplayFeed feed = new ReplayFeed(options.replay(), profile, ingest, options.speed(), TimeUnit.NANOSECONDS::sleep);
     this.feed = feed;
-    Reading resume = lastStoredReading();
+    Reading resume = ingest.lastStored();
     if (resume != null) {
       Logger.info("replay: the store already holds readings up to {}; resuming after it", resume);
     }
@@ -232,18 +231,6 @@ public final class EdgeRuntime implements AutoCloseable {
     }, "mast-replay");
     replayThread.setDaemon(true);
     replayThread.start();
-  }
-
-  private Reading lastStoredReading() throws IOException {
-    long last = store.stats().readings().lastSeq();
-    for (long seq = last; seq > 0 && seq >= last - 1; seq--) {
-      List<StoredRecord> r = store.read(seq, 1);
-      if (!r.isEmpty() && !r.get(0).isCut()) {
-        List<Reading> readings = r.get(0).readings();
-        return readings.get(readings.size() - 1);
-      }
-    }
-    return null;
   }
 
   /** The input has ended: close the last frame, make it durable, let the uplink send it. */

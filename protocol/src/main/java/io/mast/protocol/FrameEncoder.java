@@ -105,11 +105,7 @@ public final class FrameEncoder {
    * @throws IllegalArgumentException if a reading names a channel outside the profile
    */
   public List<EncodedFrame> encode(List<Reading> readings, long firstSeq) {
-    List<Reading> sorted = new ArrayList<>(readings);
-    sorted.sort(Reading.BY_TIME_THEN_CHANNEL);
-    for (Reading r : sorted) {
-      profile.channel(r.channel());
-    }
+    List<Reading> sorted = sortedInProfile(readings);
     List<EncodedFrame> frames = new ArrayList<>();
     int from = 0;
     long seq = firstSeq;
@@ -133,12 +129,17 @@ public final class FrameEncoder {
     if (readings.size() > FrameBody.MAX_READINGS) {
       return java.util.Optional.empty();
     }
+    return java.util.Optional.of(frame(sortedInProfile(readings), seq));
+  }
+
+  /** The readings in time-then-channel order; throws if one names a channel outside the profile. */
+  private List<Reading> sortedInProfile(List<Reading> readings) {
     List<Reading> sorted = new ArrayList<>(readings);
     sorted.sort(Reading.BY_TIME_THEN_CHANNEL);
     for (Reading r : sorted) {
       profile.channel(r.channel());
     }
-    return java.util.Optional.of(frame(sorted, seq));
+    return sorted;
   }
 
   /** The frame of the longest run of readings from {@code from} that fits, found by bisection. */

@@ -178,10 +178,7 @@ final class E2eBench implements Callable<Integer> {
   }
 
   private Process child(Path log, String... args) throws IOException {
-    List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-        "-Xmx" + xmx, "-XX:+UseSerialGC", "-cp", System.getProperty("java.class.path"), MastCommand.class.getName()));
-    cmd.addAll(List.of(args));
-    return new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+    return new ProcessBuilder(ChildJvm.mast(List.of("-Xmx" + xmx, "-XX:+UseSerialGC"), List.of(args))).redirectErrorStream(true).redirectOutput(log.toFile()).start();
   }
 
   /** A kB figure of /proc/PID/status, 0 if it cannot be read. */

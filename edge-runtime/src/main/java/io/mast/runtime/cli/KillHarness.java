@@ -117,13 +117,10 @@ final class KillHarness {
   }
 
   private ProcessBuilder writer(Path store, Path log) {
-    List<String> cmd = new ArrayList<>(List.of(
-        Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-        "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-Xmx64m",
-        "-cp", System.getProperty("java.class.path"),
-        MastCommand.class.getName(), "bench", "store", "--writer", "--dir", store.toString(),
-        "--sync-interval-ms", Long.toString(syncMs), "--rate", Double.toString(rate),
-        "--capacity-bytes", Long.toString(capacity), "--segment-bytes", Integer.toString(segmentBytes)));
+    List<String> cmd = ChildJvm.mast(List.of("-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-Xmx64m"),
+        List.of("bench", "store", "--writer", "--dir", store.toString(),
+            "--sync-interval-ms", Long.toString(syncMs), "--rate", Double.toString(rate),
+            "--capacity-bytes", Long.toString(capacity), "--segment-bytes", Integer.toString(segmentBytes)));
     return new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.appendTo(log.toFile()));
   }
 

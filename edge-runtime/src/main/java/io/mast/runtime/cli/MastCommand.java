@@ -47,12 +47,16 @@ public final class MastCommand implements Runnable {
     return cl;
   }
 
-  /** Reads the version from the jar manifest; "dev" when run from classes. */
+  /** The version from the jar manifest; "dev" when run from classes. */
+  static String version() {
+    String v = MastCommand.class.getPackage().getImplementationVersion();
+    return v == null ? "dev" : v;
+  }
+
   static final class Version implements CommandLine.IVersionProvider {
     @Override
     public String[] getVersion() {
-      String v = MastCommand.class.getPackage().getImplementationVersion();
-      return new String[] {"mast " + (v == null ? "dev" : v)};
+      return new String[] {"mast " + version()};
     }
   }
 }

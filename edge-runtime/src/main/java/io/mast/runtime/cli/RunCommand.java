@@ -103,7 +103,7 @@ final class RunCommand implements Callable<Integer> {
       ChannelProfile profile = replay == null ? null : ReadingsCsv.readChannels(channels);
       String id = deviceId != null ? deviceId : device.getIdentity().getDeviceId();
       runtime = EdgeRuntime.start(new EdgeRuntime.Options(device, id, uris, stateDir, buses, replay, profile,
-          replaySpeed(), duration == null ? -1 : duration, new MastCommand.Version().getVersion()[0].substring(5)));
+          replaySpeed(), duration == null ? -1 : duration, MastCommand.version()));
       err.println("mast: running as " + id + ", " + runtime.profile().size() + " channels, profile " + runtime.profile().hexId()
           + (replay != null ? ", replaying " + replay : ", first frame when the batch window of "
               + device.getUplink().getBatchWindowS() + " s closes") + "; Ctrl-C stops");

@@ -24,6 +24,7 @@ public final class Ingest {
   private final int maxReadingsPerRecord;
   private final Runnable onDurable;
   private CompletableFuture<Void> watched;
+  private final Reading lastStored;
   private boolean readingsSinceCut;
   private volatile long readings;
   private volatile long records;
@@ -39,9 +40,22 @@ public final class Ingest {
     this.rules = rules;
     this.maxReadingsPerRecord = maxReadingsPerRecord;
     this.onDurable = onDurable;
+    // the last two records: the newest may be a cut, and cuts never follow each other
     long last = store.stats().readings().lastSeq();
-    List<StoredRecord> tail = last > 0 ? store.read(last, 1) : List.of();
-    this.readingsSinceCut = !tail.isEmpty() && !tail.get(0).isCut();
+    List<StoredRecord> tail = last > 0 ? store.read(Math.max(1, last - 1), 2) : List.of();
+    this.readingsSinceCut = !tail.isEmpty() && !tail.get(tail.size() - 1).isCut();
+    Reading newest = null;
+    for (StoredRecord r : tail) {
+      if (!r.isCut()) {
+        newest = r.readings().get(r.readings().size() - 1);
+      }
+    }
+    this.lastStored = newest;
+  }
+
+  /** The newest reading the store held when this opened, or null: where a replay resumes. */
+  public Reading lastStored() {
+    return lastStored;
   }
 
   /** Readings per record for frames of {@code maxFrameBytes}: small enough that one record always fits a frame. */

@@ -11,7 +11,8 @@ import java.time.ZoneOffset;
  * never held back by the daily budget (a pole over budget still raises its alarms); the
  * bandwidth cap applies to everything.
  *
- * <p>Not thread safe; the uplink thread owns it.
+ * <p>The uplink thread spends; {@code Uplink.stats()} reads from any thread, so the methods are
+ * synchronized.
  */
 final class ByteBudget {
   private final long dailyBytes;
@@ -42,7 +43,7 @@ final class ByteBudget {
   }
 
   /** True if routine traffic is held back until the next UTC day. */
-  boolean overDailyBudget() {
+  synchronized boolean overDailyBudget() {
     rollDay();
     return dailyBytes > 0 && spentToday >= dailyBytes;
   }
@@ -51,7 +52,7 @@ final class ByteBudget {
    * Nanoseconds to wait before {@code bytes} may go under the bandwidth cap; 0 if now. A send
    * larger than the bucket waits for a full bucket and then goes (it would never fit otherwise).
    */
-  long waitNanos(long bytes) {
+  synchronized long waitNanos(long bytes) {
     if (bytesPerSecond == 0) {
       return 0;
     }
@@ -64,7 +65,7 @@ final class ByteBudget {
   }
 
   /** Records a send of {@code bytes}. */
-  void spend(long bytes) {
+  synchronized void spend(long bytes) {
     rollDay();
     spentToday += bytes;
     total += bytes;
@@ -74,12 +75,12 @@ final class ByteBudget {
     }
   }
 
-  long spentToday() {
+  synchronized long spentToday() {
     rollDay();
     return spentToday;
   }
 
-  long total() {
+  synchronized long total() {
     return total;
   }
 

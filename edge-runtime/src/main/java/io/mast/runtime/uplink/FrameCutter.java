@@ -51,7 +51,6 @@ final class FrameCutter {
   private static final double FULL = 0.95;
 
   private final FrameEncoder encoder;
-  private long encodes;
 
   FrameCutter(FrameEncoder encoder) {
     this.encoder = encoder;
@@ -63,11 +62,6 @@ final class FrameCutter {
 
   static long alarmSeq(long alarmRecord) {
     return alarmRecord * 2 + 1;
-  }
-
-  /** Frame encodings tried so far, for the benchmark's figures. */
-  long encodes() {
-    return encodes;
   }
 
   /**
@@ -147,9 +141,7 @@ final class FrameCutter {
   }
 
   private EncodedFrame encode(List<StoredRecord> ahead, int records, long seq) {
-    List<Reading> readings = readings(ahead, records);
-    encodes++;
-    return encoder.encodeUnbounded(readings, seq).orElse(null);
+    return encoder.encodeUnbounded(readings(ahead, records), seq).orElse(null);
   }
 
   private static List<Reading> readings(List<StoredRecord> ahead, int records) {

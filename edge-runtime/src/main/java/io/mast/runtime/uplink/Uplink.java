@@ -106,6 +106,7 @@ public final class Uplink implements AutoCloseable {
   private volatile long alarmsAcked;
   private volatile long dropped;
   private volatile double rttMillis;
+  private volatile int inFlight;
   private boolean budgetLogged;
 
   /**
@@ -146,7 +147,7 @@ public final class Uplink implements AutoCloseable {
 
   public Stats stats() {
     return new Stats(state, broker, connects, framesSent, framesAcked, readingsAcked, alarmsAcked,
-        budget.spentToday(), budget.total(), (int) Math.round(rttMillis), telemetry.size() + alarms.size(), dropped,
+        budget.spentToday(), budget.total(), (int) Math.round(rttMillis), inFlight, dropped,
         budget.overDailyBudget(), lastError);
   }
 
@@ -271,6 +272,7 @@ public final class Uplink implements AutoCloseable {
   private void restartFromStore() throws IOException {
     telemetry.clear();
     alarms.clear();
+    inFlight = 0;
     ahead.clear();
     events.removeIf(e -> e.failure() != null);
     StoreStats s = store.stats();
@@ -319,13 +321,16 @@ public final class Uplink implements AutoCloseable {
     for (Sent s : pending) {
       if (s.frameSeq() == frameSeq && !s.acked()[0]) {
         s.acked()[0] = true;
-        if (s.sentNanos() > 0) {
-          double sample = (System.nanoTime() - s.sentNanos()) / 1e6;
-          rttMillis = rttMillis == 0 ? sample : rttMillis + (sample - rttMillis) / 16;
-        }
+        double sample = (System.nanoTime() - s.sentNanos()) / 1e6;
+        rttMillis = rttMillis == 0 ? sample : rttMillis + (sample - rttMillis) / 16;
         break;
       }
     }
+    advance(pending, alarm);
+  }
+
+  /** Pops the acknowledged head of {@code pending} and moves the store's cursor past it. */
+  private void advance(ArrayDeque<Sent> pending, boolean alarm) {
     long cursor = -1;
     while (!pending.isEmpty() && pending.peekFirst().acked()[0]) {
       Sent s = pending.pollFirst();
@@ -339,6 +344,7 @@ public final class Uplink implements AutoCloseable {
         }
       }
     }
+    inFlight = telemetry.size() + alarms.size();
     if (cursor >= 0) {
       if (alarm) {
         store.ackAlarms(cursor);
@@ -351,7 +357,8 @@ public final class Uplink implements AutoCloseable {
   /** Sends what the window, the cap and the budget allow; returns how long to wait before trying again. */
   private long pump() throws IOException {
     byte[] h = health.get();
-    if (h != null && !budget.overDailyBudget() && budget.waitNanos(h.length) == 0) {
+    if (h != null && !budget.overDailyBudget()
+        && budget.waitNanos(ByteBudget.wireBytes(settings.topic(Topics.Kind.HEALTH), h.length, false)) == 0) {
       health.set(null);
       publish(Topics.Kind.HEALTH, h, 0, false, null);
     }
@@ -389,9 +396,10 @@ public final class Uplink implements AutoCloseable {
           lastError = c.dropped();
           Logger.error("uplink: dropped {}", c.dropped());
         }
+        // nothing to send: passed over in order, once the frames before it are acknowledged
         telemetry.add(new Sent(-1, c.lastRecord(), 0, 0, new boolean[] {true}));
         consumed(c);
-        acknowledged(telemetry, Long.MIN_VALUE, false);
+        advance(telemetry, false);
         continue;
       }
       long wait = budget.waitNanos(ByteBudget.wireBytes(settings.topic(Topics.Kind.TELEMETRY), c.frame().bytes().length, true));
@@ -431,6 +439,7 @@ public final class Uplink implements AutoCloseable {
 
   private void sendFrame(Topics.Kind kind, byte[] payload, Sent sent, ArrayDeque<Sent> pending) {
     pending.add(sent);
+    inFlight = telemetry.size() + alarms.size();
     framesSent++;
     publish(kind, payload, 1, false, sent);
   }

@@ -39,10 +39,9 @@ class EndToEndTest {
   Path dir;
 
   private static Process mast(Path log, String... args) throws Exception {
-    List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-        "-Xmx256m", "-XX:+UseSerialGC", "-cp", System.getProperty("java.class.path"), "io.mast.runtime.cli.MastCommand", "run"));
-    cmd.addAll(List.of(args));
-    return new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile())).start();
+    List<String> run = new ArrayList<>(List.of("run"));
+    run.addAll(List.of(args));
+    return new ProcessBuilder(ChildJvm.mast(List.of("-Xmx256m", "-XX:+UseSerialGC"), run)).redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile())).start();
   }
 
   private static String decode(String captured) {

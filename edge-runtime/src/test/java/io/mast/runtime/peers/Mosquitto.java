@@ -1,8 +1,8 @@
 package io.mast.runtime.peers;
 
+import io.mast.sim.EmbeddedBroker;
 import java.io.IOException;
 import java.net.InetAddress;
-import java.net.ServerSocket;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -31,7 +31,7 @@ public final class Mosquitto implements AutoCloseable {
 
   /** Starts a plain listener on a free port; {@code extra} lines go into the listener's config. */
   public static Mosquitto start(Path dir, String... extra) throws IOException, InterruptedException {
-    Mosquitto m = new Mosquitto(dir, freePort(), List.of(extra));
+    Mosquitto m = new Mosquitto(dir, EmbeddedBroker.freePort(), List.of(extra));
     m.launch();
     return m;
   }
@@ -54,12 +54,6 @@ public final class Mosquitto implements AutoCloseable {
       }
     }
     throw new AssertionError(name + " is not installed; install it with: sudo apt-get install mosquitto-clients");
-  }
-
-  public static int freePort() throws IOException {
-    try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-      return s.getLocalPort();
-    }
   }
 
   private void launch() throws IOException, InterruptedException {

@@ -9,6 +9,7 @@ import io.mast.protocol.ChannelProfile;
 import io.mast.runtime.EdgeRuntime;
 import io.mast.runtime.peers.Mosquitto;
 import io.mast.runtime.replay.ReadingsCsv;
+import io.mast.sim.EmbeddedBroker;
 import io.mast.sim.SimulatedBoard;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -82,7 +83,7 @@ class MutualTlsTest {
     Files.writeString(dir.resolve("passwd"), "pole-9:s3cret\n");
     Process hash = new ProcessBuilder(Mosquitto.client("mosquitto_passwd"), "-U", dir.resolve("passwd").toString()).start();
     assertTrue(hash.waitFor(10, TimeUnit.SECONDS) && hash.exitValue() == 0, "mosquitto_passwd");
-    int tlsPort = Mosquitto.freePort();
+    int tlsPort = EmbeddedBroker.freePort();
     try (Mosquitto broker = Mosquitto.start(dir.resolve("broker"),
         "listener " + tlsPort + " 127.0.0.1",
         "cafile " + dir.resolve("ca.pem"), "certfile " + dir.resolve("broker.pem"), "keyfile " + dir.resolve("broker.key"),
