@@ -12,7 +12,9 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Executor;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLongArray;
 import java.util.concurrent.atomic.AtomicReferenceArray;
@@ -38,6 +40,8 @@ import org.tinylog.Logger;
  */
 public final class Sampler implements AutoCloseable {
   private static final long MAX_REOPEN_MS = 300_000;
+  /** How long {@link #close()} waits for samples in progress. */
+  static final Duration CLOSE_WAIT = Duration.ofSeconds(10);
 
   private final ChannelProfile profile;
   private final Ingest ingest;
@@ -227,16 +231,36 @@ public final class Sampler implements AutoCloseable {
     return overruns;
   }
 
-  /** Stops ticking and closes the drivers on their own executors. */
+  /**
+   * Stops sampling and closes every driver on its own executor, after any sample it is taking.
+   * Waits up to {@link #CLOSE_WAIT} for those samples to be stored, so a frame cut written after
+   * this returns comes after them; a driver still blocked then is left behind (and logged).
+   */
   @Override
   public void close() {
     stopped = true;
+    CountDownLatch closed = new CountDownLatch(runners.size());
     for (Runner r : runners) {
+      Runnable closeDriver = () -> {
+        try {
+          r.driver.close();
+        } finally {
+          closed.countDown();
+        }
+      };
       try {
-        r.executor.execute(r.driver::close);
+        r.executor.execute(closeDriver);
       } catch (RuntimeException e) {
-        r.driver.close();
+        closeDriver.run();
       }
+    }
+    try {
+      if (!closed.await(CLOSE_WAIT.toMillis(), TimeUnit.MILLISECONDS)) {
+        Logger.warn("sampler: {} of {} drivers still busy {} s after sampling stopped; a late sample lands after the last frame cut",
+            closed.getCount(), runners.size(), CLOSE_WAIT.toSeconds());
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
     }
   }
 

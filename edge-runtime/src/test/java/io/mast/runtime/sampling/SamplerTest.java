@@ -178,4 +178,37 @@ class SamplerTest {
       a.shutdownNow();
     }
   }
+  @Test
+  void closingWaitsForTheSampleInProgressSoItIsStoredBeforeTheLastCut() throws Exception {
+    ManualScheduler scheduler = new ManualScheduler();
+    FakeDriver slow = new FakeDriver("slow", "fast");
+    slow.block = new CountDownLatch(1);
+    ExecutorService a = Executors.newSingleThreadExecutor();
+    Thread closer = Thread.currentThread();
+    try (RingStore store = RingStore.builder(dir).scheduler(scheduler).open()) {
+      Ingest ingest = new Ingest(store, new AlarmRules(List.of(), PROFILE), 8, () -> {});
+      Sampler sampler = new Sampler(List.of(slow), PROFILE, ingest, scheduler, scheduler.clock(START), n -> a);
+      sampler.start();
+      scheduler.advance(Duration.ofSeconds(10));
+      // the sample is under way and blocked; release it only once close() is waiting for it
+      Thread release = new Thread(() -> {
+        while (closer.getState() != Thread.State.TIMED_WAITING) {
+          Thread.onSpinWait();
+        }
+        slow.block.countDown();
+      });
+      release.setDaemon(true);
+      release.start();
+      sampler.close();
+      ingest.cut();
+      store.sync();
+      List<StoredRecord> records = store.read(1, 100);
+      assertEquals(2, records.size(), "the sample, then the cut: " + records);
+      assertEquals(1, records.get(0).readings().size(), "the sample taken while closing");
+      assertTrue(records.get(1).isCut(), "the cut comes after it");
+    } finally {
+      slow.block.countDown();
+      a.shutdownNow();
+    }
+  }
 }
