@@ -94,11 +94,16 @@ public final class EdgeRuntime implements AutoCloseable {
         .capacityBytes(c.getStore().getCapacityBytes())
         .syncInterval(Duration.ofMillis(c.getStore().getSyncIntervalMs()))
         .open();
+    Uplink link = null;
     try {
       FrameEncoder encoder = FrameEncoder.builder(profile).maxFrameBytes(c.getUplink().getMaxFrameBytes()).build();
       UplinkSettings settings = UplinkSettings.of(c, o.deviceId(), o.brokers());
-      this.uplink = new Uplink(settings, store, encoder, status(Status.State.ONLINE), status(Status.State.OFFLINE),
+      link = new Uplink(settings, store, encoder, status(Status.State.ONLINE), status(Status.State.OFFLINE),
           clock, new java.util.Random());
+      // connecting takes the longest part of starting (Paho alone waits 300 ms for its threads),
+      // and needs only the store: it goes on while the drivers open
+      link.start();
+      this.uplink = link;
       this.ingest = new Ingest(store, new AlarmRules(c.getAlarmsList(), profile),
           Ingest.recordLimit(c.getUplink().getMaxFrameBytes()), uplink::wake);
       this.health = new HealthReport(clock, o.version(), c.getVersion(), profile, modemChannels(c));
@@ -110,6 +115,9 @@ public final class EdgeRuntime implements AutoCloseable {
         this.sampler = null;
       }
     } catch (IOException | RuntimeException e) {
+      if (link != null) {
+        link.close();
+      }
       timer.close();
       store.close();
       throw e;
@@ -119,7 +127,6 @@ public final class EdgeRuntime implements AutoCloseable {
   /** Starts everything; returns at once. */
   public static EdgeRuntime start(Options o) throws IOException {
     EdgeRuntime r = new EdgeRuntime(o);
-    r.uplink.start();
     Duration window = Duration.ofSeconds(o.config().getUplink().getBatchWindowS());
     r.every(window, window, r::cutWindow);
     Duration heartbeat = Duration.ofSeconds(o.config().getUplink().getHealthIntervalS());

@@ -12,7 +12,8 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * would. Fast and deterministic: the transport for unit tests.
  */
 public final class InProcessLine {
-  private static final int BUFFER = 64 * 1024;
+  /** Per direction, as the Linux tty layer's receive buffer (N_TTY_BUF_SIZE). */
+  private static final int BUFFER = 4096;
 
   private final String name;
   private final BytePipe toDevice = new BytePipe(BUFFER);

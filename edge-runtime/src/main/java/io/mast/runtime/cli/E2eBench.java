@@ -178,7 +178,7 @@ final class E2eBench implements Callable<Integer> {
   }
 
   private Process child(Path log, String... args) throws IOException {
-    return new ProcessBuilder(ChildJvm.mast(List.of("-Xmx" + xmx, "-XX:+UseSerialGC"), List.of(args))).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+    return ChildJvm.mast(ChildJvm.runOptions("-Xmx" + xmx), List.of(args)).redirectErrorStream(true).redirectOutput(log.toFile()).start();
   }
 
   /** A kB figure of /proc/PID/status, 0 if it cannot be read. */

@@ -117,11 +117,11 @@ final class KillHarness {
   }
 
   private ProcessBuilder writer(Path store, Path log) {
-    List<String> cmd = ChildJvm.mast(List.of("-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-Xmx64m"),
+    return ChildJvm.mast(List.of("-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-Xmx64m"),
         List.of("bench", "store", "--writer", "--dir", store.toString(),
             "--sync-interval-ms", Long.toString(syncMs), "--rate", Double.toString(rate),
-            "--capacity-bytes", Long.toString(capacity), "--segment-bytes", Integer.toString(segmentBytes)));
-    return new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.appendTo(log.toFile()));
+            "--capacity-bytes", Long.toString(capacity), "--segment-bytes", Integer.toString(segmentBytes)))
+        .redirectError(ProcessBuilder.Redirect.appendTo(log.toFile()));
   }
 
   private static void readSynced(Process p, AtomicLong synced, CountDownLatch opened) {
@@ -149,7 +149,7 @@ final class KillHarness {
     }
     LineCheck lines = new LineCheck();
     StringWriter err = new StringWriter();
-    CommandLine cl = MastCommand.commandLine();
+    CommandLine cl = MastCommand.commandLine("store");
     cl.setOut(new PrintWriter(lines, true));
     cl.setErr(new PrintWriter(err, true));
     int status = cl.execute("store", "dump", "--dir", store.toString());

@@ -22,7 +22,7 @@ final class Cli {
       System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
       System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
       System.setIn(new ByteArrayInputStream(stdin.getBytes(StandardCharsets.UTF_8)));
-      var cl = MastCommand.commandLine();
+      var cl = MastCommand.commandLine(args);
       cl.setOut(new java.io.PrintWriter(System.out, true));
       cl.setErr(new java.io.PrintWriter(System.err, true));
       int status = cl.execute(args);

@@ -10,13 +10,23 @@ class CommandLineTest {
   void helpListsEverySubcommandAndEachHasItsOwnHelp() {
     Cli.Result top = Cli.run("", "--help");
     assertEquals(0, top.status());
-    for (String sub : new String[] {"run", "encode", "decode", "bench"}) {
+    for (String sub : new String[] {"run", "encode", "decode", "bench", "cds"}) {
       assertTrue(top.out().contains("  " + sub + " "), top.out());
       Cli.Result help = Cli.run("", sub, "--help");
       assertEquals(0, help.status(), sub);
       assertTrue(help.out().startsWith("Usage: mast " + sub), help.out());
     }
     assertTrue(Cli.run("", "bench", "wire", "--help").out().startsWith("Usage: mast bench wire"));
+  }
+
+  @Test
+  void helpNamingASubcommandPrintsThatSubcommandsUsageAndAnUnknownOneIsAUsageError() {
+    Cli.Result help = Cli.run("", "help", "decode");
+    assertEquals(0, help.status(), help.err());
+    assertTrue(help.out().startsWith("Usage: mast decode"), help.out());
+    Cli.Result unknown = Cli.run("", "frobnicate");
+    assertEquals(2, unknown.status());
+    assertTrue(unknown.err().contains("Unmatched argument at index 0: 'frobnicate'"), unknown.err());
   }
 
   @Test

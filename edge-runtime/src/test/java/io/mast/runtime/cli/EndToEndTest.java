@@ -41,7 +41,7 @@ class EndToEndTest {
   private static Process mast(Path log, String... args) throws Exception {
     List<String> run = new ArrayList<>(List.of("run"));
     run.addAll(List.of(args));
-    return new ProcessBuilder(ChildJvm.mast(List.of("-Xmx256m", "-XX:+UseSerialGC"), run)).redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile())).start();
+    return ChildJvm.mast(ChildJvm.runOptions(), run).redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile())).start();
   }
 
   private static String decode(String captured) {

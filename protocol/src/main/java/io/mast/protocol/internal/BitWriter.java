@@ -103,7 +103,11 @@ public final class BitWriter {
   }
 
   public static int bigCost(long value) {
-    int length = 64 - Long.numberOfLeadingZeros(value);
+    return bigCostOfLength(64 - Long.numberOfLeadingZeros(value));
+  }
+
+  /** {@link #bigCost} of any value {@code length} bits long. */
+  public static int bigCostOfLength(int length) {
     return expGolombCost(length) + Math.max(0, length - 1);
   }
 

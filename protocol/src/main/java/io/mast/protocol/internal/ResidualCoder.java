@@ -27,6 +27,8 @@ public final class ResidualCoder {
   static final int RUNS = 2;
   static final int VARINT = 3;
   private static final int MAX_K = 63;
+  /** A Rice code escapes once the quotient reaches {@link BitWriter#RICE_ESCAPE} = 2^4. */
+  private static final int BITS_BEFORE_ESCAPE = 4;
 
   private ResidualCoder() {}
 
@@ -158,11 +160,47 @@ public final class ResidualCoder {
   }
 
   /** The k minimising the Rice cost of the values (non-zero values minus one, when nonZeroOnly). */
+  /**
+   * The Rice parameter with the fewest bits, the smallest on a tie. Only k up to the bit length of
+   * the largest value can win: from there on every quotient is 0 and each further k costs one more
+   * bit per value, so the search stops there. A value escapes at k exactly when its bit length is
+   * at least k + 5, and its escape costs what its bit length says, so escapes are summed from a
+   * count of values per bit length. The same choice as trying every k with {@link #riceSum}, in a
+   * fraction of the time.
+   */
   private static int bestK(long[] values, int from, int to, boolean nonZeroOnly) {
+    int[] byLength = new int[65];
+    for (int i = from; i < to; i++) {
+      if (!nonZeroOnly) {
+        byLength[64 - Long.numberOfLeadingZeros(values[i])]++;
+      } else if (values[i] != 0) {
+        byLength[64 - Long.numberOfLeadingZeros(values[i] - 1)]++;
+      }
+    }
+    int longest = 64;
+    while (longest > 0 && byLength[longest] == 0) {
+      longest--;
+    }
     int bestK = 0;
     long bestBits = Long.MAX_VALUE;
-    for (int k = 0; k <= MAX_K; k++) {
-      long bits = riceSum(values, from, to, k, nonZeroOnly) + BitWriter.expGolombCost(k);
+    for (int k = 0; k <= Math.min(MAX_K, longest); k++) {
+      long bits = BitWriter.expGolombCost(k);
+      for (int length = k + BITS_BEFORE_ESCAPE + 1; length <= longest; length++) {
+        bits += (long) byLength[length] * (BitWriter.RICE_ESCAPE + BitWriter.bigCostOfLength(length));
+      }
+      for (int i = from; i < to; i++) {
+        long v = values[i];
+        if (nonZeroOnly) {
+          if (v == 0) {
+            continue;
+          }
+          v--;
+        }
+        long q = v >>> k;
+        if (q < BitWriter.RICE_ESCAPE && q >= 0) {
+          bits += q + 1 + k;
+        }
+      }
       if (bits < bestBits) {
         bestBits = bits;
         bestK = k;
@@ -183,10 +221,18 @@ public final class ResidualCoder {
     return bits;
   }
 
+  /** As {@link #bestK}, for the zero-run lengths: k past the longest run's bit length cannot win. */
   private static int bestRunK(long[] values, int from, int to) {
+    long longestRun = 0;
+    long run = 0;
+    for (int i = from; i < to; i++) {
+      run = values[i] == 0 ? run + 1 : 0;
+      longestRun = Math.max(longestRun, run);
+    }
+    int lastK = Math.min(20, 64 - Long.numberOfLeadingZeros(longestRun));
     int bestK = 0;
     long bestBits = Long.MAX_VALUE;
-    for (int k = 0; k <= 20; k++) {
+    for (int k = 0; k <= lastK; k++) {
       long bits = runSum(values, from, to, k) + BitWriter.expGolombCost(k);
       if (bits < bestBits) {
         bestBits = bits;
