@@ -1,5 +1,6 @@
 package io.mast.sim;
 
+import io.mast.drivers.codec.DecoderChannels;
 import io.mast.drivers.codec.MBusFrame;
 import io.mast.drivers.codec.MBusFrameDecoder;
 import io.netty.buffer.Unpooled;
@@ -22,7 +23,7 @@ import java.util.concurrent.ConcurrentHashMap;
  * </pre>
  */
 public final class MBusMeterSimulator extends DeviceSimulator {
-  private final EmbeddedChannel decoder = new EmbeddedChannel(new MBusFrameDecoder());
+  private final EmbeddedChannel decoder = DecoderChannels.of(new MBusFrameDecoder());
   private final Map<Integer, long[]> meters = new ConcurrentHashMap<>();
   private int accessNumber;
 

@@ -5,6 +5,7 @@ import io.mast.drivers.ChannelStatus;
 import io.mast.drivers.ChannelValue;
 import io.mast.drivers.Sample;
 import io.mast.drivers.SerialLink;
+import io.mast.drivers.codec.DecoderChannels;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.embedded.EmbeddedChannel;
 import io.netty.handler.codec.ByteToMessageDecoder;
@@ -29,7 +30,7 @@ final class FramedExchange<T> {
   private final byte[] buffer = new byte[256];
 
   FramedExchange(ByteToMessageDecoder decoder, Class<T> type, LongSupplier checksumErrors, LongSupplier discardedBytes) {
-    this.channel = new EmbeddedChannel(decoder);
+    this.channel = DecoderChannels.of(decoder);
     this.type = type;
     this.checksumErrors = checksumErrors;
     this.discardedBytes = discardedBytes;

@@ -37,7 +37,9 @@ import picocli.CommandLine.Spec;
  *   <li>{@code rss_mb}: the child's peak resident set (VmHWM) running the simulated board with 16
  *       sensors sampled every second, at {@code -Xmx32m}, over {@code --seconds};
  *   <li>{@code start_to_first_publish_ms}: from starting the child to the subscriber receiving its
- *       first message (the retained birth);
+ *       first message (the retained birth), on a fresh store, which the child creates and
+ *       preallocates; {@code restart_to_first_publish_ms}: the same for a second start on that
+ *       store, as every later start of a pole is;
  *   <li>{@code readings_per_s}: readings the subscriber decoded from telemetry frames, over the time
  *       from the first to the last of them, replaying the water dataset {@code --repeat} times
  *       over at speed max (store, group commits, frame cutting and the broker all included).
@@ -73,12 +75,16 @@ final class E2eBench implements Callable<Integer> {
     MqttClient client;
 
     void start(String uri) throws Exception {
+      start(uri, "m/#");
+    }
+
+    void start(String uri, String filter) throws Exception {
       client = new MqttClient(uri, "mast-bench-" + System.nanoTime(), new MemoryPersistence());
       MqttConnectOptions o = new MqttConnectOptions();
       o.setCleanSession(true);
       o.setMaxInflight(1000);
       client.connect(o);
-      client.subscribe("m/#", 1, (topic, message) -> {
+      client.subscribe(filter, 1, (topic, message) -> {
         long now = System.nanoTime();
         first.compareAndSet(0, now);
         if (topic.endsWith("/p")) {
@@ -119,24 +125,40 @@ final class E2eBench implements Callable<Integer> {
   private void footprint(EmbeddedBroker broker, Path work) throws Exception {
     Path config = work.resolve("sixteen.json");
     Files.writeString(config, DeviceConfigs.toJson(sixteenSensors()));
-    Counter counter = new Counter();
-    counter.start(broker.uri());
-    long start = System.nanoTime();
-    Process p = child(work.resolve("footprint.log"), "run", "--sim", "--config", config.toString(), "--broker", broker.uri(),
-        "--store", work.resolve("footprint").toString(), "--duration", Integer.toString(seconds));
-    long peak = 0;
-    while (!p.waitFor(200, TimeUnit.MILLISECONDS)) {
-      peak = Math.max(peak, status(p.pid(), "VmHWM:"));
-    }
-    counter.stop();
-    String log = Files.readString(work.resolve("footprint.log"));
-    if (p.exitValue() != 0 || counter.first.get() == 0) {
-      throw new IOException("the 16-sensor run failed (exit " + p.exitValue() + "):\n" + log);
-    }
-    out.printf("sensors=16 interval_s=1 seconds=%d xmx=%s rss_mb=%.1f start_to_first_publish_ms=%d%n", seconds, xmx,
-        peak / 1024.0, (counter.first.get() - start) / 1_000_000);
+    Path store = work.resolve("footprint");
+    long[] peak = new long[1];
+    long fresh = firstPublish(broker, work, "bench-fresh", seconds, p -> peak[0] = Math.max(peak[0], status(p.pid(), "VmHWM:")),
+        "run", "--sim", "--config", config.toString(), "--broker", broker.uri(), "--store", store.toString());
+    String log = Files.readString(work.resolve("bench-fresh.log"));
+    long restart = firstPublish(broker, work, "bench-restart", 2, p -> { },
+        "run", "--sim", "--config", config.toString(), "--broker", broker.uri(), "--store", store.toString());
+    out.printf("sensors=16 interval_s=1 seconds=%d xmx=%s rss_mb=%.1f start_to_first_publish_ms=%d restart_to_first_publish_ms=%d%n", seconds,
+        xmx, peak[0] / 1024.0, fresh, restart);
     out.println("# " + log.lines().filter(l -> l.startsWith("mast: stopped")).findFirst().orElse(""));
     out.flush();
+  }
+
+  /**
+   * Runs {@code mast run ARGS --device-id ID --duration S} in a child, calling {@code watch} every
+   * 200 ms while it runs; returns the milliseconds from its start to the first message of that device.
+   */
+  private long firstPublish(EmbeddedBroker broker, Path work, String id, int duration, java.util.function.Consumer<Process> watch, String... args)
+      throws Exception {
+    Counter counter = new Counter();
+    counter.start(broker.uri(), "m/" + id + "/#");
+    List<String> all = new ArrayList<>(List.of(args));
+    all.addAll(List.of("--device-id", id, "--duration", Integer.toString(duration)));
+    Path log = work.resolve(id + ".log");
+    long start = System.nanoTime();
+    Process p = child(log, all.toArray(new String[0]));
+    while (!p.waitFor(200, TimeUnit.MILLISECONDS)) {
+      watch.accept(p);
+    }
+    counter.stop();
+    if (p.exitValue() != 0 || counter.first.get() == 0) {
+      throw new IOException("the 16-sensor run " + id + " failed (exit " + p.exitValue() + "):\n" + Files.readString(log));
+    }
+    return (counter.first.get() - start) / 1_000_000;
   }
 
   private void throughput(EmbeddedBroker broker, Path work) throws Exception {
