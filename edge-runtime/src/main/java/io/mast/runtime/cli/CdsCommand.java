@@ -70,9 +70,7 @@ final class CdsCommand implements Callable<Integer> {
       List<String> options = ChildJvm.runOptions("-XX:DumpLoadedClassList=" + classes);
       List<String> args = List.of("run", "--sim", "--broker", broker.uri(), "--store", work.resolve("state").toString(),
           "--device-id", "cds-training", "--duration", Integer.toString(seconds));
-      ProcessBuilder pb = new ProcessBuilder(ChildJvm.command(options, args, false));
-      pb.environment().putIfAbsent("MALLOC_ARENA_MAX", "2");
-      run(pb, work.resolve("training.log"), "the training run");
+      run(ChildJvm.mast(options, args, false), work.resolve("training.log"), "the training run");
     }
   }
 

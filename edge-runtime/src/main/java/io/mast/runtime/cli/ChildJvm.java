@@ -72,7 +72,7 @@ final class ChildJvm {
    * The command line: java, the archive if {@code withArchive} and there is one, {@code jvmOptions},
    * the class path, MastCommand, {@code args}.
    */
-  static List<String> command(List<String> jvmOptions, List<String> args, boolean withArchive) {
+  private static List<String> command(List<String> jvmOptions, List<String> args, boolean withArchive) {
     List<String> cmd = new ArrayList<>();
     cmd.add(java());
     if (withArchive) {
@@ -84,9 +84,14 @@ final class ChildJvm {
     return cmd;
   }
 
-  /** A process builder for {@link #command}, with {@code MALLOC_ARENA_MAX=2} unless the environment sets it. */
+  /** {@link #mast(List, List, boolean)} with the archive. */
   static ProcessBuilder mast(List<String> jvmOptions, List<String> args) {
-    ProcessBuilder pb = new ProcessBuilder(command(jvmOptions, args, true));
+    return mast(jvmOptions, args, true);
+  }
+
+  /** A process builder for {@link #command}, with {@code MALLOC_ARENA_MAX=2} unless the environment sets it. */
+  static ProcessBuilder mast(List<String> jvmOptions, List<String> args, boolean withArchive) {
+    ProcessBuilder pb = new ProcessBuilder(command(jvmOptions, args, withArchive));
     pb.environment().putIfAbsent("MALLOC_ARENA_MAX", "2");
     return pb;
   }
