@@ -6,6 +6,7 @@ value, high word first); input registers 0..1 = 35, 250. Every other address is 
 """
 import sys
 
+import serial
 from pymodbus.datastore import ModbusSequentialDataBlock, ModbusServerContext, ModbusSlaveContext
 from pymodbus.server import StartSerialServer
 from pymodbus.transaction import ModbusRtuFramer
@@ -15,6 +16,7 @@ store = ModbusSlaveContext(
     ir=ModbusSequentialDataBlock(0, [35, 250]),
     zero_mode=True,
 )
+serial.Serial(sys.argv[1]).close()  # the port opens: say so only then
 print("serving", flush=True)
 StartSerialServer(context=ModbusServerContext(slaves={1: store}, single=False), framer=ModbusRtuFramer,
                   port=sys.argv[1], baudrate=9600, bytesize=8, parity="N", stopbits=1, timeout=0.05)

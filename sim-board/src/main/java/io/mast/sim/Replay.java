@@ -1,19 +1,17 @@
 package io.mast.sim;
 
-import java.io.BufferedReader;
+import io.mast.protocol.ReadingsCsv;
 import java.io.IOException;
 import java.math.BigDecimal;
 import java.math.RoundingMode;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.time.format.DateTimeParseException;
 import java.util.Map;
 
 /**
- * Feeds a readings CSV (the format of {@code shared/data/README.md}: {@code time,channel,value},
- * ISO-8601 UTC times in order, decimal values) into a {@link SimulatedBoard}, so drivers read real
+ * Feeds a readings CSV ({@link ReadingsCsv}: {@code time,channel,value}, ISO-8601 UTC times in
+ * order, decimal values; plain or gzip) into a {@link SimulatedBoard}, so drivers read real
  * signals through real bytes: register values for Modbus, frames for PMS5003 and MH-Z19, pulses for
  * counters (the first value of a counter sets its baseline).
  *
@@ -54,41 +52,38 @@ public final class Replay {
     long skipped = 0;
     long malformed = 0;
     String first = "";
-    try (BufferedReader in = Files.newBufferedReader(csv, StandardCharsets.UTF_8)) {
-      String header = in.readLine();
-      if (header == null || !header.strip().equals("time,channel,value")) {
-        throw new IOException(csv + " is not a readings CSV: its header is '" + header + "', not 'time,channel,value'");
-      }
-      Instant start = null;
+    try (ReadingsCsv.Rows rows = ReadingsCsv.open(csv, ReadingsCsv.READINGS_HEADER)) {
+      long start = Long.MIN_VALUE;
       long waited = 0;
-      String line;
-      long number = 1;
-      while ((line = in.readLine()) != null) {
-        number++;
-        String[] f = line.split(",", -1);
-        String target = f.length == 3 ? mapping.get(f[1]) : null;
-        if (f.length == 3 && target == null) {
-          skipped++;
-          continue;
-        }
+      while (true) {
         try {
-          if (f.length != 3) {
-            throw new IllegalArgumentException(f.length + " fields, not 3");
+          ReadingsCsv.Row row = rows.next();
+          if (row == null) {
+            break;
           }
-          Instant time = Instant.parse(f[0]);
-          BigDecimal value = new BigDecimal(f[2]);
-          start = start == null ? time : start;
-          long due = (long) ((time.toEpochMilli() - start.toEpochMilli()) / speed);
+          String[] f = row.fields();
+          if (f.length != 3) {
+            throw new IllegalArgumentException(row.where() + ": " + f.length + " fields, not 3");
+          }
+          String target = mapping.get(f[1].strip());
+          if (target == null) {
+            skipped++;
+            continue;
+          }
+          long time = timeMillis(row, f[0]);
+          BigDecimal value = decimal(row, f[2]);
+          start = start == Long.MIN_VALUE ? time : start;
+          long due = (long) ((time - start) / speed);
           if (due > waited) {
             sleeper.sleepMillis(due - waited);
             waited = due;
           }
-          board.set(target, mantissa(target, value));
+          board.set(target, mantissa(target, value, row));
           played++;
-        } catch (DateTimeParseException | IllegalArgumentException | ArithmeticException e) {
+        } catch (ReadingsCsv.MalformedRowException | IllegalArgumentException e) {
           malformed++;
           if (first.isEmpty()) {
-            first = csv.getFileName() + " line " + number + ": " + e.getMessage();
+            first = e.getMessage();
           }
         }
       }
@@ -96,7 +91,27 @@ public final class Replay {
     return new Result(played, skipped, malformed, first);
   }
 
-  private long mantissa(String channel, BigDecimal value) {
-    return value.movePointRight(-board.exponent(channel)).setScale(0, RoundingMode.HALF_EVEN).longValueExact();
+  private static long timeMillis(ReadingsCsv.Row row, String field) {
+    try {
+      return Instant.parse(field.strip()).toEpochMilli();
+    } catch (DateTimeParseException e) {
+      throw new IllegalArgumentException(row.where() + ": time '" + field + "' is not ISO-8601 UTC", e);
+    }
+  }
+
+  private static BigDecimal decimal(ReadingsCsv.Row row, String field) {
+    try {
+      return new BigDecimal(field.strip());
+    } catch (NumberFormatException e) {
+      throw new IllegalArgumentException(row.where() + ": value '" + field + "' is not a decimal number", e);
+    }
+  }
+
+  private long mantissa(String channel, BigDecimal value, ReadingsCsv.Row row) {
+    try {
+      return value.movePointRight(-board.exponent(channel)).setScale(0, RoundingMode.HALF_EVEN).longValueExact();
+    } catch (ArithmeticException e) {
+      throw new IllegalArgumentException(row.where() + ": value " + value + " does not fit " + channel, e);
+    }
   }
 }

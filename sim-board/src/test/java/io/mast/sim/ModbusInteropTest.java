@@ -36,11 +36,14 @@ class ModbusInteropTest {
     Path script = dir.resolve("server.py");
     Files.copy(ModbusInteropTest.class.getResourceAsStream("/pymodbus_rtu_server.py"), script);
     try (SocatPty pty = SocatPty.start(dir, "rs485")) {
+      Path errors = dir.resolve("server.err");
       Process server = start(List.of("/usr/bin/python3", script.toString(), pty.devicePath().toString()),
-          "python3-pymodbus");
+          "python3-pymodbus python3-serial-asyncio", errors);
       try (BoardBuses buses = new BoardBuses()) {
         String ready = new BufferedReader(new InputStreamReader(server.getInputStream(), StandardCharsets.UTF_8)).readLine();
-        assertEquals("serving", ready, "pymodbus server did not start; is python3-pymodbus installed?");
+        assertEquals("serving", ready, () -> "the pymodbus RTU server did not start; it needs Debian's python3-pymodbus with"
+            + " its serial transport: apt-get install python3-pymodbus python3-serial-asyncio (./run-tests does this as root)."
+            + " It said: " + read(errors));
         ModbusRtuDriver driver = new ModbusRtuDriver(buses, pty.driverPath().toString(), 9600, List.of(
             point("water.ph", -2, 3, 0, false, false),
             point("temp.delta", 0, 3, 1, false, true),
@@ -81,16 +84,24 @@ class ModbusInteropTest {
     List<String> command = new ArrayList<>(List.of("mbpoll", "-m", "rtu", "-b", "9600", "-P", "none", "-1", "-o", "1"));
     command.addAll(List.of(args));
     command.add(port.toString());
-    Process p = start(command, "mbpoll");
+    Process p = start(command, "mbpoll", dir.resolve("mbpoll.err"));
     String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
     assertTrue(p.waitFor(10, TimeUnit.SECONDS), "mbpoll did not finish");
     assertEquals(0, p.exitValue(), "mbpoll failed:\n" + out);
     return out.lines().filter(l -> l.startsWith("[")).map(String::strip).toList();
   }
 
-  private static Process start(List<String> command, String debianPackage) throws IOException {
+  private static String read(Path file) {
     try {
-      return new ProcessBuilder(command).redirectError(ProcessBuilder.Redirect.INHERIT).start();
+      return Files.readString(file);
+    } catch (IOException e) {
+      return "(" + e + ")";
+    }
+  }
+
+  private static Process start(List<String> command, String debianPackage, Path errors) throws IOException {
+    try {
+      return new ProcessBuilder(command).redirectError(errors.toFile()).start();
     } catch (IOException e) {
       throw new IOException(command.get(0) + " is needed: apt-get install -y " + debianPackage + " (" + e.getMessage() + ")", e);
     }

@@ -9,7 +9,8 @@ import io.mast.protocol.ChannelProfile;
 import io.mast.protocol.FrameDecoder;
 import io.mast.protocol.FrameFormatException;
 import io.mast.protocol.Reading;
-import io.mast.runtime.replay.ReadingsCsv;
+import io.mast.protocol.ReadingsCsv;
+import io.mast.sim.Dataset;
 import io.mast.sim.EmbeddedBroker;
 import io.mast.sim.SimulatedBoard;
 import java.io.IOException;
@@ -55,9 +56,6 @@ final class E2eBench implements Callable<Integer> {
 
   @Option(names = "--repeat", defaultValue = "8", description = "Copies of the water dataset replayed back to back (default: ${DEFAULT-VALUE}).")
   int repeat;
-
-  @Option(names = "--data", paramLabel = "DIR", defaultValue = "../shared/data", description = "The shared datasets (default: ${DEFAULT-VALUE}).")
-  Path data;
 
   @Option(names = "--xmx", defaultValue = "32m", description = "Heap limit of the child (default: ${DEFAULT-VALUE}).")
   String xmx;
@@ -162,10 +160,11 @@ final class E2eBench implements Callable<Integer> {
   }
 
   private void throughput(EmbeddedBroker broker, Path work) throws Exception {
-    Path channels = data.resolve("water-daiad.channels.csv");
+    Dataset.Copy water = Dataset.WATER_DAIAD.copyTo(work.resolve("data"));
+    Path channels = water.channels();
     Path readings = work.resolve("water-x" + repeat + ".csv");
     ChannelProfile profile = ReadingsCsv.readChannels(channels);
-    List<Reading> one = ReadingsCsv.readReadings(data.resolve("water-daiad.csv"), profile);
+    List<Reading> one = ReadingsCsv.readReadings(water.readings(), profile);
     long span = one.get(one.size() - 1).time() - one.get(0).time() + 3600;
     try (PrintStream csv = new PrintStream(Files.newOutputStream(readings), false, StandardCharsets.UTF_8)) {
       ReadingsCsv.writeHeader(csv);

@@ -8,7 +8,7 @@ import io.mast.drivers.BoardBuses;
 import io.mast.drivers.Buses;
 import io.mast.protocol.ChannelProfile;
 import io.mast.runtime.EdgeRuntime;
-import io.mast.runtime.replay.ReadingsCsv;
+import io.mast.protocol.ReadingsCsv;
 import io.mast.sim.EmbeddedBroker;
 import io.mast.sim.LinkShaper;
 import io.mast.sim.SimSignals;

@@ -1,6 +1,6 @@
 package io.mast.runtime.cli;
 
-import io.mast.runtime.replay.ReadingsCsv;
+import io.mast.protocol.ReadingsCsv;
 import io.mast.protocol.ChannelProfile;
 import io.mast.protocol.Reading;
 import io.mast.runtime.store.LaneStats;

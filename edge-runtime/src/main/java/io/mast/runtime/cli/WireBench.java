@@ -1,6 +1,6 @@
 package io.mast.runtime.cli;
 
-import io.mast.runtime.replay.ReadingsCsv;
+import io.mast.protocol.ReadingsCsv;
 import io.mast.protocol.Channel;
 import io.mast.protocol.ChannelProfile;
 import io.mast.protocol.DecodedFrame;
@@ -9,9 +9,11 @@ import io.mast.protocol.FrameDecoder;
 import io.mast.protocol.FrameEncoder;
 import io.mast.protocol.FrameFormatException;
 import io.mast.protocol.Reading;
+import io.mast.sim.Dataset;
 import io.mast.sim.SyntheticPole;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -36,13 +38,18 @@ import picocli.CommandLine.Option;
  */
 @Command(name = "wire", mixinStandardHelpOptions = true,
     description = {"Bytes per reading of Mast frames vs plain JSON vs the order-0 entropy of first differences.",
-        "Give --channels and --readings, or --synthetic for a 10-second pole dataset."})
+        "Give --channels and --readings, --dataset for a carried dataset, or --synthetic for a 10-second pole;"
+            + " with none, the carried water-daiad dataset.",
+        "Example: mast bench wire --dataset air-uci --window 86400"})
 final class WireBench implements Callable<Integer> {
   @Option(names = "--channels", paramLabel = "C.csv")
   Path channels;
 
   @Option(names = "--readings", paramLabel = "R.csv")
   Path readings;
+
+  @Option(names = "--dataset", paramLabel = "NAME", description = "A dataset carried in the distribution: air-uci or water-daiad.")
+  String dataset;
 
   @Option(names = "--synthetic", description = "Use the synthetic 10-second pole (PM2.5, PM10, temperature, humidity, CO2, water and gas counters).")
   boolean synthetic;
@@ -66,8 +73,22 @@ final class WireBench implements Callable<Integer> {
     } else if (channels != null && readings != null) {
       profile = ReadingsCsv.readChannels(channels);
       list = ReadingsCsv.readReadings(readings, profile);
+    } else if (channels == null && readings == null) {
+      Path tmp = Files.createTempDirectory("mast-wire");
+      try {
+        Dataset.Copy copy = Dataset.named(dataset == null ? "water-daiad" : dataset).copyTo(tmp);
+        profile = ReadingsCsv.readChannels(copy.channels());
+        list = ReadingsCsv.readReadings(copy.readings(), profile);
+      } finally {
+        try (var files = Files.list(tmp)) {
+          for (Path f : files.toList()) {
+            Files.delete(f);
+          }
+        }
+        Files.delete(tmp);
+      }
     } else {
-      throw new IllegalArgumentException("give --channels and --readings, or --synthetic");
+      throw new IllegalArgumentException("give both --channels and --readings, or --dataset NAME, or --synthetic");
     }
     FrameEncoder encoder = FrameEncoder.builder(profile).maxFrameBytes(maxFrameBytes).build();
     long start = System.nanoTime();

@@ -3,10 +3,8 @@ package io.mast.runtime.replay;
 import io.mast.protocol.ChannelProfile;
 import io.mast.protocol.Reading;
 import io.mast.runtime.sampling.Ingest;
-import java.io.BufferedReader;
+import io.mast.protocol.ReadingsCsv;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -81,22 +79,16 @@ public final class ReplayFeed {
     long paceFrom = -1;
     long startNanos = System.nanoTime();
     List<Reading> batch = new ArrayList<>();
-    try (BufferedReader in = Files.newBufferedReader(csv, StandardCharsets.UTF_8)) {
-      String header = in.readLine();
-      if (header == null || !header.trim().equals("time,channel,value")) {
-        throw new IOException(csv + ":1: expected the header 'time,channel,value', found '" + header + "'");
-      }
-      String line;
-      long number = 1;
-      while ((line = in.readLine()) != null && !stopped) {
-        number++;
-        if (line.isBlank()) {
-          continue;
-        }
+    try (ReadingsCsv.Rows rows = ReadingsCsv.open(csv, ReadingsCsv.READINGS_HEADER)) {
+      while (!stopped) {
         Reading r;
         try {
-          r = ReadingsCsv.reading(ReadingsCsv.split(line, csv + ":" + number), csv + ":" + number + ": ", profile);
-        } catch (IOException e) {
+          ReadingsCsv.Row row = rows.next();
+          if (row == null) {
+            break;
+          }
+          r = ReadingsCsv.reading(row, profile);
+        } catch (ReadingsCsv.MalformedRowException e) {
           malformed++;
           if (firstProblem == null) {
             firstProblem = e.getMessage();

@@ -235,6 +235,11 @@ public final class Sampler implements AutoCloseable {
    * Stops sampling and closes every driver on its own executor, after any sample it is taking.
    * Waits up to {@link #CLOSE_WAIT} for those samples to be stored, so a frame cut written after
    * this returns comes after them; a driver still blocked then is left behind (and logged).
+   *
+   * <p>A sample that is under way (its driver's {@code sample()} entered) when this is called is
+   * stored. A tick that has been handed to its driver's executor but has not started yet takes
+   * no sample: it sees that sampling has stopped and returns, so nothing is read from a device
+   * after this call, and no tick is scheduled again.
    */
   @Override
   public void close() {

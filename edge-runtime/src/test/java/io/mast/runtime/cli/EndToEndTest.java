@@ -1,5 +1,6 @@
 package io.mast.runtime.cli;
 
+import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -11,10 +12,10 @@ import io.mast.protocol.FrameDecoder;
 import io.mast.protocol.Reading;
 import io.mast.runtime.peers.Capture;
 import io.mast.runtime.peers.Mosquitto;
-import io.mast.runtime.replay.ReadingsCsv;
+import io.mast.protocol.ReadingsCsv;
+import io.mast.sim.Dataset;
 import io.mast.sim.LinkShaper;
 import io.mast.sim.SimulatedBoard;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -53,8 +54,9 @@ class EndToEndTest {
   @ParameterizedTest
   @ValueSource(strings = {"air-uci", "water-daiad"})
   void aWholeDatasetReplayedThroughMosquittoDecodesBackToTheDatasetExactly(String name) throws Exception {
-    Path csv = SharedData.dir().resolve(name.equals("air-uci") ? "air-uci-2004.csv" : "water-daiad.csv");
-    Path channels = SharedData.dir().resolve(name + ".channels.csv");
+    Dataset.Copy data = Dataset.named(name).copyTo(dir.resolve("data"));
+    Path csv = data.readings();
+    Path channels = data.channels();
     try (Mosquitto broker = Mosquitto.start(dir.resolve("broker"));
          Capture capture = Capture.start(broker.port(), dir.resolve("capture.txt"), null)) {
       Path log = dir.resolve("mast.log");
@@ -66,14 +68,15 @@ class EndToEndTest {
       assertTrue(out.contains("unacked_records=0"), out);
       long frames = Long.parseLong(out.replaceAll("(?s).*acked=(\\d+) frames.*", "$1"));
       assertTrue(capture.await("/t", frames, 30), "every acknowledged frame reached the subscriber");
-      assertEquals(Files.readString(csv, StandardCharsets.UTF_8), decode(capture.text()));
+      assertEquals(DatasetText.of(csv), decode(capture.text()));
     }
   }
 
   @Test
   void throughASlowLinkWithOutagesABrokerRestartAndKillNineNothingIsLostAndDuplicatesAreWholeFrames() throws Exception {
-    Path csv = SharedData.dir().resolve("air-uci-2004.csv");
-    Path channels = SharedData.dir().resolve("air-uci.channels.csv");
+    Dataset.Copy data = Dataset.AIR_UCI.copyTo(dir.resolve("data"));
+    Path csv = data.readings();
+    Path channels = data.channels();
     DeviceConfig base = SimulatedBoard.exampleConfig();
     DeviceConfig config = base.toBuilder()
         .setUplink(base.getUplink().toBuilder().setReconnectMinMs(200).setReconnectMaxS(2).setConnectTimeoutS(10).setKeepaliveS(30))
@@ -89,12 +92,16 @@ class EndToEndTest {
       String[] args = {"--sim", "--config", configFile.toString(), "--replay", csv.toString(), "--channels", channels.toString(),
           "--speed", "max", "--broker", link.uri(), "--device-id", "pole-1", "--store", dir.resolve("state").toString()};
       Path log = dir.resolve("mast.log");
+      // of the 67 frames of the dataset: kill -9 once 15 have arrived, restart the broker once 35 have
       Process first = mast(log, args);
-      Thread.sleep(15_000);
+      await("15 frames before the kill").atMost(Duration.ofSeconds(120)).until(() -> !first.isAlive() || capture.count("/t") >= 15);
+      assertTrue(first.isAlive(), "the first run is still sending when it is killed: " + Files.readString(log));
       first.destroyForcibly().waitFor();
       Files.writeString(log, "\n---- kill -9, restarted with the same store\n", java.nio.file.StandardOpenOption.APPEND);
       Process second = mast(log, args);
-      Thread.sleep(15_000);
+      await("35 frames before the broker restart").atMost(Duration.ofSeconds(120))
+          .until(() -> !second.isAlive() || capture.count("/t") >= 35);
+      assertTrue(second.isAlive(), "the second run is still sending when the broker restarts: " + Files.readString(log));
       broker.restart();
       assertTrue(second.waitFor(300, TimeUnit.SECONDS), "the restarted run ends once everything is acknowledged");
       String out = Files.readString(log);
@@ -102,12 +109,9 @@ class EndToEndTest {
       assertTrue(link.stats().cuts() >= 3, "the outages cut connections: " + link.stats());
 
       // Every row once, and duplicates only as byte-identical frames with a sequence number already seen.
-      String expected = Files.readString(csv, StandardCharsets.UTF_8);
-      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-      while (!decode(capture.text()).equals(expected) && System.nanoTime() < deadline) {
-        Thread.sleep(200);
-      }
-      assertEquals(expected, decode(capture.text()), out);
+      String expected = DatasetText.of(csv);
+      await("every row in the capture").atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(200))
+          .untilAsserted(() -> assertEquals(expected, decode(capture.text()), out));
       ChannelProfile profile = ReadingsCsv.readChannels(channels);
       FrameDecoder decoder = new FrameDecoder(profile);
       Map<Long, String> firstSeen = new HashMap<>();

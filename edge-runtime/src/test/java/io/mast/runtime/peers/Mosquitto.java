@@ -1,5 +1,7 @@
 package io.mast.runtime.peers;
 
+import static org.awaitility.Awaitility.await;
+
 import io.mast.sim.EmbeddedBroker;
 import java.io.IOException;
 import java.net.InetAddress;
@@ -7,9 +9,11 @@ import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import org.awaitility.core.ConditionTimeoutException;
 
 /**
  * Debian's Mosquitto 2 as a test peer: started on a free loopback port with its own config file
@@ -75,18 +79,23 @@ public final class Mosquitto implements AutoCloseable {
         .redirectErrorStream(true)
         .redirectOutput(ProcessBuilder.Redirect.appendTo(dir.resolve("mosquitto.log").toFile()))
         .start();
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-    while (System.nanoTime() < deadline) {
-      if (!process.isAlive()) {
-        throw new IOException("mosquitto exited at start: " + Files.readString(dir.resolve("mosquitto.log")));
-      }
-      try (Socket s = new Socket(InetAddress.getLoopbackAddress(), port)) {
-        return;
-      } catch (IOException notYet) {
-        Thread.sleep(20);
-      }
+    try {
+      await("mosquitto listening on " + port).atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(20))
+          .until(() -> !process.isAlive() || listening());
+    } catch (ConditionTimeoutException e) {
+      throw new IOException("mosquitto did not listen on " + port + " within 10 s: " + Files.readString(dir.resolve("mosquitto.log")), e);
     }
-    throw new IOException("mosquitto did not listen on " + port + " within 10 s");
+    if (!process.isAlive()) {
+      throw new IOException("mosquitto exited at start: " + Files.readString(dir.resolve("mosquitto.log")));
+    }
+  }
+
+  private boolean listening() {
+    try (Socket s = new Socket(InetAddress.getLoopbackAddress(), port)) {
+      return true;
+    } catch (IOException notYet) {
+      return false;
+    }
   }
 
   public int port() {

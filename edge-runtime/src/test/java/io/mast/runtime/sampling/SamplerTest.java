@@ -1,6 +1,8 @@
 package io.mast.runtime.sampling;
 
+import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.mast.drivers.ChannelSpec;
@@ -21,9 +23,12 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.Executor;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -45,6 +50,7 @@ class SamplerTest {
     final AtomicInteger samples = new AtomicInteger();
     final AtomicInteger opens = new AtomicInteger();
     volatile boolean dead;
+    volatile CountDownLatch entered;
     volatile CountDownLatch block;
 
     FakeDriver(String name, String... channels) {
@@ -76,6 +82,10 @@ class SamplerTest {
     public Sample sample() throws IOException {
       if (dead) {
         throw new IOException("device gone");
+      }
+      CountDownLatch in = entered;
+      if (in != null) {
+        in.countDown();
       }
       CountDownLatch b = block;
       if (b != null) {
@@ -182,24 +192,28 @@ class SamplerTest {
   void closingWaitsForTheSampleInProgressSoItIsStoredBeforeTheLastCut() throws Exception {
     ManualScheduler scheduler = new ManualScheduler();
     FakeDriver slow = new FakeDriver("slow", "fast");
+    slow.entered = new CountDownLatch(1);
     slow.block = new CountDownLatch(1);
     ExecutorService a = Executors.newSingleThreadExecutor();
-    Thread closer = Thread.currentThread();
+    AtomicInteger handedOver = new AtomicInteger();
+    Executor counting = task -> {
+      handedOver.incrementAndGet();
+      a.execute(task);
+    };
     try (RingStore store = RingStore.builder(dir).scheduler(scheduler).open()) {
       Ingest ingest = new Ingest(store, new AlarmRules(List.of(), PROFILE), 8, () -> {});
-      Sampler sampler = new Sampler(List.of(slow), PROFILE, ingest, scheduler, scheduler.clock(START), n -> a);
+      Sampler sampler = new Sampler(List.of(slow), PROFILE, ingest, scheduler, scheduler.clock(START), n -> counting);
       sampler.start();
       scheduler.advance(Duration.ofSeconds(10));
-      // the sample is under way and blocked; release it only once close() is waiting for it
-      Thread release = new Thread(() -> {
-        while (closer.getState() != Thread.State.TIMED_WAITING) {
-          Thread.onSpinWait();
-        }
-        slow.block.countDown();
-      });
-      release.setDaemon(true);
-      release.start();
-      sampler.close();
+      assertTrue(slow.entered.await(10, TimeUnit.SECONDS), "the driver is inside sample()");
+
+      CompletableFuture<Void> closing = CompletableFuture.runAsync(sampler::close);
+      // close() hands the driver's close to the driver's executor, behind the blocked sample
+      await("close() queued the driver's close").atMost(Duration.ofSeconds(10)).until(() -> handedOver.get() == 2);
+      assertFalse(closing.isDone(), "close() waits while the sample is blocked");
+      slow.block.countDown();
+      closing.get(10, TimeUnit.SECONDS);
+
       ingest.cut();
       store.sync();
       List<StoredRecord> records = store.read(1, 100);
@@ -209,6 +223,33 @@ class SamplerTest {
     } finally {
       slow.block.countDown();
       a.shutdownNow();
+    }
+  }
+
+  @Test
+  void aTickHandedToItsExecutorButNotStartedWhenCloseBeginsTakesNoSample() throws Exception {
+    ManualScheduler scheduler = new ManualScheduler();
+    FakeDriver driver = new FakeDriver("queued", "fast");
+    List<Runnable> queued = java.util.Collections.synchronizedList(new ArrayList<>());
+    try (RingStore store = RingStore.builder(dir).scheduler(scheduler).open()) {
+      Ingest ingest = new Ingest(store, new AlarmRules(List.of(), PROFILE), 8, () -> {});
+      Sampler sampler = new Sampler(List.of(driver), PROFILE, ingest, scheduler, scheduler.clock(START), n -> queued::add);
+      sampler.start();
+      scheduler.advance(Duration.ofSeconds(10));
+      assertEquals(1, queued.size(), "the tick was handed over");
+      Runnable tick = queued.remove(0);
+      CompletableFuture<Void> closing = CompletableFuture.runAsync(sampler::close);
+      await("close() queued the driver's close").atMost(Duration.ofSeconds(10)).until(() -> queued.size() == 1);
+      tick.run();
+      queued.remove(0).run();
+      closing.get(10, TimeUnit.SECONDS);
+      assertEquals(0, driver.samples.get(), "a tick that had not started when close() began does not sample");
+      // a tick run before close() does sample: the check above could have failed
+      Sampler other = new Sampler(List.of(driver), PROFILE, ingest, scheduler, scheduler.clock(START), n -> Runnable::run);
+      other.start();
+      scheduler.advance(Duration.ofSeconds(10));
+      assertEquals(1, driver.samples.get());
+      other.close();
     }
   }
 }

@@ -10,7 +10,7 @@ import io.mast.config.model.DeviceConfig;
 import io.mast.protocol.ChannelProfile;
 import io.mast.protocol.internal.pb.Status;
 import io.mast.runtime.EdgeRuntime;
-import io.mast.runtime.replay.ReadingsCsv;
+import io.mast.protocol.ReadingsCsv;
 import io.mast.runtime.peers.Mosquitto;
 import io.mast.sim.EmbeddedBroker;
 import io.mast.sim.LinkShaper;
@@ -21,7 +21,8 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
+import org.awaitility.Awaitility;
+import org.awaitility.core.ConditionTimeoutException;
 import org.eclipse.paho.client.mqttv3.MqttClient;
 import org.eclipse.paho.client.mqttv3.MqttConnectOptions;
 import org.eclipse.paho.client.mqttv3.persist.MemoryPersistence;
@@ -54,15 +55,20 @@ class UplinkTest {
       }
     }
 
-    boolean await(java.util.function.Predicate<List<String>> condition, long seconds) throws InterruptedException {
-      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
-      while (!condition.test(topics())) {
-        if (System.nanoTime() > deadline) {
-          return false;
-        }
-        Thread.sleep(20);
+    boolean await(java.util.function.Predicate<List<String>> condition, long seconds) {
+      try {
+        Awaitility.await().atMost(Duration.ofSeconds(seconds)).pollInterval(Duration.ofMillis(20)).until(() -> condition.test(topics()));
+        return true;
+      } catch (ConditionTimeoutException e) {
+        return false;
       }
-      return true;
+    }
+
+    /** The payload of the latest message on a topic ending in {@code suffix}, or null. */
+    byte[] latest(String suffix) {
+      synchronized (messages) {
+        return messages.stream().filter(m -> m.topic().endsWith(suffix)).reduce((a, b) -> b).map(Message::payload).orElse(null);
+      }
     }
 
     @Override
@@ -126,7 +132,7 @@ class UplinkTest {
     try (EmbeddedBroker broker = EmbeddedBroker.start(0); Subscriber sub = new Subscriber(broker.uri());
          LinkShaper link = LinkShaper.to("127.0.0.1", broker.port()).start(0)) {
       link.outage(Duration.ZERO, Duration.ofSeconds(2));
-      Thread.sleep(100);
+      Awaitility.await("the outage begins").atMost(Duration.ofSeconds(5)).until(link::dark);
       try (EdgeRuntime runtime = start(link.uri(), b -> b)) {
         assertTrue(runtime.awaitEnd(Duration.ofSeconds(30)));
         List<String> data = sub.topics().stream().filter(t -> t.endsWith("/t") || t.endsWith("/a")).toList();
@@ -141,9 +147,16 @@ class UplinkTest {
     try (EmbeddedBroker broker = EmbeddedBroker.start(0); Subscriber sub = new Subscriber(broker.uri());
          EdgeRuntime runtime = start(broker.uri(), b -> b.setUplink(b.getUplink().toBuilder().setDailyByteBudget(100)))) {
       assertTrue(sub.await(t -> countOf(t, "m/pole-7/a") == 2, 20), sub.topics().toString());
-      Thread.sleep(500);
+      Awaitility.await("the uplink holds telemetry over budget").atMost(Duration.ofSeconds(10))
+          .until(() -> runtime.uplinkStats().overBudget());
+      assertEquals(2, runtime.uplinkStats().framesSent(), "only the two alarm frames were published: " + runtime.uplinkStats());
+      // a message published after the uplink held its telemetry reaches the subscriber: had a
+      // telemetry frame been published, it would have been seen too
+      try (Subscriber marker = new Subscriber(broker.uri())) {
+        marker.client.publish("m/pole-7/marker", new byte[] {1}, 1, false);
+      }
+      assertTrue(sub.await(t -> t.contains("m/pole-7/marker"), 10), sub.topics().toString());
       assertEquals(0, countOf(sub.topics(), "m/pole-7/t"), "no telemetry over budget");
-      assertTrue(runtime.uplinkStats().overBudget());
       assertFalse(runtime.finished());
     }
   }
@@ -158,14 +171,8 @@ class UplinkTest {
         link.outage(Duration.ZERO, Duration.ofSeconds(30));
         try (Subscriber late = new Subscriber(broker.uri())) {
           assertTrue(late.await(t -> t.contains("m/pole-7/s"), 10));
-          long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-          Status.State state;
-          do {
-            Thread.sleep(50);
-            Message s = late.messages.stream().filter(m -> m.topic().endsWith("/s")).reduce((a, b) -> b).orElseThrow();
-            state = Status.parseFrom(s.payload()).getState();
-          } while (state != Status.State.OFFLINE && System.nanoTime() < deadline);
-          assertEquals(Status.State.OFFLINE, state, "the broker published the last will");
+          Awaitility.await("the broker publishes the last will").atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(50))
+              .until(() -> Status.parseFrom(late.latest("/s")).getState() == Status.State.OFFLINE);
         }
       }
     }
