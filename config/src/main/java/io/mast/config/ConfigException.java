@@ -24,12 +24,23 @@ public final class ConfigException extends IOException {
   }
 
   public ConfigException(List<Problem> problems) {
+    this(problems, null);
+  }
+
+  public ConfigException(List<Problem> problems, Throwable cause) {
     super(problems.size() + " problem" + (problems.size() == 1 ? "" : "s") + " in the config:\n"
-        + String.join("\n", problems.stream().map(Problem::toString).toList()));
+        + String.join("\n", problems.stream().map(Problem::toString).toList()), cause);
     this.problems = List.copyOf(problems);
   }
 
-  /** Every problem found, errors and warnings; empty when the config did not parse. */
+  /** The problems of a config read from {@code source} (a file name): the message names it. */
+  public ConfigException(String source, List<Problem> problems, Throwable cause) {
+    super(source + ": " + problems.size() + " problem" + (problems.size() == 1 ? "" : "s") + ":\n"
+        + String.join("\n", problems.stream().map(Problem::toString).toList()), cause);
+    this.problems = List.copyOf(problems);
+  }
+
+  /** Every problem found, errors and warnings; empty when the config could not be read at all. */
   public List<Problem> problems() {
     return problems;
   }

@@ -7,13 +7,17 @@ import com.google.protobuf.InvalidProtocolBufferException;
 import com.google.protobuf.Message;
 import com.google.protobuf.util.JsonFormat;
 import io.mast.config.model.FieldSpec;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 
 /**
  * Walks config messages by JSON path ({@code sensors[2].interval_s}): differences, the schema
  * listing and single values. Paths use the .proto field names, as the JSON file does.
  */
 final class ConfigPaths {
+  /** JSON strings with every character that needs it escaped (newlines, control characters), and no HTML escaping. */
+  private static final com.google.gson.Gson STRINGS = new com.google.gson.GsonBuilder().disableHtmlEscaping().create();
   private static final JsonFormat.Printer COMPACT = JsonFormat.printer().preservingProtoFieldNames().omittingInsignificantWhitespace();
 
   private ConfigPaths() {}
@@ -27,15 +31,20 @@ final class ConfigPaths {
       String path = join(prefix, field.getName());
       boolean secret = FieldSpecs.of(field).getSecret();
       if (field.isRepeated() && field.getJavaType() == FieldDescriptor.JavaType.MESSAGE) {
-        int n = Math.max(a.getRepeatedFieldCount(field), b.getRepeatedFieldCount(field));
-        for (int i = 0; i < n; i++) {
-          String at = path + "[" + i + "]";
-          if (i >= a.getRepeatedFieldCount(field)) {
-            out.add(new DeviceConfigs.Change(at, "(none)", json(b.getRepeatedField(field, i))));
-          } else if (i >= b.getRepeatedFieldCount(field)) {
-            out.add(new DeviceConfigs.Change(at, json(a.getRepeatedField(field, i)), "(none)"));
+        Map<String, Message> before = keyed(a, field);
+        Map<String, Message> after = keyed(b, field);
+        for (Map.Entry<String, Message> e : before.entrySet()) {
+          String at = path + "[" + e.getKey() + "]";
+          Message other = after.get(e.getKey());
+          if (other == null) {
+            out.add(new DeviceConfigs.Change(at, json(e.getValue()), "(none)"));
           } else {
-            diff(at, (Message) a.getRepeatedField(field, i), (Message) b.getRepeatedField(field, i), out);
+            diff(at, e.getValue(), other, out);
+          }
+        }
+        for (Map.Entry<String, Message> e : after.entrySet()) {
+          if (!before.containsKey(e.getKey())) {
+            out.add(new DeviceConfigs.Change(path + "[" + e.getKey() + "]", "(none)", json(e.getValue())));
           }
         }
       } else if (!field.isRepeated() && field.getJavaType() == FieldDescriptor.JavaType.MESSAGE) {
@@ -49,6 +58,43 @@ final class ConfigPaths {
         out.add(new DeviceConfigs.Change(path, shown(a, field, secret), shown(b, field, secret)));
       }
     }
+  }
+
+  /** The string fields that name an element of a list, in the order they are tried. */
+  private static final List<String> KEYS = List.of("id", "key_id", "channel");
+
+  /**
+   * The elements of a repeated message field by their key: the first of {@link #KEYS} the type
+   * has, with {@code #2}, {@code #3}... for later elements with the same key (two alarm rules on
+   * one channel); the index when the type has no key or the key is empty. So {@code diff} pairs
+   * the same sensor in both configs wherever it sits in the list.
+   */
+  static Map<String, Message> keyed(Message m, FieldDescriptor field) {
+    FieldDescriptor keyField = keyField(field.getMessageType());
+    Map<String, Message> out = new LinkedHashMap<>();
+    for (int i = 0; i < m.getRepeatedFieldCount(field); i++) {
+      Message element = (Message) m.getRepeatedField(field, i);
+      String key = keyField == null ? "" : (String) element.getField(keyField);
+      if (key.isEmpty()) {
+        key = Integer.toString(i);
+      }
+      String unique = key;
+      for (int k = 2; out.containsKey(unique); k++) {
+        unique = key + "#" + k;
+      }
+      out.put(unique, element);
+    }
+    return out;
+  }
+
+  private static FieldDescriptor keyField(Descriptor type) {
+    for (String name : KEYS) {
+      FieldDescriptor f = type.findFieldByName(name);
+      if (f != null && f.getJavaType() == FieldDescriptor.JavaType.STRING && !f.isRepeated()) {
+        return f;
+      }
+    }
+    return null;
   }
 
   private static String shown(Message m, FieldDescriptor field, boolean secret) {
@@ -71,7 +117,7 @@ final class ConfigPaths {
       return "[" + String.join(",", list.stream().map(ConfigPaths::json).toList()) + "]";
     }
     if (value instanceof String s) {
-      return "\"" + s.replace("\\", "\\\\").replace("\"", "\\\"") + "\"";
+      return STRINGS.toJson(s);
     }
     if (value instanceof EnumValueDescriptor e) {
       return "\"" + e.getName() + "\"";
@@ -114,18 +160,35 @@ final class ConfigPaths {
     }
   }
 
+  /** {@code alarms[air.pm25].above} as {@code alarms[air.pm25]}, {@code above}: dots inside brackets belong to the key. */
+  static List<String> parts(String path) {
+    List<String> out = new java.util.ArrayList<>();
+    StringBuilder part = new StringBuilder();
+    int depth = 0;
+    for (char c : path.toCharArray()) {
+      if (c == '.' && depth == 0) {
+        out.add(part.toString());
+        part.setLength(0);
+        continue;
+      }
+      depth += c == '[' ? 1 : c == ']' ? -1 : 0;
+      part.append(c);
+    }
+    out.add(part.toString());
+    return out;
+  }
+
   static String valueAt(Message root, String path) throws ConfigException {
     Object current = root;
-    for (String part : path.split("\\.")) {
+    for (String part : parts(path)) {
       String name = part;
-      int index = -1;
+      String key = null;
       int bracket = part.indexOf('[');
       if (bracket >= 0 && part.endsWith("]")) {
         name = part.substring(0, bracket);
-        try {
-          index = Integer.parseInt(part.substring(bracket + 1, part.length() - 1));
-        } catch (NumberFormatException e) {
-          throw new ConfigException("path " + path + ": '" + part + "' has no index number");
+        key = part.substring(bracket + 1, part.length() - 1);
+        if (key.isEmpty()) {
+          throw new ConfigException("path " + path + ": '" + part + "' names no entry: give an index or an id, e.g. sensors[0] or sensors[pms]");
         }
       }
       if (!(current instanceof Message m)) {
@@ -135,11 +198,19 @@ final class ConfigPaths {
       if (field == null) {
         throw new ConfigException("path " + path + ": no field '" + name + "' in " + m.getDescriptorForType().getName());
       }
-      if (index >= 0) {
-        if (!field.isRepeated() || index >= m.getRepeatedFieldCount(field)) {
-          throw new ConfigException("path " + path + ": " + name + " has no element " + index);
+      if (key != null) {
+        if (!field.isRepeated() || field.getJavaType() != FieldDescriptor.JavaType.MESSAGE) {
+          throw new ConfigException("path " + path + ": " + name + " is not a list of entries");
         }
-        current = m.getRepeatedField(field, index);
+        Map<String, Message> byKey = keyed(m, field);
+        Message element = byKey.get(key);
+        if (element == null && key.matches("\\d+") && Integer.parseInt(key) < m.getRepeatedFieldCount(field)) {
+          element = (Message) m.getRepeatedField(field, Integer.parseInt(key));
+        }
+        if (element == null) {
+          throw new ConfigException("path " + path + ": " + name + " has no entry '" + key + "'; it has " + String.join(", ", byKey.keySet()));
+        }
+        current = element;
       } else {
         current = m.getField(field);
       }

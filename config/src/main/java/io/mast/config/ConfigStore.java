@@ -60,7 +60,7 @@ public final class ConfigStore {
     try {
       return DeviceConfigs.parseJson(new String(bytes, StandardCharsets.UTF_8));
     } catch (ConfigException e) {
-      throw new ConfigException(dir.resolve(name) + ": " + e.getMessage(), e);
+      throw new ConfigException(dir.resolve(name).toString(), e.problems(), e);
     }
   }
 

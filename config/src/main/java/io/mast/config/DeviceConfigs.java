@@ -7,6 +7,15 @@ import com.google.protobuf.Message;
 import com.google.protobuf.util.JsonFormat;
 import io.mast.config.model.DeviceConfig;
 import io.mast.config.model.FieldSpec;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CodingErrorAction;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.AccessDeniedException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -22,20 +31,61 @@ public final class DeviceConfigs {
   /** Shown instead of a secret's value. */
   public static final String MASK = "\"***\"";
 
-  private static final JsonFormat.Parser PARSER = JsonFormat.parser();
+  /** The largest config file read: far above any real pole's (a few KiB), far below a heap's worth. */
+  public static final int MAX_FILE_BYTES = 1 << 20;
   private static final JsonFormat.Printer PRINTER = JsonFormat.printer().preservingProtoFieldNames();
 
   private DeviceConfigs() {}
 
-  /** Parses the JSON form; unknown fields, wrong types and bad enum names are refused. */
+  /**
+   * Parses the JSON form strictly (see {@link ConfigJson}): every unknown field, wrong type, bad
+   * enum name, out-of-range number and repeated key at once, as problems with their paths;
+   * malformed JSON as one problem with its line and column.
+   *
+   * @throws ConfigException with the problems in {@link ConfigException#problems()}
+   */
   public static DeviceConfig parseJson(String json) throws ConfigException {
-    DeviceConfig.Builder b = DeviceConfig.newBuilder();
+    return ConfigJson.parse(json);
+  }
+
+  /**
+   * Reads and parses a config file. Every failure names the file and says what is wrong: missing,
+   * a directory, unreadable, not UTF-8 text (a binary file), larger than {@value #MAX_FILE_BYTES}
+   * bytes, or the problems of its content (each prefixed with the file name by the caller's
+   * printing of {@link ConfigException#problems()}).
+   */
+  public static DeviceConfig readFile(Path file) throws ConfigException {
+    byte[] bytes;
     try {
-      PARSER.merge(json, b);
-    } catch (InvalidProtocolBufferException | RuntimeException e) {
-      throw new ConfigException("config is not valid JSON for the schema: " + e.getMessage(), e);
+      if (Files.isDirectory(file)) {
+        throw new ConfigException(file + ": is a directory, not a config file");
+      }
+      long size = Files.size(file);
+      if (size > MAX_FILE_BYTES) {
+        throw new ConfigException(file + ": " + size + " bytes is larger than a config may be (" + MAX_FILE_BYTES + " bytes)");
+      }
+      bytes = Files.readAllBytes(file);
+    } catch (NoSuchFileException e) {
+      throw new ConfigException(file + ": no such file");
+    } catch (AccessDeniedException e) {
+      throw new ConfigException(file + ": permission denied (the config is read by the user mast runs as)");
+    } catch (ConfigException e) {
+      throw e;
+    } catch (IOException e) {
+      throw new ConfigException(file + ": cannot be read: " + e, e);
     }
-    return b.build();
+    String json;
+    try {
+      json = StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
+          .onUnmappableCharacter(CodingErrorAction.REPORT).decode(ByteBuffer.wrap(bytes)).toString();
+    } catch (CharacterCodingException e) {
+      throw new ConfigException(file + ": not UTF-8 text (a binary file?); a config is JSON text");
+    }
+    try {
+      return parseJson(json);
+    } catch (ConfigException e) {
+      throw new ConfigException(file.toString(), e.problems(), e);
+    }
   }
 
   /** The JSON form, secrets included: for writing the config file itself, never for display. */

@@ -56,8 +56,8 @@ class DeviceConfigsTest {
     DeviceConfig a = Examples.sim();
     DeviceConfig b = a.toBuilder().setSensors(2, a.getSensors(2).toBuilder().setIntervalS(30)).removeSensors(10)
         .setUplink(a.getUplink().toBuilder().setKeepaliveS(1200)).build();
-    assertEquals(List.of("sensors[2].interval_s: 10 -> 30",
-            "sensors[10]: {\"id\":\"modem-sinr\",\"channel\":\"link.sinr\",\"driver\":\"MODEM\",\"bus\":\"sim:modem\",\"interval_s\":300,\"unit\":\"dB\",\"calibration_gain_ppm\":1000000,\"pulses_per_unit\":1,\"register\":{\"function\":3,\"width_bits\":16},\"quantity\":\"sinr\"} -> (none)"),
+    assertEquals(List.of("sensors[co2].interval_s: 10 -> 30",
+            "sensors[modem-sinr]: {\"id\":\"modem-sinr\",\"channel\":\"link.sinr\",\"driver\":\"MODEM\",\"bus\":\"sim:modem\",\"interval_s\":300,\"unit\":\"dB\",\"calibration_gain_ppm\":1000000,\"pulses_per_unit\":1,\"register\":{\"function\":3,\"width_bits\":16},\"quantity\":\"sinr\"} -> (none)"),
         DeviceConfigs.diff(a, b).stream().map(Object::toString).toList());
     assertEquals(List.of(), DeviceConfigs.diff(a, a));
   }
@@ -70,7 +70,8 @@ class DeviceConfigsTest {
     ConfigException e = assertThrows(ConfigException.class, () -> DeviceConfigs.valueAt(sim, "uplink.frame_bytes"));
     assertEquals("path uplink.frame_bytes: no field 'frame_bytes' in Uplink", e.getMessage());
     ConfigException idx = assertThrows(ConfigException.class, () -> DeviceConfigs.valueAt(sim, "sensors[99]"));
-    assertEquals("path sensors[99]: sensors has no element 99", idx.getMessage());
+    assertEquals("path sensors[99]: sensors has no entry '99'; it has pms, pms-pm10, co2, probe-ph, probe-turbidity, gas-detector,"
+        + " water-meter, gas-meter, heat-meter, modem-rsrp, modem-sinr", idx.getMessage());
   }
 
   @Test

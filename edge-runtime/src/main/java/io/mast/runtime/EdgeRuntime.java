@@ -41,10 +41,11 @@ import org.tinylog.Logger;
  * {@link Uplink} sending frames and moving the store's cursors on PUBACK, a frame cut at every
  * batch window, a health heartbeat.
  *
- * <p><b>Stopping.</b> {@link #close()} stops sampling, writes a frame cut, closes the uplink
- * (retained {@code OFFLINE}, DISCONNECT), runs a last group commit and closes the store. A run
- * with an end ({@code --duration} or a replay) waits in {@link #awaitEnd()} until every stored
- * record is acknowledged.
+ * <p><b>Stopping.</b> {@link #close()} stops sampling, writes a frame cut and, while the link is
+ * up, waits a bounded time for it to be acknowledged; then it closes the uplink (retained
+ * {@code OFFLINE}, DISCONNECT), runs a last group commit and closes the store. A run with an end
+ * ({@code --duration} or a replay) waits in {@link #awaitEnd} until every stored record is
+ * acknowledged; waits are woken by acknowledgements, never by polling.
  *
  * <p>Threads are listed in {@code edge-runtime/CONCURRENCY.md}.
  */
@@ -66,6 +67,9 @@ public final class EdgeRuntime implements AutoCloseable {
   public record Snapshot(long stored, long framesSent, long framesAcked, long readingsAcked, long alarms,
       long bytesOnWire, Uplink.State link, String broker, long unacked) {}
 
+  /** How long {@link #close()} waits for the last frames' acknowledgements while the link is up. */
+  public static final Duration DRAIN_WAIT = Duration.ofSeconds(10);
+
   private final Options options;
   private final Clock clock = Clock.systemUTC();
   private final ChannelProfile profile;
@@ -78,6 +82,8 @@ public final class EdgeRuntime implements AutoCloseable {
   private final Map<String, ExecutorService> executors = new ConcurrentHashMap<>();
   private final List<SensorDriver> drivers = new ArrayList<>();
   private final CountDownLatch fed = new CountDownLatch(1);
+  /** Notified when acknowledgements move, the link changes state, or the input ends. */
+  private final Object progress = new Object();
   private final long startNanos = System.nanoTime();
   private volatile Thread replayThread;
   private volatile ReplayFeed feed;
@@ -88,7 +94,7 @@ public final class EdgeRuntime implements AutoCloseable {
     this.options = o;
     DeviceConfig c = o.config();
     this.profile = o.replay() != null ? o.replayProfile() : profileOf(c);
-    Path storeDir = o.stateDir() != null ? o.stateDir().resolve("store") : Path.of(c.getStore().getDir());
+    Path storeDir = storeDir(c, o.stateDir());
     this.timer = Scheduler.newThread("mast-timer");
     this.store = RingStore.builder(storeDir)
         .capacityBytes(c.getStore().getCapacityBytes())
@@ -99,7 +105,7 @@ public final class EdgeRuntime implements AutoCloseable {
       FrameEncoder encoder = FrameEncoder.builder(profile).maxFrameBytes(c.getUplink().getMaxFrameBytes()).build();
       UplinkSettings settings = UplinkSettings.of(c, o.deviceId(), o.brokers());
       link = new Uplink(settings, store, encoder, status(Status.State.ONLINE), status(Status.State.OFFLINE),
-          clock, new java.util.Random());
+          clock, new java.util.Random(), this::progressed);
       // connecting takes the longest part of starting (Paho alone waits 300 ms for its threads),
       // and needs only the store: it goes on while the drivers open
       link.start();
@@ -122,6 +128,11 @@ public final class EdgeRuntime implements AutoCloseable {
       store.close();
       throw e;
     }
+  }
+
+  /** Where the ring store of {@code config} lives: under {@code stateDir} when given, else the config's {@code store.dir}. */
+  public static Path storeDir(DeviceConfig config, Path stateDir) {
+    return stateDir != null ? stateDir.resolve("store") : Path.of(config.getStore().getDir());
   }
 
   /** Starts everything; returns at once. */
@@ -253,27 +264,47 @@ public final class EdgeRuntime implements AutoCloseable {
     }
     uplink.wake();
     fed.countDown();
+    progressed();
+  }
+
+  private void progressed() {
+    synchronized (progress) {
+      progress.notifyAll();
+    }
+  }
+
+  /** Waits, woken by progress, until {@code done} holds or {@code timeout} passed; returns whether it holds. */
+  private boolean awaitProgress(java.util.function.BooleanSupplier done, Duration timeout) throws InterruptedException {
+    long deadline = System.nanoTime() + timeout.toNanos();
+    synchronized (progress) {
+      while (!done.getAsBoolean()) {
+        long left = deadline - System.nanoTime();
+        if (left <= 0) {
+          return false;
+        }
+        TimeUnit.NANOSECONDS.timedWait(progress, left);
+      }
+      return true;
+    }
+  }
+
+  private boolean allAcknowledged() {
+    try {
+      StoreStats s = store.stats();
+      return s.readings().ackedSeq() >= s.readings().lastSeq() && s.alarms().ackedSeq() >= s.alarms().lastSeq();
+    } catch (IOException e) {
+      return false;
+    }
   }
 
   /** True once the input has ended (replay or duration) and everything stored is acknowledged. */
-  public boolean finished() throws IOException {
-    if (fed.getCount() > 0) {
-      return false;
-    }
-    StoreStats s = store.stats();
-    return s.readings().ackedSeq() >= s.readings().lastSeq() && s.alarms().ackedSeq() >= s.alarms().lastSeq();
+  public boolean finished() {
+    return fed.getCount() == 0 && allAcknowledged();
   }
 
-  /** Waits until {@link #finished()}; returns false if {@code timeout} passed first. */
-  public boolean awaitEnd(Duration timeout) throws IOException, InterruptedException {
-    long deadline = System.nanoTime() + timeout.toNanos();
-    while (!finished()) {
-      if (System.nanoTime() - deadline > 0) {
-        return false;
-      }
-      Thread.sleep(20);
-    }
-    return true;
+  /** Waits until {@link #finished()}, woken by each acknowledgement; returns false if {@code timeout} passed first. */
+  public boolean awaitEnd(Duration timeout) throws InterruptedException {
+    return awaitProgress(this::finished, timeout);
   }
 
   /** Whether this run ends by itself (replay or duration). */
@@ -301,7 +332,11 @@ public final class EdgeRuntime implements AutoCloseable {
     return uplink.stats();
   }
 
-  /** Stops sampling, cuts the open frame, disconnects cleanly, syncs and closes the store. Idempotent. */
+  /**
+   * Stops sampling, cuts the open frame and sends it: while the link is up, waits up to
+   * {@link #DRAIN_WAIT} for everything stored to be acknowledged (what is not stays in the store
+   * and goes at the next start). Then disconnects cleanly, syncs and closes the store. Idempotent.
+   */
   @Override
   public synchronized void close() {
     if (closed) {
@@ -330,8 +365,16 @@ public final class EdgeRuntime implements AutoCloseable {
     }
     try {
       ingest.cut();
+      store.sync();
+      uplink.wake();
+      if (uplink.stats().state() == Uplink.State.CONNECTED
+          && !awaitProgress(() -> allAcknowledged() || uplink.stats().state() != Uplink.State.CONNECTED, DRAIN_WAIT)) {
+        Logger.info("runtime: stopping with frames still unacknowledged after {} s; they stay in the store", DRAIN_WAIT.toSeconds());
+      }
     } catch (IOException | RuntimeException e) {
       Logger.warn("runtime: no frame cut at shutdown: {}", e.getMessage());
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
     }
     uplink.close();
     timer.close();

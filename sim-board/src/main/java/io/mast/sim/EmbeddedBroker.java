@@ -14,6 +14,7 @@ import java.util.Properties;
  * An MQTT 3.1.1 broker (Moquette) inside this process, listening on loopback only, so that
  * {@code mast run --sim} and the tests need no broker of their own. Anonymous clients, no TLS,
  * nothing written to disk: retained messages and persistent sessions last as long as the broker.
+ * Clients may connect with an empty client id (as {@code mosquitto_sub} does by default).
  *
  * <p>Settings that matter: metrics and telemetry off (Moquette would otherwise phone home), Java
  * NIO rather than the epoll native library, and a message size limit of 256 KiB so that any frame
@@ -43,6 +44,8 @@ public final class EmbeddedBroker implements AutoCloseable {
     p.setProperty("port", Integer.toString(chosen));
     p.setProperty("websocket_port", "disabled");
     p.setProperty("allow_anonymous", "true");
+    // mosquitto_sub sends an empty client id unless given one; the broker names such clients itself
+    p.setProperty("allow_zero_byte_client_id", "true");
     p.setProperty("persistence_enabled", "false");
     p.setProperty("data_path", dataDir.toString());
     p.setProperty("telemetry_enabled", "false");

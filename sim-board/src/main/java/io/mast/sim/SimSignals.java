@@ -3,14 +3,18 @@ package io.mast.sim;
 import io.mast.config.model.DeviceConfig;
 import io.mast.config.model.Sensor;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Random;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
 
 /**
  * Plausible, slowly changing values for every channel of a simulated board, so that
  * {@code mast run --sim} shows live data: gauges wander around a typical level for their
  * quantity (a bounded random walk), counters (meters) advance by a few units per step.
- * Deterministic for a seed. Call {@link #step()} from a timer.
+ * Deterministic for a seed. Call {@link #step()} from a timer, or let {@link #live} do it.
  */
 public final class SimSignals {
   private record Walk(String channel, boolean counter, long typical, long spread) {}
@@ -62,6 +66,27 @@ public final class SimSignals {
       p *= 10;
     }
     return e >= 0 ? p : 1;
+  }
+
+  /**
+   * Makes {@code board} move like a live pole: one step now, then one a second on a daemon
+   * thread. The board and that thread go first into {@code resources} (closed in list order),
+   * so the signals stop before the board closes.
+   *
+   * @return the board, for chaining
+   */
+  public static SimulatedBoard live(SimulatedBoard board, DeviceConfig config, List<AutoCloseable> resources) {
+    resources.add(0, board);
+    SimSignals signals = new SimSignals(board, config, 1);
+    signals.step();
+    ScheduledExecutorService ticker = Executors.newSingleThreadScheduledExecutor(r -> {
+      Thread t = new Thread(r, "mast-sim-signals");
+      t.setDaemon(true);
+      return t;
+    });
+    ticker.scheduleAtFixedRate(signals::step, 1, 1, TimeUnit.SECONDS);
+    resources.add(0, ticker::shutdownNow);
+    return board;
   }
 
   /** Moves every channel one step and sets it on the board. */

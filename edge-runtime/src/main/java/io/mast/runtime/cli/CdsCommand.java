@@ -29,8 +29,8 @@ import picocli.CommandLine.Option;
 @Command(name = "cds", mixinStandardHelpOptions = true,
     description = "Make the class-data archive (mast.jsa next to the distribution's jar) that makes mast run start faster and use less memory.")
 final class CdsCommand implements Callable<Integer> {
-  @Option(names = "--seconds", defaultValue = "11",
-      description = "How long the training run samples; past 10 s it includes the first health report (default: ${DEFAULT-VALUE}).")
+  @Option(names = "--duration", defaultValue = "11", paramLabel = "SECONDS",
+      description = "How long the training run samples, in seconds; past 10 s it includes the first health report (default: ${DEFAULT-VALUE}).")
   int seconds;
 
   private final PrintStream err = System.err;

@@ -6,9 +6,6 @@ import io.mast.config.Problem;
 import io.mast.config.Validation;
 import io.mast.config.model.DeviceConfig;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.Callable;
@@ -33,24 +30,15 @@ final class ConfigCommand implements Runnable {
   }
 
   static DeviceConfig read(Path file) throws IOException {
-    String json;
-    try {
-      json = Files.readString(file, StandardCharsets.UTF_8);
-    } catch (NoSuchFileException e) {
-      throw new ConfigException(file + ": no such file");
-    }
-    try {
-      return DeviceConfigs.parseJson(json);
-    } catch (ConfigException e) {
-      throw new ConfigException(file + ": " + e.getMessage(), e);
-    }
+    return DeviceConfigs.readFile(file);
   }
 
   @Command(name = "check", mixinStandardHelpOptions = true,
       description = {"Print ok, or every problem (path: value and what is allowed). Exit 0 if no errors, 1 otherwise.",
-          "Files that must exist on the pole (TLS, password file) are warnings unless --on-device."})
+          "Files that must exist on the pole (TLS, password file) are warnings unless --on-device.",
+          "Example: mast config check config/examples/rpi-pole.json"})
   static final class Check implements Callable<Integer> {
-    @Parameters(paramLabel = "FILE")
+    @Parameters(paramLabel = "FILE", description = "The config file (JSON).")
     Path file;
 
     @Option(names = "--on-device", description = "Check as the pole does before applying: missing device files are errors.")
@@ -62,7 +50,11 @@ final class ConfigCommand implements Runnable {
       try {
         config = read(file);
       } catch (ConfigException e) {
-        System.out.println(e.getMessage());
+        if (e.problems().isEmpty()) {
+          System.out.println(e.getMessage());
+        } else {
+          e.problems().forEach(System.out::println);
+        }
         return 1;
       }
       List<Problem> problems = DeviceConfigs.validate(config, onDevice ? Validation.Mode.DEVICE : Validation.Mode.DRY_RUN);
@@ -76,12 +68,13 @@ final class ConfigCommand implements Runnable {
   }
 
   @Command(name = "show", mixinStandardHelpOptions = true,
-      description = "Print the effective config (defaults filled in, secrets masked), or the value at PATH such as uplink.keepalive_s or sensors[1].")
+      description = {"Print the effective config (defaults filled in, secrets masked), or the value at PATH.",
+          "Example: mast config show --config config/examples/sim-pole.json sensors[pms].interval_s"})
   static final class Show implements Callable<Integer> {
-    @Option(names = "--file", defaultValue = DEFAULT_FILE, paramLabel = "FILE", description = "Config file (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--config", defaultValue = DEFAULT_FILE, paramLabel = "FILE", description = "Config file (default: ${DEFAULT-VALUE}).")
     Path file;
 
-    @Parameters(paramLabel = "PATH", arity = "0..1")
+    @Parameters(paramLabel = "PATH", arity = "0..1", description = "A field, e.g. uplink.keepalive_s; list entries by index or id: sensors[1], sensors[pms], alarms[air.pm25].")
     String path;
 
     @Override
@@ -93,22 +86,31 @@ final class ConfigCommand implements Runnable {
   }
 
   @Command(name = "diff", mixinStandardHelpOptions = true,
-      description = "Print the paths whose effective values differ, as 'path: old -> new' (secrets masked).")
+      description = {"Print the paths whose effective values differ, as 'path: old -> new' (secrets masked).",
+          "Sensors and alarm rules are matched by id and channel, wherever they sit in the list.",
+          "Exit 0 when the configs are the same, 1 when they differ (as diff(1)), 2 on trouble."})
   static final class Diff implements Callable<Integer> {
-    @Parameters(index = "0", paramLabel = "A")
+    @Parameters(index = "0", paramLabel = "A", description = "The config before.")
     Path a;
 
-    @Parameters(index = "1", paramLabel = "B")
+    @Parameters(index = "1", paramLabel = "B", description = "The config after.")
     Path b;
 
     @Override
-    public Integer call() throws IOException {
-      List<DeviceConfigs.Change> changes = DeviceConfigs.diff(read(a), read(b));
+    public Integer call() {
+      List<DeviceConfigs.Change> changes;
+      try {
+        changes = DeviceConfigs.diff(read(a), read(b));
+      } catch (IOException e) {
+        System.err.println("mast config diff: " + e.getMessage());
+        return 2;
+      }
       changes.forEach(System.out::println);
       if (changes.isEmpty()) {
         System.out.println("no changes");
+        return 0;
       }
-      return 0;
+      return 1;
     }
   }
 

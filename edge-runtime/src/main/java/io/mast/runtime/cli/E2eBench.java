@@ -36,7 +36,7 @@ import picocli.CommandLine.Spec;
  *
  * <ul>
  *   <li>{@code rss_mb}: the child's peak resident set (VmHWM) running the simulated board with 16
- *       sensors sampled every second, at {@code -Xmx32m}, over {@code --seconds};
+ *       sensors sampled every second, at {@code -Xmx32m}, over {@code --duration};
  *   <li>{@code start_to_first_publish_ms}: from starting the child to the subscriber receiving its
  *       first message (the retained birth), on a fresh store, which the child creates and
  *       preallocates; {@code restart_to_first_publish_ms}: the same for a second start on that
@@ -51,13 +51,13 @@ import picocli.CommandLine.Spec;
 final class E2eBench implements Callable<Integer> {
   @Spec picocli.CommandLine.Model.CommandSpec spec;
 
-  @Option(names = "--seconds", defaultValue = "30", description = "How long the 16-sensor run samples (default: ${DEFAULT-VALUE}).")
+  @Option(names = "--duration", defaultValue = "30", paramLabel = "SECONDS", description = "How long the 16-sensor run samples, in seconds (default: ${DEFAULT-VALUE}).")
   int seconds;
 
-  @Option(names = "--repeat", defaultValue = "8", description = "Copies of the water dataset replayed back to back (default: ${DEFAULT-VALUE}).")
+  @Option(names = "--repeat", defaultValue = "8", paramLabel = "N", description = "Copies of the water dataset replayed back to back (default: ${DEFAULT-VALUE}).")
   int repeat;
 
-  @Option(names = "--xmx", defaultValue = "32m", description = "Heap limit of the child (default: ${DEFAULT-VALUE}).")
+  @Option(names = "--xmx", defaultValue = "32m", paramLabel = "SIZE", description = "Heap limit of the child (default: ${DEFAULT-VALUE}).")
   String xmx;
 
   private final PrintStream out = System.out;

@@ -24,13 +24,13 @@ import picocli.CommandLine.Option;
 final class EncodeCommand implements Callable<Integer> {
   static final String PROFILE_FILE = "profile.pb";
 
-  @Option(names = "--channels", required = true, paramLabel = "C.csv", description = "channel,unit,exponent,interval_s,kind,description")
+  @Option(names = "--channels", required = true, paramLabel = "FILE", description = "Channels CSV: channel,unit,exponent,interval_s,kind,description.")
   Path channels;
 
-  @Option(names = "--readings", required = true, paramLabel = "R.csv", description = "time,channel,value")
+  @Option(names = "--readings", required = true, paramLabel = "FILE", description = "Readings CSV: time,channel,value (plain or .gz).")
   Path readings;
 
-  @Option(names = "--window", defaultValue = "300", paramLabel = "SECONDS", description = "Batch window, aligned to Unix time (default: ${DEFAULT-VALUE}).")
+  @Option(names = "--window", defaultValue = "300", paramLabel = "SECONDS", description = "Batch window in seconds, aligned to Unix time (default: ${DEFAULT-VALUE}).")
   long window;
 
   @Option(names = "--max-frame-bytes", defaultValue = "1024", paramLabel = "BYTES", description = "Largest frame, 128..65535 (default: ${DEFAULT-VALUE}).")

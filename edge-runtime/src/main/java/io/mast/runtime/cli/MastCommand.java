@@ -42,6 +42,10 @@ public final class MastCommand implements Runnable {
   }
 
   public static void main(String[] args) {
+    if (System.console() != null && System.getProperty("tinylog.writer.format") == null) {
+      // a person reads this: time, level and message fit 80 columns better than date, thread and class
+      System.setProperty("tinylog.writer.format", "{date: HH:mm:ss} {level}: {message}");
+    }
     System.exit(commandLine(args).execute(args));
   }
 

@@ -31,13 +31,13 @@ final class MeterCommand {
       description = "Set a pulse meter's total to its mechanical register, in the channel's unit.")
   static final class SetTotal implements Callable<Integer> {
     @Spec CommandSpec spec;
-    @Option(names = "--config", required = true, paramLabel = "FILE") Path config;
-    @Option(names = "--sensor", required = true, paramLabel = "ID") String sensorId;
-    @Option(names = "--value", required = true, paramLabel = "DECIMAL") BigDecimal value;
+    @Option(names = "--config", defaultValue = ConfigCommand.DEFAULT_FILE, paramLabel = "FILE", description = "Device config naming the meter (default: ${DEFAULT-VALUE}).") Path config;
+    @Option(names = "--sensor", required = true, paramLabel = "ID", description = "The pulse meter's sensor id in the config, e.g. water-meter.") String sensorId;
+    @Option(names = "--value", required = true, paramLabel = "DECIMAL", description = "The meter's mechanical register in the channel's unit, e.g. 1234.56 (m3).") BigDecimal value;
 
     @Override
     public Integer call() throws IOException {
-      DeviceConfig device = DeviceConfigs.effective(DeviceConfigs.parseJson(Files.readString(config, StandardCharsets.UTF_8)));
+      DeviceConfig device = DeviceConfigs.effective(DeviceConfigs.readFile(config));
       Sensor sensor = device.getSensorsList().stream().filter(s -> s.getId().equals(sensorId)).findFirst().orElse(null);
       if (sensor == null || sensor.getDriver() != DriverKind.PULSE_METER) {
         spec.commandLine().getErr().println("mast meter: " + sensorId + " is not a pulse meter in " + config);

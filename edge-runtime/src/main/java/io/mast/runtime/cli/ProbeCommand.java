@@ -18,6 +18,7 @@ import java.util.concurrent.Callable;
 import java.util.function.Function;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
@@ -62,12 +63,11 @@ final class ProbeCommand {
   @Command(name = "modbus", mixinStandardHelpOptions = true, description = "Read registers of a Modbus RTU slave (8N1).")
   static final class Modbus implements Callable<Integer> {
     @Spec CommandSpec spec;
-    @Option(names = "--port", required = true, paramLabel = "TTY") String port;
-    @Option(names = "--address", required = true, paramLabel = "A", description = "slave id 1..247") int address;
-    @Option(names = "--register", required = true, paramLabel = "R", description = "first register, from 0") int register;
-    @Option(names = "--count", defaultValue = "1", paramLabel = "N", description = "registers to read (default 1)") int count;
-    @Option(names = "--input", description = "input registers (function 4) instead of holding (function 3)") boolean input;
-    @Option(names = "--baud", defaultValue = "9600", paramLabel = "B") int baud;
+    @Mixin PortOptions line;
+    @Option(names = "--address", required = true, paramLabel = "A", description = "Slave id, 1..247.") int address;
+    @Option(names = "--register", required = true, paramLabel = "R", description = "First register address, from 0.") int register;
+    @Option(names = "--count", defaultValue = "1", paramLabel = "N", description = "Registers to read, 1..125 (default: ${DEFAULT-VALUE}).") int count;
+    @Option(names = "--input", description = "Read input registers (function 4) instead of holding registers (function 3).") boolean input;
 
     @Override
     public Integer call() {
@@ -81,19 +81,18 @@ final class ProbeCommand {
         points.add(new ModbusRtuDriver.ModbusPoint(ChannelSpec.plain("register " + (register + i), "", 0), address,
             input ? 4 : 3, register + i, false, false, false));
       }
-      return probe(spec, buses -> new ModbusRtuDriver(buses, port, baud, points));
+      return probe(spec, buses -> new ModbusRtuDriver(buses, line.port, line.baud(9600), points));
     }
   }
 
   @Command(name = "pms5003", mixinStandardHelpOptions = true, description = "Read a PMS5003 in passive mode (9600 8N1).")
   static final class Pms5003 implements Callable<Integer> {
     @Spec CommandSpec spec;
-    @Option(names = "--port", required = true, paramLabel = "TTY") String port;
-    @Option(names = "--baud", defaultValue = "9600", paramLabel = "B") int baud;
+    @Mixin PortOptions line;
 
     @Override
     public Integer call() {
-      return probe(spec, buses -> new Pms5003Driver(buses, port, baud, List.of(ChannelSpec.plain("pm1_0 ug/m3", "pm1_0", 0),
+      return probe(spec, buses -> new Pms5003Driver(buses, line.port, line.baud(9600), List.of(ChannelSpec.plain("pm1_0 ug/m3", "pm1_0", 0),
             ChannelSpec.plain("pm2_5 ug/m3", "pm2_5", 0), ChannelSpec.plain("pm10 ug/m3", "pm10", 0))));
     }
   }
@@ -101,12 +100,11 @@ final class ProbeCommand {
   @Command(name = "mhz19", mixinStandardHelpOptions = true, description = "Read an MH-Z19 CO2 sensor (9600 8N1).")
   static final class Mhz19 implements Callable<Integer> {
     @Spec CommandSpec spec;
-    @Option(names = "--port", required = true, paramLabel = "TTY") String port;
-    @Option(names = "--baud", defaultValue = "9600", paramLabel = "B") int baud;
+    @Mixin PortOptions line;
 
     @Override
     public Integer call() {
-      return probe(spec, buses -> new Mhz19Driver(buses, port, baud, List.of(ChannelSpec.plain("co2 ppm", "co2", 0),
+      return probe(spec, buses -> new Mhz19Driver(buses, line.port, line.baud(9600), List.of(ChannelSpec.plain("co2 ppm", "co2", 0),
             ChannelSpec.plain("temperature degC", "temperature", 0))));
     }
   }
@@ -114,12 +112,11 @@ final class ProbeCommand {
   @Command(name = "modem", mixinStandardHelpOptions = true, description = "Read registration and signal from a modem's AT port.")
   static final class Modem implements Callable<Integer> {
     @Spec CommandSpec spec;
-    @Option(names = "--port", required = true, paramLabel = "TTY") String port;
-    @Option(names = "--baud", defaultValue = "115200", paramLabel = "B") int baud;
+    @Mixin PortOptions line;
 
     @Override
     public Integer call() {
-      return probe(spec, buses -> new ModemDriver(buses, port, baud, List.of(ChannelSpec.plain("registration (1 home, 5 roaming)", "reg", 0),
+      return probe(spec, buses -> new ModemDriver(buses, line.port, line.baud(115200), List.of(ChannelSpec.plain("registration (1 home, 5 roaming)", "reg", 0),
             ChannelSpec.plain("rsrp dBm", "rsrp", 0), ChannelSpec.plain("rsrq dB", "rsrq", -1),
             ChannelSpec.plain("sinr dB", "sinr", -1), ChannelSpec.plain("csq rssi", "csq", 0))));
     }

@@ -1,5 +1,6 @@
 package io.mast.runtime.cli;
 
+import io.mast.config.ConfigException;
 import io.mast.config.DeviceConfigs;
 import io.mast.config.Problem;
 import io.mast.config.Validation;
@@ -11,75 +12,87 @@ import io.mast.runtime.EdgeRuntime;
 import io.mast.protocol.ReadingsCsv;
 import io.mast.sim.EmbeddedBroker;
 import io.mast.sim.LinkShaper;
+import io.mast.runtime.store.RingStore;
 import io.mast.sim.SimSignals;
 import io.mast.sim.SimulatedBoard;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.net.URI;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.atomic.AtomicBoolean;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Spec;
 
 /**
- * {@code mast run}: the runtime. On a board with {@code --config}; with {@code --sim} on the
- * simulated board, with an embedded broker unless {@code --broker} names one. Stops cleanly on
- * SIGTERM or Ctrl-C; with {@code --duration} or {@code --replay} it stops by itself once
- * everything stored is acknowledged.
+ * {@code mast run}: the runtime. On a board with its config ({@code --config}, by default
+ * {@value ConfigCommand#DEFAULT_FILE}); with {@code --sim} on the simulated board, with an
+ * embedded broker unless {@code --broker} names one. Stops cleanly on SIGTERM or Ctrl-C, after
+ * sending what is stored (a bounded wait, {@link EdgeRuntime#DRAIN_WAIT}); with
+ * {@code --duration} or {@code --replay} it stops by itself once everything stored is
+ * acknowledged. Nothing starts (no broker, no board) until the config is valid and the store is
+ * free: a second run on the same store is refused at once with the first one's process.
  */
 @Command(name = "run", mixinStandardHelpOptions = true,
     description = {"Run the Mast runtime: sample, store, send over MQTT, move the store on acknowledgement.",
-        "With --sim: the simulated board and an embedded MQTT broker on loopback, no hardware needed."})
+        "With --sim: the simulated board and an embedded MQTT broker on loopback, no hardware needed.",
+        "Example: mast run --sim --link nbiot"})
 final class RunCommand implements Callable<Integer> {
+  @Spec CommandSpec spec;
+
   @Option(names = "--sim", description = "Run on the simulated board (and an embedded MQTT broker unless --broker is given).")
   boolean sim;
 
-  @Option(names = "--config", paramLabel = "FILE", description = "Device config (default with --sim: the embedded simulated pole).")
+  @Option(names = "--config", paramLabel = "FILE", description = "Device config (default: " + ConfigCommand.DEFAULT_FILE
+      + "; with --sim, the embedded simulated pole).")
   Path config;
 
   @Option(names = "--broker", paramLabel = "URI", description = "Broker to use instead of the config's (repeatable), e.g. tcp://127.0.0.1:1883.")
   List<String> brokers = new ArrayList<>();
 
-  @Option(names = "--broker-port", paramLabel = "PORT", description = "Port of the embedded broker with --sim (default: the config's broker port if free, else any free port).")
+  @Option(names = "--broker-port", paramLabel = "PORT", description = "TCP port of the embedded broker with --sim (default: the config's broker port if free, else any free port).")
   Integer brokerPort;
 
   @Option(names = "--device-id", paramLabel = "ID", description = "Device id instead of the config's identity.device_id.")
   String deviceId;
 
-  @Option(names = "--store", paramLabel = "DIR", description = "Put the ring store and all other state under DIR.")
+  @Option(names = "--store", paramLabel = "DIR", description = "Put the ring store and all other state under DIR (default: the config's store.dir).")
   Path stateDir;
 
-  @Option(names = "--replay", paramLabel = "CSV", description = "Readings CSV (time,channel,value) to send instead of sampled values; needs --channels.")
-  Path replay;
+  @Mixin ReplayOptions replay;
 
-  @Option(names = "--channels", paramLabel = "CSV", description = "Channels CSV (channel,unit,exponent,interval_s,kind,description) of the --replay file.")
+  @Option(names = "--channels", paramLabel = "FILE", description = "Channels CSV (channel,unit,exponent,interval_s,kind,description) of the --replay file.")
   Path channels;
 
-  @Option(names = "--speed", paramLabel = "FACTOR|max", defaultValue = "max", description = "Replay speed: a factor over real time, or max (default: ${DEFAULT-VALUE}).")
-  String speed;
-
-  @Option(names = "--duration", paramLabel = "SECONDS", description = "Stop after this much simulated time, once everything sent is acknowledged.")
+  @Option(names = "--duration", paramLabel = "SECONDS", description = "Stop after this many seconds of sampling (or of the replay's data), once everything stored is acknowledged (default: run until stopped).")
   Long duration;
 
-  @Option(names = "--link", paramLabel = "nbiot|direct", defaultValue = "direct", description = "With --sim: put an emulated NB-IoT link (10 kbit/s, 2 s latency, 1 s jitter, a cut every 10 min on average) between Mast and the broker.")
+  @Option(names = "--link", paramLabel = "nbiot|direct", defaultValue = "direct", description = "With --sim: put an emulated NB-IoT link (10 kbit/s, 2 s latency, 1 s jitter, a cut every 10 min on average) between Mast and the broker (default: ${DEFAULT-VALUE}).")
   String link;
 
   @Override
   public Integer call() throws Exception {
     PrintStream err = System.err;
-    if ((replay == null) != (channels == null)) {
-      throw new IllegalArgumentException("--replay and --channels go together");
+    if ((replay.file == null) != (channels == null)) {
+      throw new ParameterException(spec.commandLine(), "--replay and --channels go together");
     }
-    if (!sim && config == null) {
-      throw new IllegalArgumentException("give --config FILE (on a board) or --sim (simulated board)");
+    if (!link.equals("direct") && !link.equals("nbiot")) {
+      throw new ParameterException(spec.commandLine(), "--link is nbiot or direct, not '" + link + "'");
     }
+    if (!link.equals("direct") && !sim) {
+      throw new ParameterException(spec.commandLine(), "--link nbiot emulates the link of a simulated pole: give --sim too");
+    }
+    double speed = replay.speed(spec);
     DeviceConfig device = loadConfig();
+    RingStore.checkNotInUse(EdgeRuntime.storeDir(device, stateDir));
     List<AutoCloseable> resources = new ArrayList<>();
     EdgeRuntime runtime = null;
     try {
@@ -88,30 +101,39 @@ final class RunCommand implements Callable<Integer> {
         EmbeddedBroker broker = EmbeddedBroker.start(embeddedPort(device));
         resources.add(0, broker);
         uris.add(broker.uri());
-        err.println("mast: embedded MQTT broker on " + broker.uri() + " (mosquitto_sub -h 127.0.0.1 -p " + broker.port() + " -t 'm/#' -v)");
+        String mast = System.getenv().getOrDefault("MAST_COMMAND", "mast");
+        String sub = "mosquitto_sub -h 127.0.0.1 -p " + broker.port() + " -t 'm/#'";
+        err.println("mast: embedded MQTT broker on 127.0.0.1:" + broker.port() + "; to watch it:");
+        err.println("  " + sub + " -F '%I %t %l bytes'");
+        err.println("  " + sub + " -F '%t %x' | " + mast + " decode --hex --follow");
       }
+      String shown = uris.get(0).replaceFirst("^tcp://", "");
       if (!link.equals("direct")) {
-        uris = List.of(shaper(uris.get(0), resources).uri());
+        LinkShaper shaper = shaper(uris.get(0), resources);
+        shown += " via the NB-IoT emulator";
+        uris = List.of(shaper.uri());
       }
       Buses buses = null;
-      if (replay == null) {
-        buses = sim ? simulatedBoard(device, resources) : new BoardBuses();
+      if (replay.file == null) {
+        buses = sim ? SimSignals.live(SimulatedBoard.start(device, SimulatedBoard.Transport.IN_PROCESS, null), device, resources) : new BoardBuses();
         if (!sim) {
           resources.add(0, (AutoCloseable) buses);
         }
       }
-      ChannelProfile profile = replay == null ? null : ReadingsCsv.readChannels(channels);
+      ChannelProfile profile = replay.file == null ? null : ReadingsCsv.readChannels(channels);
       String id = deviceId != null ? deviceId : device.getIdentity().getDeviceId();
-      runtime = EdgeRuntime.start(new EdgeRuntime.Options(device, id, uris, stateDir, buses, replay, profile,
-          replaySpeed(), duration == null ? -1 : duration, MastCommand.version()));
-      err.println("mast: running as " + id + ", " + runtime.profile().size() + " channels, profile " + runtime.profile().hexId()
-          + (replay != null ? ", replaying " + replay : ", first frame when the batch window of "
-              + device.getUplink().getBatchWindowS() + " s closes") + "; Ctrl-C stops");
-      return runUntilDone(runtime, err);
+      runtime = EdgeRuntime.start(new EdgeRuntime.Options(device, id, uris, stateDir, buses, replay.file, profile,
+          speed, duration == null ? -1 : duration, MastCommand.version()));
+      long window = device.getUplink().getBatchWindowS();
+      err.println("mast: running as " + id + " with " + RunStatus.count(runtime.profile().size(), "channel") + " (profile "
+          + runtime.profile().hexId() + "), sending to " + shown + "; "
+          + (replay.file != null ? "replaying " + replay.file
+              : "first frame in about " + window + " s, then one every " + window + " s (uplink.batch_window_s)")
+          + "; Ctrl-C stops");
+      return runUntilDone(runtime, shown);
     } finally {
       if (runtime != null) {
         runtime.close();
-        printSummary(runtime, err);
       }
       for (AutoCloseable r : resources) {
         r.close();
@@ -119,15 +141,26 @@ final class RunCommand implements Callable<Integer> {
     }
   }
 
-  private DeviceConfig loadConfig() throws IOException, io.mast.config.ConfigException {
-    DeviceConfig device = config == null ? SimulatedBoard.exampleConfig()
-        : DeviceConfigs.parseJson(Files.readString(config, StandardCharsets.UTF_8));
+  private DeviceConfig loadConfig() throws IOException {
+    DeviceConfig device;
+    if (config == null && sim) {
+      device = SimulatedBoard.exampleConfig();
+    } else {
+      Path file = config != null ? config : Path.of(ConfigCommand.DEFAULT_FILE);
+      try {
+        device = DeviceConfigs.readFile(file);
+      } catch (ConfigException e) {
+        if (config == null && e.problems().isEmpty()) {
+          throw new ConfigException(e.getMessage() + " (give --config FILE, or --sim for the simulated board)", e);
+        }
+        throw e;
+      }
+    }
     List<Problem> problems = DeviceConfigs.validate(device, sim ? Validation.Mode.DRY_RUN : Validation.Mode.DEVICE);
-    List<Problem> errors = problems.stream().filter(p -> p.severity() == Problem.Severity.ERROR).toList();
-    problems.stream().filter(p -> p.severity() != Problem.Severity.ERROR).forEach(p -> System.err.println("mast: config warning: " + p));
+    List<Problem> errors = problems.stream().filter(Problem::isError).toList();
+    problems.stream().filter(p -> !p.isError()).forEach(p -> System.err.println("mast: config " + p));
     if (!errors.isEmpty()) {
-      errors.forEach(p -> System.err.println("mast: config error: " + p));
-      throw new IllegalArgumentException("the config has " + errors.size() + " error(s); nothing started");
+      throw new ConfigException((config == null ? "the config" : config.toString()), errors, null);
     }
     return DeviceConfigs.effective(device);
   }
@@ -146,9 +179,6 @@ final class RunCommand implements Callable<Integer> {
   }
 
   private LinkShaper shaper(String brokerUri, List<AutoCloseable> resources) throws IOException {
-    if (!link.equals("nbiot")) {
-      throw new IllegalArgumentException("--link is nbiot or direct, not '" + link + "'");
-    }
     URI u = URI.create(brokerUri);
     LinkShaper shaper = LinkShaper.to(u.getHost(), u.getPort()).bitsPerSecond(10_000).latency(Duration.ofSeconds(2))
         .jitter(Duration.ofSeconds(1)).meanTimeBetweenCuts(Duration.ofMinutes(10)).start(0);
@@ -157,68 +187,55 @@ final class RunCommand implements Callable<Integer> {
     return shaper;
   }
 
-  private Buses simulatedBoard(DeviceConfig device, List<AutoCloseable> resources) throws IOException {
-    SimulatedBoard board = SimulatedBoard.start(device, SimulatedBoard.Transport.IN_PROCESS, null);
-    resources.add(0, board);
-    SimSignals signals = new SimSignals(board, device, 1);
-    signals.step();
-    java.util.concurrent.ScheduledExecutorService ticker = java.util.concurrent.Executors.newSingleThreadScheduledExecutor(r -> {
-      Thread t = new Thread(r, "mast-sim-signals");
-      t.setDaemon(true);
-      return t;
-    });
-    ticker.scheduleAtFixedRate(signals::step, 1, 1, java.util.concurrent.TimeUnit.SECONDS);
-    resources.add(0, ticker::shutdownNow);
-    return board;
-  }
-
-  private double replaySpeed() {
-    if (speed.equalsIgnoreCase("max")) {
-      return 0;
-    }
-    double s = Double.parseDouble(speed);
-    if (!(s > 0) || Double.isInfinite(s)) {
-      throw new IllegalArgumentException("--speed is a positive factor or max, not '" + speed + "'");
-    }
-    return s;
-  }
-
-  private static int runUntilDone(EdgeRuntime runtime, PrintStream err) throws Exception {
+  /**
+   * Shows the status until the run ends by itself or a signal stops it. The runtime is closed
+   * (which sends what is stored) and the summary printed exactly once, by whichever comes first:
+   * this thread or the shutdown hook. The JVM waits for the hook, so the summary always appears.
+   */
+  private static int runUntilDone(EdgeRuntime runtime, String broker) throws Exception {
     CountDownLatch stop = new CountDownLatch(1);
+    StatusScreen screen = StatusScreen.open(width -> {
+      try {
+        return RunStatus.line(runtime.snapshot(), broker, width);
+      } catch (IOException e) {
+        return "status unavailable: " + e.getMessage();
+      }
+    });
+    AtomicBoolean summarized = new AtomicBoolean();
+    Runnable finish = () -> {
+      runtime.close();
+      screen.close();
+      if (summarized.compareAndSet(false, true)) {
+        printSummary(runtime, System.err);
+      }
+    };
     Thread hook = new Thread(() -> {
       stop.countDown();
-      runtime.close();
+      finish.run();
     }, "mast-shutdown");
     Runtime.getRuntime().addShutdownHook(hook);
-    StatusLine line = new StatusLine(runtime, err);
     try {
-      while (stop.getCount() > 0) {
-        if (runtime.ends() && runtime.finished()) {
-          line.finish();
-          return 0;
-        }
-        line.update();
-        stop.await(line.active() ? 250 : 100, java.util.concurrent.TimeUnit.MILLISECONDS);
+      while (stop.getCount() > 0 && !(runtime.ends() && runtime.finished())) {
+        screen.tick();
+        runtime.awaitEnd(Duration.ofMillis(250));
       }
       return 0;
     } finally {
-      line.finish();
+      finish.run();
       try {
         Runtime.getRuntime().removeShutdownHook(hook);
       } catch (IllegalStateException e) {
-        // shutting down already: the hook runs
+        // shutting down already: the hook runs, and prints nothing twice
       }
     }
   }
 
   private static void printSummary(EdgeRuntime runtime, PrintStream err) {
     try {
-      EdgeRuntime.Snapshot s = runtime.snapshot();
-      err.printf("mast: stopped after %.1f s: stored=%d sent=%d frames acked=%d frames (%d readings) alarms=%d wire_bytes=%d unacked_records=%d%n",
-          runtime.uptimeMillis() / 1000.0, s.stored(), s.framesSent(), s.framesAcked(), s.readingsAcked(), s.alarms(),
-          s.bytesOnWire(), s.unacked());
+      err.println("mast: " + RunStatus.summary(runtime.uptimeMillis() / 1000.0, runtime.snapshot()));
     } catch (IOException | RuntimeException e) {
-      err.println("mast: stopped");
+      err.println("mast: stopped (" + e.getMessage() + ")");
     }
+    err.flush();
   }
 }

@@ -26,7 +26,7 @@ import picocli.CommandLine.Option;
  * reading, next to Square Tape's {@code QueueFile} (one {@code add} per reading, which is
  * durable when it returns) in the same run on the same file system.
  *
- * <p>Modes: as fast as it can for {@code --seconds} (default); at {@code --rate R} readings per
+ * <p>Modes: as fast as it can for {@code --duration} (default); at {@code --rate R} readings per
  * second, where it runs the store with sync intervals of 1, 5 and 30 s and Tape side by side,
  * each on its own thread so that thread's {@code write_bytes} measures that store alone, and
  * projects flash megabytes per day; {@code --writer}, which appends readings whose value is
@@ -44,21 +44,21 @@ final class StoreBench implements Callable<Integer> {
       description = "Directory on the file system to measure; its mast/ and tape/ contents are replaced (default: ${DEFAULT-VALUE}).")
   Path dir;
 
-  @Option(names = "--seconds", paramLabel = "N", description = "How long each store runs (default: 10, or 60 with --rate; --writer: until killed).")
+  @Option(names = "--duration", paramLabel = "SECONDS", description = "How long each store runs, in seconds (default: 10, or 60 with --rate; --writer: until killed).")
   Integer seconds;
 
-  @Option(names = "--rate", paramLabel = "R", description = "Append R readings per second instead of as fast as possible.")
+  @Option(names = "--rate", paramLabel = "PER_S", description = "Append this many readings per second instead of as fast as possible.")
   Double rate;
 
-  @Option(names = "--sync-interval-ms", paramLabel = "MS", description = "Group commit interval (default: the store's, 5000; 50 for --kill-cycles).")
+  @Option(names = "--sync-interval-ms", paramLabel = "MS", description = "Group commit interval in ms (default: the store's, 5000; 50 for --kill-cycles).")
   Long syncInterval;
 
   private long syncMs;
 
-  @Option(names = "--capacity-bytes", defaultValue = "67108864", paramLabel = "BYTES", description = "Store capacity (default: ${DEFAULT-VALUE}).")
+  @Option(names = "--capacity-bytes", defaultValue = "67108864", paramLabel = "BYTES", description = "Store capacity in bytes (default: ${DEFAULT-VALUE}).")
   long capacity;
 
-  @Option(names = "--segment-bytes", paramLabel = "BYTES", description = "Segment size (default: 4 MiB, or a quarter of the capacity when smaller).")
+  @Option(names = "--segment-bytes", paramLabel = "BYTES", description = "Segment size in bytes (default: 4 MiB, or a quarter of the capacity when smaller).")
   Integer segmentBytes;
 
   @Option(names = "--writer", description = "Append consecutive readings and print 'synced SEQ' after each commit, until killed.")
@@ -70,7 +70,7 @@ final class StoreBench implements Callable<Integer> {
   @Option(names = "--kill-max-ms", defaultValue = "1500", paramLabel = "MS", description = "Kill each writer within this many ms of its start (default: ${DEFAULT-VALUE}).")
   long killMaxMs;
 
-  @Option(names = "--seed", defaultValue = "1", description = "Seed of the random kill moments (default: ${DEFAULT-VALUE}).")
+  @Option(names = "--seed", defaultValue = "1", paramLabel = "N", description = "Seed of the random kill moments (default: ${DEFAULT-VALUE}).")
   long seed;
 
   @Override

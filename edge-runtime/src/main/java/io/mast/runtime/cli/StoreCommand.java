@@ -1,8 +1,11 @@
 package io.mast.runtime.cli;
 
+import io.mast.config.DeviceConfigs;
+import io.mast.config.model.DeviceConfig;
 import io.mast.protocol.ReadingsCsv;
 import io.mast.protocol.ChannelProfile;
 import io.mast.protocol.Reading;
+import io.mast.runtime.EdgeRuntime;
 import io.mast.runtime.store.LaneStats;
 import io.mast.runtime.store.RingStore;
 import io.mast.runtime.store.StoreStats;
@@ -40,13 +43,18 @@ final class StoreCommand implements Runnable {
 
   @Command(name = "dump", mixinStandardHelpOptions = true,
       description = {"Print the records as seq,time,channel,value (one line per reading), then a summary on stderr:",
-          "segments, records, acknowledged cursor, and the corrupt, damaged and truncated ones recovery found."})
+          "segments, records, acknowledged cursor, and the corrupt, damaged and truncated ones recovery found.",
+          "With --config (or --channels): channel names, decimal values and a unit column.",
+          "Example: mast store dump --config /etc/mast/device.json --from 1200"})
   static final class Dump implements Callable<Integer> {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
-    @Option(names = "--dir", defaultValue = DEFAULT_DIR, paramLabel = "DIR", description = "Store directory (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--dir", paramLabel = "DIR", description = "Store directory (default: the --config's store.dir, else " + DEFAULT_DIR + ").")
     Path dir;
+
+    @Option(names = "--config", paramLabel = "FILE", description = "Device config whose sensors name the channels (ids in config order), e.g. " + ConfigCommand.DEFAULT_FILE + ".")
+    Path config;
 
     @Option(names = "--from", defaultValue = "0", paramLabel = "SEQ", description = "First sequence number to print (default: the oldest kept).")
     long from;
@@ -54,16 +62,28 @@ final class StoreCommand implements Runnable {
     @Option(names = "--alarms", description = "Print the alarm lane instead: seq,time,channel,value,rule,state,threshold.")
     boolean alarms;
 
-    @Option(names = "--channels", paramLabel = "C.csv", description = "Channel list (as for mast encode) to print names and decimal values instead of ids and mantissas.")
+    @Option(names = "--channels", paramLabel = "FILE", description = "Channels CSV (as for mast encode) naming the channels of a replayed store, instead of --config.")
     Path channels;
 
     @Override
     public Integer call() throws IOException {
-      ChannelProfile profile = channels == null ? null : ReadingsCsv.readChannels(channels);
+      if (config != null && channels != null) {
+        throw new CommandLine.ParameterException(spec.commandLine(), "give --config or --channels, not both");
+      }
+      ChannelProfile profile = null;
+      Path storeDir = dir != null ? dir : Path.of(DEFAULT_DIR);
+      if (channels != null) {
+        profile = ReadingsCsv.readChannels(channels);
+      } else if (config != null) {
+        DeviceConfig device = DeviceConfigs.effective(DeviceConfigs.readFile(config));
+        profile = EdgeRuntime.profileOf(device);
+        storeDir = dir != null ? dir : Path.of(device.getStore().getDir());
+      }
       PrintWriter out = spec.commandLine().getOut();
       long printed = 0;
-      try (RingStore store = RingStore.openReadOnly(dir)) {
-        out.print(alarms ? "seq,time,channel,value,rule,state,threshold\n" : "seq,time,channel,value\n");
+      String unit = profile == null ? "" : ",unit";
+      try (RingStore store = RingStore.openReadOnly(storeDir)) {
+        out.print(alarms ? "seq,time,channel,value" + unit + ",rule,state,threshold\n" : "seq,time,channel,value" + unit + "\n");
         for (long next = from; ; ) {
           if (alarms) {
             List<StoredAlarm> batch = store.readAlarms(next, 4096);
@@ -107,7 +127,10 @@ final class StoreCommand implements Runnable {
         return seq + "," + Instant.ofEpochSecond(r.time()) + "," + r.channel() + "," + r.mantissa();
       }
       var c = profile.channel(r.channel());
-      return seq + "," + Instant.ofEpochSecond(r.time()) + "," + c.name() + "," + c.format(r.mantissa());
+      if (c == null) {
+        return seq + "," + Instant.ofEpochSecond(r.time()) + "," + r.channel() + "," + r.mantissa() + ",(channel " + r.channel() + " not in the config)";
+      }
+      return seq + "," + Instant.ofEpochSecond(r.time()) + "," + c.name() + "," + c.format(r.mantissa()) + "," + c.unit();
     }
   }
 

@@ -42,10 +42,10 @@ import picocli.CommandLine.Option;
             + " with none, the carried water-daiad dataset.",
         "Example: mast bench wire --dataset air-uci --window 86400"})
 final class WireBench implements Callable<Integer> {
-  @Option(names = "--channels", paramLabel = "C.csv")
+  @Option(names = "--channels", paramLabel = "FILE", description = "Channels CSV (channel,unit,exponent,interval_s,kind,description); with --readings.")
   Path channels;
 
-  @Option(names = "--readings", paramLabel = "R.csv")
+  @Option(names = "--readings", paramLabel = "FILE", description = "Readings CSV (time,channel,value; plain or .gz); with --channels.")
   Path readings;
 
   @Option(names = "--dataset", paramLabel = "NAME", description = "A dataset carried in the distribution: air-uci or water-daiad.")
@@ -54,13 +54,13 @@ final class WireBench implements Callable<Integer> {
   @Option(names = "--synthetic", description = "Use the synthetic 10-second pole (PM2.5, PM10, temperature, humidity, CO2, water and gas counters).")
   boolean synthetic;
 
-  @Option(names = "--hours", defaultValue = "168", description = "Length of the synthetic dataset (default: ${DEFAULT-VALUE}).")
+  @Option(names = "--hours", defaultValue = "168", paramLabel = "HOURS", description = "Length of the synthetic dataset in hours (default: ${DEFAULT-VALUE}).")
   long hours;
 
-  @Option(names = "--window", defaultValue = "300", paramLabel = "SECONDS", description = "Batch window (default: ${DEFAULT-VALUE}).")
+  @Option(names = "--window", defaultValue = "300", paramLabel = "SECONDS", description = "Batch window in seconds (default: ${DEFAULT-VALUE}).")
   long window;
 
-  @Option(names = "--max-frame-bytes", defaultValue = "1024", paramLabel = "BYTES")
+  @Option(names = "--max-frame-bytes", defaultValue = "1024", paramLabel = "BYTES", description = "Largest frame, 128..65535 (default: ${DEFAULT-VALUE}).")
   int maxFrameBytes;
 
   @Override

@@ -3,6 +3,7 @@ package io.mast.runtime.store;
 import java.io.Closeable;
 import java.io.IOException;
 import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
 import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
 import java.nio.channels.OverlappingFileLockException;
@@ -53,9 +54,17 @@ final class RealStoreFiles implements StoreFiles {
     }
   }
 
+  /**
+   * {@inheritDoc}
+   *
+   * <p>The holder writes who it is into the lock file (process id, start time, command), so that
+   * a second process is refused with the name of the first; the lock itself is the kernel's, so
+   * a stale description after a kill -9 misleads nobody: the next process takes the lock and
+   * writes its own.
+   */
   @Override
   public Closeable lock(Path file) throws IOException {
-    FileChannel ch = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+    FileChannel ch = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.READ, StandardOpenOption.WRITE);
     FileLock lock;
     try {
       lock = ch.tryLock();
@@ -64,9 +73,52 @@ final class RealStoreFiles implements StoreFiles {
     }
     if (lock == null) {
       ch.close();
-      throw new IOException(file + " is locked: another Mast process has this store open");
+      checkFree(file);
+      throw new IOException(file.getParent() + " is in use by another Mast process; one store has one writer");
     }
+    ch.truncate(0);
+    ch.write(ByteBuffer.wrap(self().getBytes(StandardCharsets.UTF_8)), 0);
     return ch;
+  }
+
+  /** Fails, naming the holder, if another process holds the lock {@code file}; takes nothing. */
+  static void checkFree(Path file) throws IOException {
+    if (!Files.exists(file)) {
+      return;
+    }
+    try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
+      FileLock lock;
+      try {
+        lock = ch.tryLock();
+      } catch (OverlappingFileLockException e) {
+        lock = null;
+      }
+      if (lock == null) {
+        String holder = holder(ch);
+        throw new IOException(file.getParent() + " is in use by another Mast process" + (holder.isEmpty() ? "" : " (" + holder + ")")
+            + "; one store has one writer");
+      }
+      lock.release();
+    }
+  }
+
+  /** What the holder wrote into the lock file: one line, at most 200 characters. */
+  private static String holder(FileChannel ch) throws IOException {
+    ByteBuffer b = ByteBuffer.allocate(200);
+    ch.read(b, 0);
+    String text = new String(b.array(), 0, b.position(), StandardCharsets.UTF_8);
+    int end = text.indexOf('\n');
+    return (end >= 0 ? text.substring(0, end) : text).strip();
+  }
+
+  /** "process 1234, since 2026-12-01T23:00:01Z: mast run --sim". */
+  static String self() {
+    ProcessHandle me = ProcessHandle.current();
+    String command = System.getProperty("sun.java.command", "");
+    int space = command.indexOf(' ');
+    String args = space < 0 ? "" : command.substring(space);
+    String since = me.info().startInstant().map(i -> ", since " + i.truncatedTo(java.time.temporal.ChronoUnit.SECONDS)).orElse("");
+    return "process " + me.pid() + since + ": mast" + args + "\n";
   }
 
   private record ChannelFile(FileChannel channel) implements StoreFile {

@@ -91,6 +91,15 @@ public final class RingStore implements AutoCloseable {
     this.dirLock = dirLock;
   }
 
+  /**
+   * Fails at once, naming the other process, if the store in {@code dir} is open elsewhere; does
+   * nothing when it is free or does not exist yet. For callers that must not start anything
+   * else (a broker, a board) before they know the store is theirs.
+   */
+  public static void checkNotInUse(Path dir) throws IOException {
+    RealStoreFiles.checkFree(dir.resolve("lock"));
+  }
+
   public static Builder builder(Path dir) {
     return new Builder(dir);
   }
@@ -160,10 +169,12 @@ public final class RingStore implements AutoCloseable {
    * Appends a frame cut to the readings lane: a record without readings that closes the frame
    * the readings before it belong to. Read back it is a {@link StoredRecord} with no readings.
    * Because the cut is stored, a frame is cut the same way however often it is sent again, after
-   * a reconnect or a restart.
+   * a reconnect or a restart. A cut starts a group commit at once, as an alarm does: the frame it
+   * closes can leave at the end of its batch window rather than up to a sync interval later, for
+   * one fsync per window.
    */
   public Receipt appendCut() throws IOException {
-    return append(readings, Payloads.cut(), syncInterval);
+    return append(readings, Payloads.cut(), Duration.ZERO);
   }
 
   /** Appends an alarm to the alarm lane and starts a group commit at once. */

@@ -85,6 +85,7 @@ public final class Uplink implements AutoCloseable {
   private final Queue<Event> events = new ConcurrentLinkedQueue<>();
   private final AtomicReference<byte[]> health = new AtomicReference<>();
   private final Object signal = new Object();
+  private final Runnable progress;
   private final Thread thread;
   private final ArrayDeque<Sent> telemetry = new ArrayDeque<>();
   private final ArrayDeque<Sent> alarms = new ArrayDeque<>();
@@ -111,10 +112,13 @@ public final class Uplink implements AutoCloseable {
 
   /**
    * @param online retained birth payload ({@code Status ONLINE}); {@code offline} the last will
+   * @param progress run on the uplink thread after the store's cursors moved or the connection
+   *     state changed; it must return at once (it may notify a waiter, never wait itself)
    */
   public Uplink(UplinkSettings settings, RingStore store, FrameEncoder encoder, byte[] online, byte[] offline,
-      Clock clock, RandomGenerator random) {
+      Clock clock, RandomGenerator random, Runnable progress) {
     this.settings = settings;
+    this.progress = progress;
     this.store = store;
     this.encoder = encoder;
     this.cutter = new FrameCutter(encoder);
@@ -184,6 +188,7 @@ public final class Uplink implements AutoCloseable {
     }
     goodbye();
     state = State.STOPPED;
+    progress.run();
   }
 
   private void await(long nanos) {
@@ -230,6 +235,7 @@ public final class Uplink implements AutoCloseable {
       connects++;
       backoff.reset();
       state = State.CONNECTED;
+      progress.run();
       Logger.info("uplink: connected to {} as {}", broker, settings.clientId());
       restartFromStore();
       publishEssential(Topics.Kind.STATUS, online, true);
@@ -299,6 +305,7 @@ public final class Uplink implements AutoCloseable {
     if (!stopping) {
       state = State.WAITING;
     }
+    progress.run();
   }
 
   private void handleEvents() throws IOException {
@@ -351,6 +358,7 @@ public final class Uplink implements AutoCloseable {
       } else {
         store.ack(cursor);
       }
+      progress.run();
     }
   }
 

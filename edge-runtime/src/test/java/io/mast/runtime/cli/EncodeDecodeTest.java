@@ -95,12 +95,68 @@ class EncodeDecodeTest {
     String line = "m/p9/t " + HexFormat.of().formatHex(Files.readAllBytes(out.resolve("frame-000001.pb"))) + "\n";
 
     Cli.Result without = Cli.run(line, "decode", "--hex");
-    assertTrue(without.err().contains("no profile yet for device p9 (give --profile FILE)"), without.err());
+    assertTrue(without.err().contains("no profile yet for device p9 (its retained m/p9/p message comes first when the subscriber"
+        + " starts; or give --profile FILE)"), without.err());
     assertEquals(1, without.status());
 
     Cli.Result with = Cli.run(line, "decode", "--hex", "--profile", out.resolve("profile.pb").toString());
     assertEquals(csv, with.out());
     assertEquals(0, with.status(), with.err());
+  }
+
+  @Test
+  void framesWithoutAProfileBesideThemSayWhatIsMissingAndHowToGetIt() throws Exception {
+    Path frames = tmp.resolve("frames");
+    Files.createDirectories(frames);
+    Files.write(frames.resolve("frame-000001.pb"), new byte[] {1, 2, 3});
+    Cli.Result r = Cli.run("", "decode", frames.toString());
+    assertEquals(1, r.status());
+    assertTrue(r.err().startsWith("mast decode: " + frames.resolve("profile.pb") + ": no profile beside the frames; frames decode only"
+        + " against the profile they were made with (mast encode writes profile.pb"), r.err());
+    Cli.Result none = Cli.run("", "decode", tmp.resolve("nothing").toString());
+    assertEquals("mast decode: " + tmp.resolve("nothing") + ": no such file or directory\n", none.err());
+  }
+
+  @Test
+  void aCaptureInAnotherFormatIsReportedWithWhatWasExpected() {
+    // mosquitto_sub -v prints the raw payload: here status and a frame as text, not hex
+    String verbose = "m/pole-1/s \u0008\u0001 online\nm/pole-1/t \u0010garbage bytes\nm/pole-1/h \u0001\n";
+    Cli.Result r = Cli.run(verbose, "decode", "--hex");
+    assertEquals(1, r.status());
+    assertTrue(r.err().contains("mast decode: stdin:1: m/pole-1/s: the payload is not hex; expected 'TOPIC HEXPAYLOAD' lines as"
+        + " mosquitto_sub -F '%t %x' prints them (with -v it prints raw bytes instead)"), r.err());
+    assertTrue(r.err().contains("mast decode: nothing decoded: expected 'TOPIC HEXPAYLOAD' lines with m/DEVICE/t topics"), r.err());
+    Cli.Result plain = Cli.run("time,channel,value\n2026-01-01T00:00:00Z,a,1\n", "decode", "--hex");
+    assertTrue(plain.err().contains("mast decode: nothing decoded"), plain.err());
+  }
+
+  @Test
+  void followPrintsEachFramesRowsAsItArrivesAndOtherMessagesAsText() throws Exception {
+    Path channels = tmp.resolve("c.csv");
+    Files.writeString(channels, "channel,unit,exponent,interval_s,kind,description\ngas.m1,m3,-2,3600,counter,\n");
+    Path readings = tmp.resolve("r.csv");
+    Files.writeString(readings, "time,channel,value\n2026-01-01T01:00:00Z,gas.m1,5210.79\n2026-01-02T00:00:00Z,gas.m1,5210.70\n");
+    Path out = tmp.resolve("frames");
+    Cli.run("", "encode", "--channels", channels.toString(), "--readings", readings.toString(), "--window", "86400", "--out", out.toString());
+    HexFormat hex = HexFormat.of();
+    String stdin = String.join("\n",
+        "m/p9/s 0801",
+        "m/p9/p " + hex.formatHex(Files.readAllBytes(out.resolve("profile.pb"))),
+        "m/p9/t " + hex.formatHex(Files.readAllBytes(out.resolve("frame-000002.pb"))),
+        "m/p9/t " + hex.formatHex(Files.readAllBytes(out.resolve("frame-000001.pb"))),
+        "m/p9/h 0801",
+        "m/p9/ca 080710012007",
+        "") + "\n";
+    Cli.Result r = Cli.run(stdin, "decode", "--hex", "--follow");
+    assertEquals(0, r.status(), r.err());
+    List<String> lines = r.out().lines().toList();
+    assertEquals("time,channel,value", lines.get(0));
+    assertEquals("# m/p9/s status: state: ONLINE", lines.get(1));
+    assertTrue(lines.get(2).startsWith("# m/p9/p profile: "), lines.get(2));
+    assertEquals("2026-01-02T00:00:00Z,gas.m1,5210.70", lines.get(3), "in arrival order, not sorted");
+    assertEquals("2026-01-01T01:00:00Z,gas.m1,5210.79", lines.get(4));
+    assertEquals("# m/p9/h health: time: 1", lines.get(5));
+    assertEquals("# m/p9/ca config ack: version: 7 result: APPLIED active_version: 7", lines.get(6));
   }
 
   @Test

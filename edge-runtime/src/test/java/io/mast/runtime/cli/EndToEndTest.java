@@ -65,8 +65,8 @@ class EndToEndTest {
       assertTrue(p.waitFor(120, TimeUnit.SECONDS), "mast run ends by itself once everything is acknowledged");
       String out = Files.readString(log);
       assertEquals(0, p.exitValue(), out);
-      assertTrue(out.contains("unacked_records=0"), out);
-      long frames = Long.parseLong(out.replaceAll("(?s).*acked=(\\d+) frames.*", "$1"));
+      assertTrue(out.contains("; nothing left unsent"), out);
+      long frames = Long.parseLong(out.replaceAll("(?s).* acknowledged in ([0-9,]+) frames?.*", "$1").replace(",", ""));
       assertTrue(capture.await("/t", frames, 30), "every acknowledged frame reached the subscriber");
       assertEquals(DatasetText.of(csv), decode(capture.text()));
     }

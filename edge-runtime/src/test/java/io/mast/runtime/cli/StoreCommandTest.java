@@ -53,7 +53,23 @@ class StoreCommandTest {
     Files.writeString(channels, "channel,unit,exponent,interval_s,kind,description\ntemp,degC,-1,10,gauge,air temperature\npm25,ug/m3,0,10,gauge,PM2.5\n");
     Cli.Result r = Cli.run("", "store", "dump", "--dir", dir.toString(), "--from", "2", "--channels", channels.toString());
     assertEquals(0, r.status(), r.err());
-    assertEquals("seq,time,channel,value\n2,2023-11-14T22:13:30Z,temp,-0.3\n3,2023-11-14T22:13:30Z,pm25,14\n", r.out());
+    assertEquals("seq,time,channel,value,unit\n2,2023-11-14T22:13:30Z,temp,-0.3,degC\n3,2023-11-14T22:13:30Z,pm25,14,ug/m3\n", r.out());
+  }
+
+  @Test
+  void dumpWithTheDeviceConfigNamesChannelsAndPrintsDecimalValuesWithUnits() throws Exception {
+    fill();
+    // the simulated pole's first two sensors: air.pm25 (ug/m3, 10^0) and air.pm10
+    Path config = Path.of("..", "config", "examples", "sim-pole.json");
+    Cli.Result r = Cli.run("", "store", "dump", "--dir", dir.toString(), "--config", config.toString());
+    assertEquals(0, r.status(), r.err());
+    assertEquals("""
+        seq,time,channel,value,unit
+        1,2023-11-14T22:13:20Z,air.pm25,215,ug/m3
+        1,2023-11-14T22:13:20Z,air.pm10,12,ug/m3
+        2,2023-11-14T22:13:30Z,air.pm25,-3,ug/m3
+        3,2023-11-14T22:13:30Z,air.pm10,14,ug/m3
+        """, r.out());
   }
 
   @Test

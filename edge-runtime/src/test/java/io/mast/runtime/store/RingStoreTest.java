@@ -416,8 +416,12 @@ class RingStoreTest {
     opened.add(s);
     IOException locked = assertThrows(IOException.class,
         () -> RingStore.builder(dir).capacityBytes(4 * SEGMENT).scheduler(scheduler).open());
-    assertTrue(locked.getMessage().endsWith("lock is locked: another Mast process has this store open"),
+    assertTrue(locked.getMessage().startsWith(dir + " is in use by another Mast process (process " + ProcessHandle.current().pid() + ", "),
         locked.getMessage());
+    IOException check = assertThrows(IOException.class, () -> RingStore.checkNotInUse(dir));
+    assertEquals(locked.getMessage(), check.getMessage());
+    s.close();
+    RingStore.checkNotInUse(dir);
   }
 
   @Test

@@ -135,6 +135,8 @@ class UplinkTest {
       Awaitility.await("the outage begins").atMost(Duration.ofSeconds(5)).until(link::dark);
       try (EdgeRuntime runtime = start(link.uri(), b -> b)) {
         assertTrue(runtime.awaitEnd(Duration.ofSeconds(30)));
+        long frames = runtime.uplinkStats().framesAcked();
+        assertTrue(sub.await(t -> countOf(t, "m/pole-7/t") + countOf(t, "m/pole-7/a") >= frames, 10), sub.topics().toString());
         List<String> data = sub.topics().stream().filter(t -> t.endsWith("/t") || t.endsWith("/a")).toList();
         assertEquals(List.of("m/pole-7/a", "m/pole-7/a"), data.subList(0, 2), "alarms first: " + data);
         assertTrue(link.stats().refused() > 0, "the uplink tried during the outage: " + link.stats());
