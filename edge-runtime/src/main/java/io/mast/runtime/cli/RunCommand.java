@@ -101,11 +101,8 @@ final class RunCommand implements Callable<Integer> {
         EmbeddedBroker broker = EmbeddedBroker.start(embeddedPort(device));
         resources.add(0, broker);
         uris.add(broker.uri());
-        String mast = System.getenv().getOrDefault("MAST_COMMAND", "mast");
-        String sub = "mosquitto_sub -h 127.0.0.1 -p " + broker.port() + " -t 'm/#'";
         err.println("mast: embedded MQTT broker on 127.0.0.1:" + broker.port() + "; to watch it:");
-        err.println("  " + sub + " -F '%I %t %l bytes'");
-        err.println("  " + sub + " -F '%t %x' | " + mast + " decode --hex --follow");
+        subscribeLines(broker.port()).forEach(l -> err.println("  " + l));
       }
       String shown = uris.get(0).replaceFirst("^tcp://", "");
       if (!link.equals("direct")) {
@@ -125,11 +122,10 @@ final class RunCommand implements Callable<Integer> {
       runtime = EdgeRuntime.start(new EdgeRuntime.Options(device, id, uris, stateDir, buses, replay.file, profile,
           speed, duration == null ? -1 : duration, MastCommand.version()));
       long window = device.getUplink().getBatchWindowS();
-      err.println("mast: running as " + id + " with " + RunStatus.count(runtime.profile().size(), "channel") + " (profile "
-          + runtime.profile().hexId() + "), sending to " + shown + "; "
-          + (replay.file != null ? "replaying " + replay.file
-              : "first frame in about " + window + " s, then one every " + window + " s (uplink.batch_window_s)")
-          + "; Ctrl-C stops");
+      err.println("mast: " + id + ", " + RunStatus.count(runtime.profile().size(), "channel") + " (profile "
+          + runtime.profile().hexId() + "), broker " + shown);
+      err.println("mast: " + (replay.file != null ? "replaying " + replay.file.getFileName()
+          : "first frame in about " + window + " s, then every " + window + " s (batch window)") + "; Ctrl-C stops");
       return runUntilDone(runtime, shown);
     } finally {
       if (runtime != null) {
@@ -139,6 +135,26 @@ final class RunCommand implements Callable<Integer> {
         r.close();
       }
     }
+  }
+
+  /**
+   * The two lines to paste to watch the embedded broker: messages as they come, and the readings
+   * decoded. The default port is left out, and a line too long for 80 columns is continued with
+   * a backslash, so that each fits a terminal and pastes as one command.
+   */
+  static List<String> subscribeLines(int port) {
+    String mast = System.getenv().getOrDefault("MAST_COMMAND", "mast");
+    String sub = "mosquitto_sub -h 127.0.0.1" + (port == 1883 ? "" : " -p " + port) + " -t 'm/#'";
+    List<String> lines = new ArrayList<>();
+    lines.add(sub + " -F '%I %t %l bytes'");
+    String decode = sub + " -F '%t %x' | " + mast + " decode --hex --follow";
+    if (decode.length() <= 78) {
+      lines.add(decode);
+    } else {
+      lines.add(sub + " -F '%t %x' \\");
+      lines.add("  | " + mast + " decode --hex --follow");
+    }
+    return lines;
   }
 
   private DeviceConfig loadConfig() throws IOException {
@@ -232,7 +248,7 @@ final class RunCommand implements Callable<Integer> {
 
   private static void printSummary(EdgeRuntime runtime, PrintStream err) {
     try {
-      err.println("mast: " + RunStatus.summary(runtime.uptimeMillis() / 1000.0, runtime.snapshot()));
+      RunStatus.summary(runtime.uptimeMillis() / 1000.0, runtime.snapshot()).forEach(l -> err.println("mast: " + l));
     } catch (IOException | RuntimeException e) {
       err.println("mast: stopped (" + e.getMessage() + ")");
     }

@@ -70,14 +70,16 @@ final class RunStatus {
   }
 
   /**
-   * The stop summary: {@code stopped after 32.1 s: 320 readings stored, 320 acknowledged in 4
-   * frames (4 sent), 0 alarms, 3.4 kB on the wire; nothing left unsent}.
+   * The stop summary, three lines that fit 80 columns: {@code stopped after 32.1 s: 320 readings
+   * stored, 320 acknowledged}, {@code 4 frames sent, 4 acknowledged, 0 alarms, 3.4 kB on the wire}
+   * and {@code nothing left unsent} (or what stays in the store for the next start).
    */
-  static String summary(double seconds, EdgeRuntime.Snapshot s) {
-    return String.format(Locale.ROOT, "stopped after %.1f s: %s stored, %,d acknowledged in %s (%,d sent), %s, %s on the wire; %s",
-        seconds, count(s.stored(), "reading"), s.readingsAcked(), count(s.framesAcked(), "frame"), s.framesSent(),
-        count(s.alarms(), "alarm"), bytes(s.bytesOnWire()),
-        s.unacked() == 0 ? "nothing left unsent"
-            : count(s.unacked(), "record") + " left unsent in the store (sent at the next start)");
+  static List<String> summary(double seconds, EdgeRuntime.Snapshot s) {
+    return List.of(
+        String.format(Locale.ROOT, "stopped after %.1f s: %s stored, %,d acknowledged", seconds, count(s.stored(), "reading"),
+            s.readingsAcked()),
+        String.format(Locale.ROOT, "%s sent, %,d acknowledged, %s, %s on the wire", count(s.framesSent(), "frame"),
+            s.framesAcked(), count(s.alarms(), "alarm"), bytes(s.bytesOnWire())),
+        s.unacked() == 0 ? "nothing left unsent" : count(s.unacked(), "record") + " left unsent in the store; they go at the next start");
   }
 }

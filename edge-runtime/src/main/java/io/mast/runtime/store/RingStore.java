@@ -550,7 +550,7 @@ public final class RingStore implements AutoCloseable {
             alarmSegmentBytes, (int) (alarmCapacityBytes / alarmSegmentBytes), RingStore::countAlarm);
         Scheduler s = scheduler != null ? scheduler : Scheduler.newThread("mast-store-sync");
         RingStore store = new RingStore(readings, alarms, this, s, dirLock);
-        Logger.info("store {} open: readings {}..{} (acknowledged {}), alarms {}..{}", dir, readings.firstSeq(),
+        Logger.info("store {}: readings {}..{} (acked {}), alarms {}..{}", dir, readings.firstSeq(),
             readings.lastSeq(), readings.acked(), alarms.firstSeq(), alarms.lastSeq());
         return store;
       } catch (IOException | RuntimeException e) {

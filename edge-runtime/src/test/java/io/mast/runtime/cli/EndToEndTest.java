@@ -65,8 +65,8 @@ class EndToEndTest {
       assertTrue(p.waitFor(120, TimeUnit.SECONDS), "mast run ends by itself once everything is acknowledged");
       String out = Files.readString(log);
       assertEquals(0, p.exitValue(), out);
-      assertTrue(out.contains("; nothing left unsent"), out);
-      long frames = Long.parseLong(out.replaceAll("(?s).* acknowledged in ([0-9,]+) frames?.*", "$1").replace(",", ""));
+      assertTrue(out.contains("mast: nothing left unsent\n"), out);
+      long frames = Long.parseLong(out.replaceAll("(?s).*mast: [0-9,]+ frames? sent, ([0-9,]+) acknowledged.*", "$1").replace(",", ""));
       assertTrue(capture.await("/t", frames, 30), "every acknowledged frame reached the subscriber");
       assertEquals(DatasetText.of(csv), decode(capture.text()));
     }

@@ -34,9 +34,11 @@ class FirstMinutesTest {
   @TempDir
   Path dir;
 
-  /** Runs a printed command line in sh, its output line by line into {@code lines}. */
-  private static Process shell(String command, List<String> lines) throws Exception {
-    Process p = new ProcessBuilder("sh", "-c", command).redirectError(ProcessBuilder.Redirect.DISCARD).start();
+  /** Runs printed command lines in sh with {@code path} as PATH, its output line by line into {@code lines}. */
+  private static Process shell(String command, List<String> lines, String path) throws Exception {
+    ProcessBuilder pb = new ProcessBuilder("sh", "-c", command).redirectError(ProcessBuilder.Redirect.DISCARD);
+    pb.environment().put("PATH", path);
+    Process p = pb.start();
     Thread reader = new Thread(() -> {
       try (BufferedReader in = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
         for (String line; (line = in.readLine()) != null; ) {
@@ -51,27 +53,37 @@ class FirstMinutesTest {
     return p;
   }
 
-  private static String printedLine(String output, String containing) {
-    return output.lines().filter(l -> l.contains(containing)).findFirst().orElseThrow(
-        () -> new AssertionError("no line with '" + containing + "' in:\n" + output)).strip();
-  }
-
   @Test
   void theSubscribeLinesPrintedByRunSimWorkWhenPastedDataComesWithinSecondsAndCtrlCSendsTheRest() throws Exception {
     Mosquitto.client("mosquitto_sub");
+    // "mast" on the PATH, as the pasted pipe expects: this build's command line
+    Path bin = dir.resolve("bin");
+    Files.createDirectories(bin);
+    Path mast = bin.resolve("mast");
+    Files.writeString(mast, "#!/bin/sh\nexec " + ChildRun.shellCommand() + " \"$@\"\n");
+    mast.toFile().setExecutable(true);
+    String path = bin + ":" + System.getenv("PATH");
+
     int port = EmbeddedBroker.freePort();
     try (ChildRun run = ChildRun.start(dir.resolve("run.log"), Map.of("MAST_COMMAND", "mast"),
         "run", "--sim", "--store", dir.resolve("state").toString(), "--broker-port", Integer.toString(port))) {
-      String out = run.awaitOutput("running as", START);
-      String watch = printedLine(out, "-F '%I %t %l bytes'");
-      String decoded = printedLine(out, "| mast decode --hex --follow");
-      assertEquals("mosquitto_sub -h 127.0.0.1 -p " + port + " -t 'm/#' -F '%I %t %l bytes'", watch);
+      String out = run.awaitOutput("Ctrl-C stops", START);
+      List<String> printed = out.lines().dropWhile(l -> !l.contains("to watch it:")).skip(1).takeWhile(l -> l.startsWith("  ")).toList();
+      assertEquals(3, printed.size(), "a listing line and a decoding pipe continued on a second line: " + out);
+      for (String line : out.lines().toList()) {
+        // what mast itself says fits 80 columns; log lines carry paths and are left as they are
+        assertTrue(line.length() <= 80 || line.matches("(\\d{4}-\\d\\d-\\d\\d )?\\d\\d:\\d\\d:\\d\\d.*"), "fits 80 columns: " + line);
+      }
+      assertEquals("  mosquitto_sub -h 127.0.0.1 -p " + port + " -t 'm/#' -F '%I %t %l bytes'", printed.get(0));
+      assertTrue(printed.get(1).endsWith(" -F '%t %x' \\") && printed.get(2).equals("    | mast decode --hex --follow"), printed.toString());
 
-      // pasted as printed: the embedded broker takes mosquitto_sub's empty client id
+      // pasted as printed (bounded by a count and a timeout): the embedded broker takes
+      // mosquitto_sub's empty client id, and the pipe shows readings and the other messages
       List<String> watched = Collections.synchronizedList(new ArrayList<>());
-      Process w = shell(watch + " -C 3 -W 60", watched);
-      List<String> hex = Collections.synchronizedList(new ArrayList<>());
-      Process h = shell(decoded.substring(0, decoded.indexOf(" | ")), hex);
+      Process w = shell(printed.get(0).strip() + " -C 3 -W 60", watched, path);
+      List<String> decoded = Collections.synchronizedList(new ArrayList<>());
+      String pipe = printed.get(1).strip().replace(" \\", " -C 5 -W 90 \\") + "\n" + printed.get(2);
+      Process d = shell(pipe, decoded, path);
       try {
         assertTrue(w.waitFor(60, TimeUnit.SECONDS), "mosquitto_sub ended: " + watched);
         assertEquals(0, w.exitValue(), "mosquitto_sub as printed: " + watched);
@@ -80,25 +92,23 @@ class FirstMinutesTest {
           assertTrue(line.matches("\\S+ m/sim-pole-1/[a-z]+ \\d+ bytes"), line);
         }
         // the first frame leaves at the end of the sim's 10 s batch window, not after 300 s
-        await("the first telemetry frame").atMost(Duration.ofSeconds(40))
-            .until(() -> hex.stream().anyMatch(l -> l.startsWith("m/sim-pole-1/t ")));
+        await("the first readings through the pasted pipe").atMost(Duration.ofSeconds(60))
+            .until(() -> decoded.stream().anyMatch(l -> l.matches("20\\d\\d-\\d\\d-\\d\\dT[0-9:]+Z,air\\.pm25,\\d+")));
+        assertTrue(d.waitFor(90, TimeUnit.SECONDS), "the pipe ends after 5 messages: " + decoded);
       } finally {
         w.destroy();
-        h.destroy();
+        d.destroy();
       }
-      Cli.Result rows = Cli.run(String.join("\n", hex) + "\n", "decode", "--hex", "--follow");
-      assertEquals(0, rows.status(), rows.err());
-      assertTrue(rows.out().startsWith("time,channel,value\n"), rows.out());
-      assertTrue(rows.out().contains("# m/sim-pole-1/s status: state: ONLINE"), rows.out());
-      assertTrue(rows.out().contains("# m/sim-pole-1/p profile: "), rows.out());
-      assertTrue(Pattern.compile("\\n20\\d\\d-\\d\\d-\\d\\dT[0-9:]+Z,air\\.pm25,\\d+\\n").matcher(rows.out()).find(), rows.out());
+      assertEquals("time,channel,value", decoded.get(0));
+      assertTrue(decoded.stream().anyMatch(l -> l.startsWith("# m/sim-pole-1/s status: state: ONLINE")), decoded.toString());
+      assertTrue(decoded.stream().anyMatch(l -> l.startsWith("# m/sim-pole-1/p profile: ")), decoded.toString());
 
       // Ctrl-C: what is stored is cut, sent and acknowledged before the summary
       run.interrupt();
       assertEquals(130, run.awaitExit(Duration.ofSeconds(30)), "stopped by SIGINT, as a shell reports Ctrl-C");
       String end = run.output();
       assertTrue(end.contains("mast: stopped after "), end);
-      assertTrue(end.contains("; nothing left unsent"), end);
+      assertTrue(end.contains("mast: nothing left unsent\n"), end);
     }
   }
 
@@ -123,10 +133,11 @@ class FirstMinutesTest {
           run.interrupt();
           assertEquals(130, run.awaitExit(Duration.ofSeconds(30)), "stopped by SIGINT, as a shell reports Ctrl-C");
           String out = run.output();
-          Matcher m = Pattern.compile("mast: stopped after [0-9.]+ s: [0-9,]+ readings? stored, [0-9,]+ acknowledged in [0-9,]+ frames?")
+          Matcher m = Pattern.compile("mast: stopped after [0-9.]+ s: [0-9,]+ readings? stored, [0-9,]+ acknowledged\n"
+              + "mast: [0-9,]+ frames? sent, [0-9,]+ acknowledged, [0-9,]+ alarms?, [0-9.]+ k?B on the wire\n")
               .matcher(out);
           assertTrue(m.find(), "run " + i + ": " + out);
-          assertTrue(out.endsWith("nothing left unsent\n"), "run " + i + ": the summary is the last line: " + out);
+          assertTrue(out.endsWith("mast: nothing left unsent\n"), "run " + i + ": the summary is the last line: " + out);
         }
       }
     }
