@@ -1,9 +1,10 @@
 package io.mast.config;
 
 import io.mast.config.model.DeviceConfig;
+import io.mast.seams.AtomicFiles;
+import io.mast.seams.DurableFiles;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 
@@ -27,12 +28,12 @@ public final class ConfigStore {
   static final String PREVIOUS = "previous.json";
 
   private final Path dir;
-  private final ConfigFiles files;
+  private final DurableFiles files;
   private final Validation.Mode mode;
   private DeviceConfig current;
   private DeviceConfig previous;
 
-  private ConfigStore(Path dir, ConfigFiles files, Validation.Mode mode) {
+  private ConfigStore(Path dir, DurableFiles files, Validation.Mode mode) {
     this.dir = dir;
     this.files = files;
     this.mode = mode;
@@ -42,18 +43,17 @@ public final class ConfigStore {
    * Opens the store in {@code dir} (created if missing), reading what is there. A current.json
    * that does not parse (it cannot be torn, but an SD card can rot) is an error naming the file.
    */
-  public static ConfigStore open(Path dir, ConfigFiles files, Validation.Mode mode) throws IOException {
-    Files.createDirectories(dir);
+  public static ConfigStore open(Path dir, DurableFiles files, Validation.Mode mode) throws IOException {
+    files.createDirectories(dir);
     ConfigStore store = new ConfigStore(dir, files, mode);
-    files.deleteIfExists(dir.resolve(CURRENT + ".tmp"));
-    files.deleteIfExists(dir.resolve(PREVIOUS + ".tmp"));
+    AtomicFiles.removeLeftovers(files, dir.resolve(CURRENT), dir.resolve(PREVIOUS));
     store.current = store.load(CURRENT);
     store.previous = store.load(PREVIOUS);
     return store;
   }
 
   private DeviceConfig load(String name) throws IOException {
-    byte[] bytes = files.read(dir.resolve(name));
+    byte[] bytes = files.readAll(dir.resolve(name));
     if (bytes == null) {
       return null;
     }
@@ -101,9 +101,6 @@ public final class ConfigStore {
   }
 
   private void replace(String name, DeviceConfig config) throws IOException {
-    Path tmp = dir.resolve(name + ".tmp");
-    files.writeAndSync(tmp, DeviceConfigs.toJson(config).getBytes(StandardCharsets.UTF_8));
-    files.rename(tmp, dir.resolve(name));
-    files.syncDirectory(dir);
+    AtomicFiles.replace(files, dir.resolve(name), DeviceConfigs.toJson(config).getBytes(StandardCharsets.UTF_8));
   }
 }

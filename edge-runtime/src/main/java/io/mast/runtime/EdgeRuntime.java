@@ -10,22 +10,25 @@ import io.mast.protocol.Channel;
 import io.mast.protocol.ChannelProfile;
 import io.mast.protocol.FrameEncoder;
 import io.mast.protocol.Reading;
-import io.mast.protocol.internal.pb.Status;
+import io.mast.protocol.StatusMessage;
 import io.mast.runtime.alarm.AlarmRules;
 import io.mast.runtime.health.HealthReport;
 import io.mast.runtime.replay.ReplayFeed;
 import io.mast.runtime.sampling.Ingest;
 import io.mast.runtime.sampling.Sampler;
-import io.mast.runtime.store.RingStore;
-import io.mast.runtime.store.StoreStats;
-import io.mast.runtime.time.Scheduler;
+import io.mast.runtime.uplink.Link;
 import io.mast.runtime.uplink.Uplink;
 import io.mast.runtime.uplink.UplinkSettings;
+import io.mast.seams.Scheduler;
+import io.mast.store.RingStore;
+import io.mast.store.StoreStats;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Deque;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -65,13 +68,13 @@ public final class EdgeRuntime implements AutoCloseable {
 
   /** A snapshot for the status line. */
   public record Snapshot(long stored, long framesSent, long framesAcked, long readingsAcked, long alarms,
-      long bytesOnWire, Uplink.State link, String broker, long unacked) {}
+      long bytesOnWire, Link.State link, String broker, long unacked) {}
 
   /** How long {@link #close()} waits for the last frames' acknowledgements while the link is up. */
   public static final Duration DRAIN_WAIT = Duration.ofSeconds(10);
 
   private final Options options;
-  private final Clock clock = Clock.systemUTC();
+  private final Clock clock;
   private final ChannelProfile profile;
   private final RingStore store;
   private final Uplink uplink;
@@ -82,6 +85,8 @@ public final class EdgeRuntime implements AutoCloseable {
   private final Map<String, ExecutorService> executors = new ConcurrentHashMap<>();
   private final List<SensorDriver> drivers = new ArrayList<>();
   private final CountDownLatch fed = new CountDownLatch(1);
+  /** What was started, in order; {@link #close()} stops them in reverse. */
+  private final Deque<Step> started = new ArrayDeque<>();
   /** Notified when acknowledgements move, the link changes state, or the input ends. */
   private final Object progress = new Object();
   private final long startNanos = System.nanoTime();
@@ -90,44 +95,59 @@ public final class EdgeRuntime implements AutoCloseable {
   private volatile boolean closed;
   private volatile Snapshot last;
 
-  private EdgeRuntime(Options o) throws IOException {
+  /** One started part of the runtime and how to stop it. */
+  private record Step(String what, AutoCloseable stop) {}
+
+  private interface Start {
+    void run() throws IOException;
+  }
+
+  /**
+   * Wires and starts the parts in their order: the store, the uplink (connecting takes the
+   * longest part of starting, Paho alone waits 300 ms for its threads, and needs only the store:
+   * it goes on while the drivers open), the last frame's send, the timer, the input (the sensors
+   * or a replay). A failure stops what was started, in reverse.
+   */
+  private EdgeRuntime(Options o, Clock clock, Scheduler timer) throws IOException {
     this.options = o;
+    this.clock = clock;
+    this.timer = timer;
     DeviceConfig c = o.config();
     this.profile = o.replay() != null ? o.replayProfile() : profileOf(c);
-    Path storeDir = storeDir(c, o.stateDir());
-    this.timer = Scheduler.newThread("mast-timer");
-    this.store = RingStore.builder(storeDir)
-        .capacityBytes(c.getStore().getCapacityBytes())
-        .syncInterval(Duration.ofMillis(c.getStore().getSyncIntervalMs()))
-        .open();
-    Uplink link = null;
     try {
+      this.store = RingStore.builder(storeDir(c, o.stateDir()))
+          .capacityBytes(c.getStore().getCapacityBytes())
+          .syncInterval(Duration.ofMillis(c.getStore().getSyncIntervalMs()))
+          .open();
+      started("the store", store);
       FrameEncoder encoder = FrameEncoder.builder(profile).maxFrameBytes(c.getUplink().getMaxFrameBytes()).build();
-      UplinkSettings settings = UplinkSettings.of(c, o.deviceId(), o.brokers());
-      link = new Uplink(settings, store, encoder, status(Status.State.ONLINE), status(Status.State.OFFLINE),
-          clock, new java.util.Random(), this::progressed);
-      // connecting takes the longest part of starting (Paho alone waits 300 ms for its threads),
-      // and needs only the store: it goes on while the drivers open
-      link.start();
-      this.uplink = link;
+      this.uplink = new Uplink(UplinkSettings.of(c, o.deviceId(), o.brokers()), store, encoder,
+          status(StatusMessage.State.ONLINE), status(StatusMessage.State.OFFLINE), clock, new java.util.Random(), this::progressed);
+      uplink.start();
+      started("the uplink", uplink);
       this.ingest = new Ingest(store, new AlarmRules(c.getAlarmsList(), profile),
           Ingest.recordLimit(c.getUplink().getMaxFrameBytes()), uplink::wake);
+      started("the last frame", this::sendLastFrame);
+      started("the timer", timer);
       this.health = new HealthReport(clock, o.version(), c.getVersion(), profile, modemChannels(c));
       if (o.replay() == null) {
         Path meterDir = o.stateDir() != null ? o.stateDir().resolve("meters") : DriverCatalog.meterDir(c);
         drivers.addAll(DriverCatalog.build(c, o.buses(), meterDir));
         this.sampler = new Sampler(drivers, profile, ingest, timer, clock, this::executor);
+        started("the sensor threads", this::stopExecutors);
+        started("the sampler", sampler);
       } else {
         this.sampler = null;
+        started("the replay", this::stopReplay);
       }
     } catch (IOException | RuntimeException e) {
-      if (link != null) {
-        link.close();
-      }
-      timer.close();
-      store.close();
+      stopAll();
       throw e;
     }
+  }
+
+  private void started(String what, AutoCloseable stop) {
+    started.push(new Step(what, stop));
   }
 
   /** Where the ring store of {@code config} lives: under {@code stateDir} when given, else the config's {@code store.dir}. */
@@ -135,9 +155,17 @@ public final class EdgeRuntime implements AutoCloseable {
     return stateDir != null ? stateDir.resolve("store") : Path.of(config.getStore().getDir());
   }
 
-  /** Starts everything; returns at once. */
+  /** Starts everything on the system clock with a timer thread of its own; returns at once. */
   public static EdgeRuntime start(Options o) throws IOException {
-    EdgeRuntime r = new EdgeRuntime(o);
+    return start(o, Clock.systemUTC(), Scheduler.newThread("mast-timer"));
+  }
+
+  /**
+   * Starts everything with {@code clock} and {@code timer} (batch windows, health, sampling
+   * ticks, the end of a {@code --duration}); returns at once. The runtime closes the timer.
+   */
+  public static EdgeRuntime start(Options o, Clock clock, Scheduler timer) throws IOException {
+    EdgeRuntime r = new EdgeRuntime(o, clock, timer);
     Duration window = Duration.ofSeconds(o.config().getUplink().getBatchWindowS());
     r.every(window, window, r::cutWindow);
     Duration heartbeat = Duration.ofSeconds(o.config().getUplink().getHealthIntervalS());
@@ -145,12 +173,19 @@ public final class EdgeRuntime implements AutoCloseable {
     if (r.sampler != null) {
       r.sampler.start();
       if (o.durationS() >= 0) {
-        r.timer.schedule(Duration.ofSeconds(o.durationS()), r::endOfInput);
+        // the end waits for samples in progress and an fsync: not on the timer's thread
+        r.timer.schedule(Duration.ofSeconds(o.durationS()), () -> r.onItsOwnThread("mast-end-of-input", r::endOfInput));
       }
     } else {
       r.startReplay();
     }
     return r;
+  }
+
+  private void onItsOwnThread(String name, Runnable task) {
+    Thread t = new Thread(task, name);
+    t.setDaemon(true);
+    t.start();
   }
 
   public ChannelProfile profile() {
@@ -181,15 +216,8 @@ public final class EdgeRuntime implements AutoCloseable {
     return new HealthReport.ModemChannels(ids[0], ids[1], ids[2], ids[3]);
   }
 
-  private byte[] status(Status.State state) {
-    return Status.newBuilder()
-        .setState(state)
-        .setRuntimeVersion(options.version())
-        .setBootTime(clock.millis() / 1000)
-        .setProfileId(profile.id())
-        .setConfigVersion(options.config().getVersion())
-        .build()
-        .toByteArray();
+  private byte[] status(StatusMessage.State state) {
+    return new StatusMessage(state, options.version(), clock.millis() / 1000, profile.id(), options.config().getVersion()).toBytes();
   }
 
   private ExecutorService executor(String driverName) {
@@ -219,7 +247,7 @@ public final class EdgeRuntime implements AutoCloseable {
 
   private void sendHealth() {
     try {
-      uplink.offerHealth(health.build(store.stats(), uplink.stats(), sampler).toByteArray());
+      uplink.offerHealth(health.build(store.stats(), uplink.stats(), sampler));
     } catch (IOException e) {
       Logger.error("runtime: health report failed: {}", e.getMessage());
     }
@@ -328,14 +356,20 @@ public final class EdgeRuntime implements AutoCloseable {
     return (System.nanoTime() - startNanos) / 1_000_000;
   }
 
+  /** The MQTT connection, for the agents (config, console, OTA). */
+  public Link link() {
+    return uplink;
+  }
+
   public Uplink.Stats uplinkStats() {
     return uplink.stats();
   }
 
   /**
-   * Stops sampling, cuts the open frame and sends it: while the link is up, waits up to
-   * {@link #DRAIN_WAIT} for everything stored to be acknowledged (what is not stays in the store
-   * and goes at the next start). Then disconnects cleanly, syncs and closes the store. Idempotent.
+   * Stops what was started, in reverse: the input (sampling, a replay), the timer, then the last
+   * frame is cut and sent (while the link is up, waiting up to {@link #DRAIN_WAIT} for everything
+   * stored to be acknowledged; what is not stays in the store and goes at the next start), the
+   * uplink disconnects cleanly, and the store runs a last group commit and closes. Idempotent.
    */
   @Override
   public synchronized void close() {
@@ -343,6 +377,28 @@ public final class EdgeRuntime implements AutoCloseable {
       return;
     }
     closed = true;
+    stopAll();
+  }
+
+  private void stopAll() {
+    while (!started.isEmpty()) {
+      Step step = started.pop();
+      if (step.stop() == store && closed) {
+        try {
+          last = snapshot();
+        } catch (IOException | RuntimeException e) {
+          Logger.warn("runtime: no final figures: {}", e.getMessage());
+        }
+      }
+      try {
+        step.stop().close();
+      } catch (Exception e) {
+        Logger.error("runtime: stopping {} failed: {}", step.what(), e.getMessage());
+      }
+    }
+  }
+
+  private void stopReplay() {
     Thread replay = replayThread;
     if (replay != null) {
       feed.stop();
@@ -352,9 +408,9 @@ public final class EdgeRuntime implements AutoCloseable {
         Thread.currentThread().interrupt();
       }
     }
-    if (sampler != null) {
-      sampler.close();
-    }
+  }
+
+  private void stopExecutors() {
     executors.values().forEach(ExecutorService::shutdown);
     for (ExecutorService e : executors.values()) {
       try {
@@ -363,30 +419,22 @@ public final class EdgeRuntime implements AutoCloseable {
         Thread.currentThread().interrupt();
       }
     }
+  }
+
+  /** The open window's frame: cut, made durable, and sent while the link is up (bounded). */
+  private void sendLastFrame() {
     try {
       ingest.cut();
       store.sync();
       uplink.wake();
-      if (uplink.stats().state() == Uplink.State.CONNECTED
-          && !awaitProgress(() -> allAcknowledged() || uplink.stats().state() != Uplink.State.CONNECTED, DRAIN_WAIT)) {
+      if (uplink.stats().state() == Link.State.CONNECTED
+          && !awaitProgress(() -> allAcknowledged() || uplink.stats().state() != Link.State.CONNECTED, DRAIN_WAIT)) {
         Logger.info("runtime: stopping with frames still unacknowledged after {} s; they stay in the store", DRAIN_WAIT.toSeconds());
       }
     } catch (IOException | RuntimeException e) {
       Logger.warn("runtime: no frame cut at shutdown: {}", e.getMessage());
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
-    }
-    uplink.close();
-    timer.close();
-    try {
-      last = snapshot();
-    } catch (IOException | RuntimeException e) {
-      Logger.warn("runtime: no final figures: {}", e.getMessage());
-    }
-    try {
-      store.close();
-    } catch (IOException e) {
-      Logger.error("runtime: closing the store failed: {}", e.getMessage());
     }
   }
 }

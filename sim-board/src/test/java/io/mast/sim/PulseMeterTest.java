@@ -8,15 +8,14 @@ import com.pi4j.io.gpio.digital.DigitalState;
 import io.mast.drivers.ChannelSpec;
 import io.mast.drivers.ChannelValue;
 import io.mast.drivers.PulseMeter;
-import io.mast.drivers.internal.PulseJournal;
+import io.mast.drivers.PulseTotals;
 import java.io.IOException;
 import java.io.RandomAccessFile;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
-import java.util.concurrent.AbstractExecutorService;
 import java.util.List;
-import java.util.concurrent.ExecutorService;
+import java.util.concurrent.AbstractExecutorService;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -115,9 +114,7 @@ class PulseMeterTest {
     PulseMeter meter = water();
     board.pulse("water.volume", 25); // checkpoints at 10 and 20 pulses
     Path flash = powerCut(dir.resolve("water.pulses"));
-    try (PulseJournal journal = PulseJournal.open(flash)) {
-      assertEquals(20, journal.total(), "the 5 pulses after the last checkpoint are what a cut loses");
-    }
+    assertEquals(20, PulseTotals.read(flash).total(), "the 5 pulses after the last checkpoint are what a cut loses");
     assertEquals(25, reported(meter));
   }
 
@@ -144,9 +141,7 @@ class PulseMeterTest {
     assertEquals(183_444, reported(meter));
     meters.remove(meter);
     meter.close();
-    try (PulseJournal journal = PulseJournal.open(dir.resolve("water.pulses"))) {
-      assertEquals(183_444, journal.total());
-    }
+    assertEquals(183_444, PulseTotals.read(dir.resolve("water.pulses")).total());
     assertThrows(IllegalArgumentException.class, () -> water().setTotal(-1));
   }
 
@@ -158,24 +153,20 @@ class PulseMeterTest {
     board.pulse("water.volume", 4);
     reported(meter);
     Path flash = powerCut(dir.resolve("water.pulses"));
-    long newestSlot;
-    try (PulseJournal journal = PulseJournal.open(flash)) {
-      assertEquals(8, journal.total());
-      newestSlot = journal.seq() % 128;
-    }
+    PulseTotals.Checkpoint newest = PulseTotals.read(flash);
+    assertEquals(8, newest.total());
+    long newestSlot = newest.seq() % 128;
     try (RandomAccessFile f = new RandomAccessFile(flash.toFile(), "rw")) {
       f.seek(newestSlot * 32 + 20);
       f.write(new byte[] {0x55, 0x55, 0x55});
     }
-    try (PulseJournal journal = PulseJournal.open(flash)) {
-      assertEquals(4, journal.total(), "the CRC refuses the torn slot, the slot before it stands");
-    }
+    assertEquals(4, PulseTotals.read(flash).total(), "the CRC refuses the torn slot, the slot before it stands");
   }
 
   @Test
   void aSecondProcessCannotOpenAHeldTotal() throws IOException {
     water();
-    IOException held = assertThrows(IOException.class, () -> PulseJournal.open(dir.resolve("water.pulses")));
+    IOException held = assertThrows(IOException.class, () -> PulseTotals.read(dir.resolve("water.pulses")));
     assertTrue(held.getMessage().contains("held by another"), held.getMessage());
   }
 

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.mast.datasets.Dataset;
 import io.mast.drivers.SensorDriver;
 import java.io.BufferedReader;
 import java.io.InputStreamReader;

@@ -1,14 +1,12 @@
 package io.mast.drivers.internal;
 
-import io.mast.config.ConfigFiles;
+import io.mast.seams.AtomicFiles;
+import io.mast.seams.DurableFiles;
+import java.io.Closeable;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
-import java.nio.channels.FileChannel;
-import java.nio.channels.FileLock;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.util.zip.CRC32C;
 
 /**
@@ -31,9 +29,11 @@ import java.util.zip.CRC32C;
  * <p><b>Commit protocol.</b> A checkpoint overwrites the oldest slot and fdatasyncs; the previous
  * slot is untouched, so a power cut during the write leaves either the new slot or, its CRC failing,
  * the previous one. Recovery takes the valid slot with the highest seq. The file is created as
- * zeros through a temp file, fsync and rename, so it never exists half made. An exclusive file
- * lock keeps a second process (a technician's {@code mast meter set-total} while the runtime runs)
- * out. Not thread safe; {@link io.mast.drivers.PulseMeter} serialises access.
+ * zeros through a temp file, fsync and rename ({@link AtomicFiles}), so it never exists half made.
+ * An exclusive lock on {@code FILE.lock} keeps a second process (a technician's
+ * {@code mast meter set-total} while the runtime runs) out. All of it goes through the
+ * {@link DurableFiles} seam, so tests cut the power inside a checkpoint. Not thread safe;
+ * {@link io.mast.drivers.PulseMeter} serialises access.
  */
 public final class PulseJournal implements AutoCloseable {
   static final int SLOT = 32;
@@ -42,60 +42,57 @@ public final class PulseJournal implements AutoCloseable {
   static final int VERSION = 1;
 
   private final Path file;
-  private final FileChannel channel;
-  private final FileLock lock;
+  private final DurableFiles.DurableFile channel;
+  private final Closeable lock;
   private long seq;
   private long total;
   private boolean setByHand;
 
-  private PulseJournal(Path file, FileChannel channel, FileLock lock) {
+  private PulseJournal(Path file, DurableFiles.DurableFile channel, Closeable lock) {
     this.file = file;
     this.channel = channel;
     this.lock = lock;
   }
 
-  /** Opens (creating when missing) and recovers the journal at {@code file}. */
+  /** Opens (creating when missing) and recovers the journal at {@code file}, on real files. */
   public static PulseJournal open(Path file) throws IOException {
-    if (!Files.exists(file)) {
-      create(file);
-    }
-    FileChannel channel = FileChannel.open(file, StandardOpenOption.READ, StandardOpenOption.WRITE);
-    FileLock lock;
-    try {
-      lock = channel.tryLock();
-    } catch (java.nio.channels.OverlappingFileLockException e) {
-      lock = null; // held in this process
-    } catch (IOException | RuntimeException e) {
-      channel.close();
-      throw e;
-    }
-    if (lock == null) {
-      channel.close();
-      throw new IOException("pulse total " + file + " is held by another process (is the runtime running?)");
-    }
-    PulseJournal journal = new PulseJournal(file, channel, lock);
-    journal.recover();
-    return journal;
+    return open(DurableFiles.real(), file);
   }
 
-  private static void create(Path file) throws IOException {
+  /** Opens (creating when missing) and recovers the journal at {@code file}. */
+  public static PulseJournal open(DurableFiles files, Path file) throws IOException {
     Path dir = file.toAbsolutePath().getParent();
-    Files.createDirectories(dir);
-    Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
-    ConfigFiles files = ConfigFiles.real();
-    files.writeAndSync(tmp, new byte[SLOT * SLOTS]);
-    files.rename(tmp, file);
+    files.createDirectories(dir);
+    Closeable lock;
     try {
-      files.syncDirectory(dir);
-    } catch (IOException ignored) {
-      // Some file systems cannot sync a directory; the rename is still atomic.
+      lock = files.lock(lockFile(file));
+    } catch (IOException e) {
+      throw new IOException("pulse total " + file + " is held by another process (is the runtime running?): " + e.getMessage(), e);
     }
+    try {
+      AtomicFiles.removeLeftovers(files, file);
+      if (!files.exists(file)) {
+        AtomicFiles.replace(files, file, new byte[SLOT * SLOTS]);
+      }
+      DurableFiles.DurableFile channel = files.open(file);
+      PulseJournal journal = new PulseJournal(file, channel, lock);
+      journal.recover();
+      return journal;
+    } catch (IOException | RuntimeException e) {
+      lock.close();
+      throw e;
+    }
+  }
+
+  /** The lock file beside a journal: the journal itself holds data and is never the lock. */
+  static Path lockFile(Path file) {
+    return file.resolveSibling(file.getFileName() + ".lock");
   }
 
   private void recover() throws IOException {
     ByteBuffer all = ByteBuffer.allocate(SLOT * SLOTS).order(ByteOrder.LITTLE_ENDIAN);
-    while (all.hasRemaining() && channel.read(all, all.position()) > 0) {
-      // read the whole file
+    for (int n = 0; all.hasRemaining() && n >= 0; ) {
+      n = channel.read(all, all.position()); // a short file (cut by a card fault) reads as empty slots
     }
     for (int i = 0; i < SLOTS; i++) {
       int at = i * SLOT;
@@ -127,11 +124,8 @@ public final class PulseJournal implements AutoCloseable {
     slot.putInt(0, MAGIC).put(4, (byte) VERSION).put(5, (byte) (byHand ? 1 : 0));
     slot.putLong(8, next).putLong(16, newTotal);
     slot.putInt(24, crc(slot, 0));
-    long position = (next % SLOTS) * SLOT;
-    while (slot.hasRemaining()) {
-      channel.write(slot, position + slot.position());
-    }
-    channel.force(false);
+    channel.write(slot, (next % SLOTS) * SLOT);
+    channel.force();
     seq = next;
     total = newTotal;
     setByHand = byHand;
@@ -159,8 +153,8 @@ public final class PulseJournal implements AutoCloseable {
   @Override
   public void close() {
     try {
-      lock.release();
       channel.close();
+      lock.close();
     } catch (IOException ignored) {
       // Nothing to lose: every checkpoint was forced when written.
     }

@@ -1,12 +1,11 @@
 package io.mast.runtime.health;
 
 import io.mast.protocol.ChannelProfile;
-import io.mast.protocol.internal.pb.ChannelHealth;
-import io.mast.protocol.internal.pb.Health;
+import io.mast.protocol.HealthMessage;
 import io.mast.runtime.sampling.Sampler;
-import io.mast.runtime.store.LaneStats;
-import io.mast.runtime.store.StoreStats;
 import io.mast.runtime.uplink.Uplink;
+import io.mast.store.LaneStats;
+import io.mast.store.StoreStats;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -50,8 +49,8 @@ public final class HealthReport {
     this.modem = modem;
   }
 
-  /** A report as of now; {@code sampler} is null when readings come from a replay. */
-  public Health build(StoreStats store, Uplink.Stats uplink, Sampler sampler) {
+  /** A report as of now, as its wire bytes; {@code sampler} is null when readings come from a replay. */
+  public byte[] build(StoreStats store, Uplink.Stats uplink, Sampler sampler) {
     long now = clock.millis();
     LaneStats r = store.readings();
     LaneStats a = store.alarms();
@@ -61,51 +60,32 @@ public final class HealthReport {
       day = today;
       flashAtDayStart = flash;
     }
-    Health.Builder h = Health.newBuilder()
-        .setTime(now / 1000)
-        .setUptimeS((now - startMillis) / 1000)
-        .setRuntimeVersion(version)
-        .setJavaVersion(System.getProperty("java.version", ""))
-        .setConfigVersion(configVersion)
-        .setStoreCapacityBytes(r.capacityBytes())
-        .setStoreUsedBytes(r.usedBytes())
-        .setStoreUnsentRecords(r.unackedRecords())
-        .setStoreUnsentAlarms(a.unackedRecords())
-        .setStoreOldestUnsentAgeS(r.oldestUnackedTime() < 0 ? 0 : Math.max(0, now / 1000 - r.oldestUnackedTime()))
-        .setStoreEvictedReadings(r.evictedTotal())
-        .setFlashBytesWrittenToday(flash - flashAtDayStart)
-        .setUplinkBytesToday(uplink.bytesToday())
-        .setReconnects(Math.max(0, uplink.connects() - 1))
-        .setConnects(uplink.connects())
-        .setPublishes(uplink.framesAcked())
-        .setAckRttMs(uplink.ackRttMillis())
-        .setDroppedInputs(uplink.droppedRecords() + r.corruptRecords())
-        .setHeapUsedBytes(Runtime.getRuntime().totalMemory() - Runtime.getRuntime().freeMemory())
-        .setModemReg(-1);
+    HealthMessage h = new HealthMessage()
+        .identity(now / 1000, (now - startMillis) / 1000, version, System.getProperty("java.version", ""), configVersion)
+        .store(r.capacityBytes(), r.usedBytes(), r.unackedRecords(), a.unackedRecords(),
+            r.oldestUnackedTime() < 0 ? 0 : Math.max(0, now / 1000 - r.oldestUnackedTime()), r.evictedTotal())
+        .flashBytesToday(flash - flashAtDayStart)
+        .uplink(uplink.bytesToday(), Math.max(0, uplink.connects() - 1), uplink.connects(), uplink.framesAcked(), uplink.ackRttMillis())
+        .droppedInputs(uplink.droppedRecords() + r.corruptRecords())
+        .board(Runtime.getRuntime().totalMemory() - Runtime.getRuntime().freeMemory(), cpuTemperature().orElse(null))
+        .modemRegistration(sampler != null && modem.reg() >= 0 && sampler.ok(modem.reg()) > 0 ? (int) sampler.last(modem.reg()) : -1);
     if (sampler != null) {
-      if (modem.reg() >= 0 && sampler.ok(modem.reg()) > 0) {
-        h.setModemReg((int) sampler.last(modem.reg()));
-      }
-      if (modem.rsrp() >= 0) {
-        h.setRsrpDbm((int) sampler.last(modem.rsrp()));
-      }
-      if (modem.rsrq() >= 0) {
-        h.setRsrqDb((int) sampler.last(modem.rsrq()));
-      }
-      if (modem.sinr() >= 0) {
-        h.setSinrDb((int) sampler.last(modem.sinr()));
-      }
+      h.modemSignal(last(sampler, modem.rsrp()), last(sampler, modem.rsrq()), last(sampler, modem.sinr()));
     }
     Map<Integer, Long> evicted = r.evicted();
     for (var c : profile.channels()) {
-      ChannelHealth.Builder ch = ChannelHealth.newBuilder().setChannel(c.id()).setEvicted(evicted.getOrDefault(c.id(), 0L));
+      long kept = evicted.getOrDefault(c.id(), 0L);
       if (sampler != null) {
-        ch.setSamples(sampler.ok(c.id())).setErrors(sampler.errors(c.id())).setLastError(sampler.lastError(c.id()));
+        h.channel(c.id(), sampler.ok(c.id()), sampler.errors(c.id()), kept, sampler.lastError(c.id()));
+      } else {
+        h.channel(c.id(), 0, 0, kept, "");
       }
-      h.addChannels(ch);
     }
-    cpuTemperature().ifPresent(h::setCpuTempMdegC);
-    return h.build();
+    return h.toBytes();
+  }
+
+  private static Integer last(Sampler sampler, int channel) {
+    return channel >= 0 ? (int) sampler.last(channel) : null;
   }
 
   private static java.util.Optional<Integer> cpuTemperature() {

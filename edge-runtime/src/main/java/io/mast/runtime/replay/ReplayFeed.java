@@ -2,12 +2,13 @@ package io.mast.runtime.replay;
 
 import io.mast.protocol.ChannelProfile;
 import io.mast.protocol.Reading;
-import io.mast.runtime.sampling.Ingest;
 import io.mast.protocol.ReadingsCsv;
+import io.mast.runtime.sampling.Ingest;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.LongSupplier;
 import org.tinylog.Logger;
 
 /**
@@ -35,17 +36,24 @@ public final class ReplayFeed {
   private final Ingest ingest;
   private final double speed;
   private final Sleeper sleeper;
+  private final LongSupplier nanoTime;
   private volatile long fed;
   private volatile long dataTime = -1;
   private volatile boolean stopped;
 
   /** {@code speed} 0 means as fast as possible; otherwise data seconds per real second. */
   public ReplayFeed(Path csv, ChannelProfile profile, Ingest ingest, double speed, Sleeper sleeper) {
+    this(csv, profile, ingest, speed, sleeper, System::nanoTime);
+  }
+
+  /** As above, pacing on {@code nanoTime} (which {@code sleeper} must move, in tests). */
+  public ReplayFeed(Path csv, ChannelProfile profile, Ingest ingest, double speed, Sleeper sleeper, LongSupplier nanoTime) {
     this.csv = csv;
     this.profile = profile;
     this.ingest = ingest;
     this.speed = speed;
     this.sleeper = sleeper;
+    this.nanoTime = nanoTime;
   }
 
   /**
@@ -77,7 +85,7 @@ public final class ReplayFeed {
     boolean resuming = resumeAfter != null;
     long firstTime = -1;
     long paceFrom = -1;
-    long startNanos = System.nanoTime();
+    long startNanos = nanoTime.getAsLong();
     List<Reading> batch = new ArrayList<>();
     try (ReadingsCsv.Rows rows = ReadingsCsv.open(csv, ReadingsCsv.READINGS_HEADER)) {
       while (!stopped) {
@@ -122,7 +130,7 @@ public final class ReplayFeed {
         }
         if (batch.isEmpty() && speed > 0) {
           long due = startNanos + (long) ((r.time() - paceFrom) * 1e9 / speed);
-          for (long wait = due - System.nanoTime(); wait > 0 && !stopped; wait = due - System.nanoTime()) {
+          for (long wait = due - nanoTime.getAsLong(); wait > 0 && !stopped; wait = due - nanoTime.getAsLong()) {
             sleeper.sleepNanos(Math.min(wait, 100_000_000L));
           }
         }

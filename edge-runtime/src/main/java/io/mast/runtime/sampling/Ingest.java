@@ -2,9 +2,9 @@ package io.mast.runtime.sampling;
 
 import io.mast.protocol.Reading;
 import io.mast.runtime.alarm.AlarmRules;
-import io.mast.runtime.store.AlarmEvent;
-import io.mast.runtime.store.RingStore;
-import io.mast.runtime.store.StoredRecord;
+import io.mast.store.AlarmEvent;
+import io.mast.store.RingStore;
+import io.mast.store.StoredRecord;
 import java.io.IOException;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;

@@ -6,7 +6,7 @@ import io.mast.drivers.Sample;
 import io.mast.drivers.SensorDriver;
 import io.mast.protocol.ChannelProfile;
 import io.mast.protocol.Reading;
-import io.mast.runtime.time.Scheduler;
+import io.mast.seams.Scheduler;
 import java.io.IOException;
 import java.time.Clock;
 import java.time.Duration;

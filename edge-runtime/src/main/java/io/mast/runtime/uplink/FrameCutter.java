@@ -3,7 +3,7 @@ package io.mast.runtime.uplink;
 import io.mast.protocol.EncodedFrame;
 import io.mast.protocol.FrameEncoder;
 import io.mast.protocol.Reading;
-import io.mast.runtime.store.StoredRecord;
+import io.mast.store.StoredRecord;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -20,7 +20,7 @@ import java.util.Optional;
  * <ul>
  *   <li>a frame is whole records, from the first unacknowledged one on, and its sequence number
  *       is {@link #telemetrySeq(long) derived} from its first record's;
- *   <li>it ends at a stored <b>frame cut</b> ({@link io.mast.runtime.store.RingStore#appendCut()},
+ *   <li>it ends at a stored <b>frame cut</b> ({@link io.mast.store.RingStore#appendCut()},
  *       written when the batch window closes, at the end of a replay and on shutdown), or earlier
  *       where the next record would make it exceed the maximum frame size;
  *   <li>the size search encodes prefixes of the run: it starts with one record, grows the prefix

@@ -2,60 +2,60 @@ package io.mast.runtime.uplink;
 
 import io.mast.protocol.FrameEncoder;
 import io.mast.protocol.Topics;
-import io.mast.runtime.store.RingStore;
-import io.mast.runtime.store.StoreStats;
-import io.mast.runtime.store.StoredAlarm;
-import io.mast.runtime.store.StoredRecord;
+import io.mast.runtime.uplink.InFlightWindow.Lane;
+import io.mast.store.RingStore;
+import io.mast.store.StoreStats;
+import io.mast.store.StoredAlarm;
+import io.mast.store.StoredRecord;
 import java.io.IOException;
 import java.time.Clock;
-import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Queue;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.BiConsumer;
+import java.util.function.Consumer;
 import java.util.random.RandomGenerator;
-import org.eclipse.paho.client.mqttv3.IMqttActionListener;
-import org.eclipse.paho.client.mqttv3.IMqttDeliveryToken;
-import org.eclipse.paho.client.mqttv3.IMqttToken;
-import org.eclipse.paho.client.mqttv3.MqttAsyncClient;
-import org.eclipse.paho.client.mqttv3.MqttCallback;
-import org.eclipse.paho.client.mqttv3.MqttConnectOptions;
-import org.eclipse.paho.client.mqttv3.MqttException;
-import org.eclipse.paho.client.mqttv3.MqttMessage;
-import org.eclipse.paho.client.mqttv3.persist.MemoryPersistence;
 import org.tinylog.Logger;
 
 /**
- * The MQTT uplink: sends what the ring store holds and moves its acknowledged cursors on PUBACK.
+ * The uplink loop: decides what the pole sends next and moves the store's cursors on PUBACK,
+ * over one {@link PahoSession} at a time. It is the pole's {@link Link} for the agents.
  *
- * <p><b>Outbox.</b> The store is the only outbox. Paho keeps nothing on disk (memory persistence)
- * and its automatic reconnect and offline buffer are off: they lose messages across a broker
- * restart. The uplink publishes only while connected; after every (re)connect it starts again
- * from the store's acknowledged cursors and sends everything unacknowledged, alarms first, then
- * telemetry oldest first. Frames are cut by {@link FrameCutter}, so a frame sent again is the same
- * frame and the platform drops it as a duplicate.
+ * <p><b>Outbox.</b> The store is the only outbox of readings. The uplink publishes only while
+ * connected; after every (re)connect it starts again from the store's acknowledged cursors and
+ * sends everything unacknowledged. Frames are cut by {@link FrameCutter}, so a frame sent again
+ * is the same frame and the platform drops it as a duplicate.
  *
- * <p><b>Flow.</b> At most {@code inflightWindow} frames await their PUBACK (Paho's own limit is set
- * a little higher, for status and profile). The acknowledged cursor moves only over a prefix of
- * acknowledged frames, so out-of-order PUBACKs never acknowledge an unsent record. Sends wait for
- * the bandwidth cap; routine sends (telemetry, health) stop for the rest of the UTC day when the
- * daily budget is spent, alarms, status and profile do not.
+ * <p><b>What goes next.</b> Alarms first, then the agents' messages ({@link #publish}), then
+ * telemetry oldest first. At most {@code inflightWindow} frames await their PUBACK
+ * ({@link InFlightWindow}); sends wait for the bandwidth cap; telemetry and health stop for the
+ * rest of the UTC day when the daily budget is spent, alarms, status, profile and the agents'
+ * messages do not ({@link ByteBudget}).
  *
- * <p><b>Connection.</b> Persistent session (clean session off), long keepalive, retained last
- * will {@code OFFLINE} on the status topic; on connect a retained {@code ONLINE} birth and the
- * retained profile. Reconnects wait {@link Backoff exponential backoff with full jitter}. A clean
- * stop publishes {@code OFFLINE} itself, since the broker sends the will only on a lost link.
+ * <p><b>Connection.</b> Persistent session, long keepalive, retained last will {@code OFFLINE};
+ * on connect a retained {@code ONLINE} birth, the retained profile, then the agents'
+ * subscriptions again. Reconnects wait {@link Backoff exponential backoff with full jitter}. A
+ * clean stop publishes {@code OFFLINE} itself, since the broker sends the will only on a lost link.
  *
- * <p><b>Threads.</b> One thread, {@code mast-uplink}, owns the client, the cutter and every
- * cursor; it is the only one that calls Paho. Paho's callbacks only queue an event and wake it,
- * so no Paho call ever runs on, or blocks, a callback thread. See {@code edge-runtime/CONCURRENCY.md}.
+ * <p><b>Threads.</b> One thread, {@code mast-uplink}, owns the session, the cutter, the window
+ * and every cursor; it alone calls Paho. Paho's callbacks only queue an event and wake it (or
+ * hand a message to the subscribers' non-blocking handlers), so no Paho call ever runs on, or
+ * blocks, a callback thread. See {@code edge-runtime/CONCURRENCY.md}.
  */
-public final class Uplink implements AutoCloseable {
-  /** What the uplink is doing. */
-  public enum State { CONNECTING, CONNECTED, WAITING, STOPPED }
+public final class Uplink implements Link, AutoCloseable {
+  /** Agents' messages that may wait for the link; more are refused at once. */
+  public static final int OUTBOX = 64;
+  /** Agents' messages in flight at once, besides the frames. */
+  static final int AGENTS_IN_FLIGHT = 8;
 
   /**
    * Figures since start.
@@ -64,14 +64,24 @@ public final class Uplink implements AutoCloseable {
    * @param framesAcked telemetry and alarm frames acknowledged
    * @param readingsAcked readings in acknowledged telemetry frames
    * @param ackRttMillis publish to PUBACK, a moving mean over about 16 frames
+   * @param lastError the latest failure, empty before the first
    */
   public record Stats(State state, String broker, int connects, long framesSent, long framesAcked, long readingsAcked,
       long alarmsAcked, long bytesToday, long bytesTotal, int ackRttMillis, int inFlight, long droppedRecords,
       boolean overBudget, String lastError) {}
 
-  private record Sent(long frameSeq, long lastRecord, int readings, long sentNanos, boolean[] acked) {}
+  /** Something Paho or an agent reported, handled on the uplink thread. */
+  private sealed interface Event {}
 
-  private record Event(long frameSeq, boolean alarm, long generation, String failure) {}
+  private record Acked(Lane lane, long seq, long session) implements Event {}
+
+  private record AgentDone(CompletableFuture<Void> future, long session, Throwable failure) implements Event {}
+
+  private record Lost(long session, String why) implements Event {}
+
+  private record Outgoing(Topics.Kind kind, byte[] payload, boolean retained, CompletableFuture<Void> done) {}
+
+  private record Sub(String filter, BiConsumer<String, byte[]> handler) {}
 
   private final UplinkSettings settings;
   private final RingStore store;
@@ -82,22 +92,27 @@ public final class Uplink implements AutoCloseable {
   private final byte[] offline;
   private final Backoff backoff;
   private final ByteBudget budget;
+  private final InFlightWindow window;
+  private final Runnable progress;
   private final Queue<Event> events = new ConcurrentLinkedQueue<>();
+  private final ArrayBlockingQueue<Outgoing> outbox = new ArrayBlockingQueue<>(OUTBOX);
+  private final Map<Object, Sub> subscriptions = new ConcurrentHashMap<>();
+  private final Queue<String> unsubscribed = new ConcurrentLinkedQueue<>();
+  private final List<Consumer<State>> stateListeners = new CopyOnWriteArrayList<>();
   private final AtomicReference<byte[]> health = new AtomicReference<>();
   private final Object signal = new Object();
-  private final Runnable progress;
   private final Thread thread;
-  private final ArrayDeque<Sent> telemetry = new ArrayDeque<>();
-  private final ArrayDeque<Sent> alarms = new ArrayDeque<>();
   private final List<StoredRecord> ahead = new ArrayList<>();
+  private final List<CompletableFuture<Void>> agentsInFlight = new ArrayList<>();
   private boolean woken;
   private volatile boolean stopping;
   private volatile State state = State.CONNECTING;
   private volatile String broker = "";
   private volatile String lastError = "";
-  private MqttAsyncClient client;
-  private long generation;
-  private volatile boolean lost;
+  private PahoSession session;
+  private volatile long sessionNumber;
+  private boolean lost;
+  private boolean resubscribe;
   private long nextRecord;
   private long nextAlarm;
   private volatile int connects;
@@ -106,8 +121,8 @@ public final class Uplink implements AutoCloseable {
   private volatile long readingsAcked;
   private volatile long alarmsAcked;
   private volatile long dropped;
-  private volatile double rttMillis;
   private volatile int inFlight;
+  private volatile double rttMillis;
   private boolean budgetLogged;
 
   /**
@@ -118,15 +133,16 @@ public final class Uplink implements AutoCloseable {
   public Uplink(UplinkSettings settings, RingStore store, FrameEncoder encoder, byte[] online, byte[] offline,
       Clock clock, RandomGenerator random, Runnable progress) {
     this.settings = settings;
-    this.progress = progress;
     this.store = store;
     this.encoder = encoder;
+    this.progress = progress;
     this.cutter = new FrameCutter(encoder);
     this.profile = encoder.profile().toBytes();
     this.online = online.clone();
     this.offline = offline.clone();
     this.backoff = new Backoff(settings.reconnectMin(), settings.reconnectMax(), random);
     this.budget = new ByteBudget(settings.dailyBudgetBytes(), settings.bandwidthBytesPerSecond(), clock, System::nanoTime);
+    this.window = new InFlightWindow(settings.inflightWindow());
     this.thread = new Thread(this::run, "mast-uplink");
     this.thread.setDaemon(true);
   }
@@ -155,14 +171,95 @@ public final class Uplink implements AutoCloseable {
         budget.overDailyBudget(), lastError);
   }
 
+  // ---------------------------------------------------------------- Link, for the agents
+
+  @Override
+  public CompletableFuture<Void> publish(Topics.Kind kind, byte[] payload, boolean retained) {
+    CompletableFuture<Void> done = new CompletableFuture<>();
+    if (stopping) {
+      done.completeExceptionally(new IOException("the link is stopped"));
+    } else if (!outbox.offer(new Outgoing(kind, payload.clone(), retained, done))) {
+      done.completeExceptionally(new IOException("the link's outbox is full (" + OUTBOX + " messages wait); try again later"));
+    } else {
+      wake();
+    }
+    return done;
+  }
+
+  @Override
+  public Subscription subscribe(String topicFilter, BiConsumer<String, byte[]> handler) {
+    Object key = new Object();
+    subscriptions.put(key, new Sub(topicFilter, handler));
+    resubscribeSoon();
+    return () -> {
+      if (subscriptions.remove(key) != null && subscriptions.values().stream().noneMatch(s -> s.filter().equals(topicFilter))) {
+        unsubscribed.add(topicFilter);
+        wake();
+      }
+    };
+  }
+
+  private void resubscribeSoon() {
+    synchronized (signal) {
+      resubscribe = true;
+      woken = true;
+      signal.notifyAll();
+    }
+  }
+
+  @Override
+  public String topic(Topics.Kind kind) {
+    return settings.topic(kind);
+  }
+
+  @Override
+  public State state() {
+    return state;
+  }
+
+  @Override
+  public void onStateChange(Consumer<State> listener) {
+    stateListeners.add(listener);
+  }
+
+  private void state(State next) {
+    if (state != next) {
+      state = next;
+      for (Consumer<State> l : stateListeners) {
+        try {
+          l.accept(next);
+        } catch (RuntimeException e) {
+          Logger.error(e, "uplink: a state listener failed");
+        }
+      }
+    }
+    progress.run();
+  }
+
+  /** A message from the broker, on Paho's thread: to every open subscription whose filter matches. */
+  private void deliver(long from, String topic, byte[] payload) {
+    if (from != sessionNumber) {
+      return;
+    }
+    for (Sub s : subscriptions.values()) {
+      if (PahoSession.matches(s.filter(), topic)) {
+        try {
+          s.handler().accept(topic, payload);
+        } catch (RuntimeException e) {
+          Logger.error(e, "uplink: the handler of {} failed on a message of {} bytes on {}; dropped", s.filter(), payload.length, topic);
+        }
+      }
+    }
+  }
+
   // ---------------------------------------------------------------- the uplink thread
 
   private void run() {
     while (!stopping) {
       try {
-        if (client == null) {
+        if (session == null) {
           if (!connect()) {
-            state = State.WAITING;
+            state(State.WAITING);
             long delay = backoff.next().toNanos();
             Logger.info("uplink: next connection attempt in {} ms", delay / 1_000_000);
             await(delay);
@@ -171,7 +268,7 @@ public final class Uplink implements AutoCloseable {
         }
         handleEvents();
         if (lost) {
-          dropClient();
+          dropSession();
           continue;
         }
         await(pump());
@@ -182,13 +279,13 @@ public final class Uplink implements AutoCloseable {
       } catch (RuntimeException e) {
         lastError = e.toString();
         Logger.error(e, "uplink: unexpected failure; dropping the connection");
-        dropClient();
+        dropSession();
         await(TimeUnit.SECONDS.toNanos(1));
       }
     }
     goodbye();
-    state = State.STOPPED;
-    progress.run();
+    failAgents("the link stopped");
+    state(State.STOPPED);
   }
 
   private void await(long nanos) {
@@ -205,185 +302,150 @@ public final class Uplink implements AutoCloseable {
   }
 
   private boolean connect() {
-    state = State.CONNECTING;
-    generation++;
-    long gen = generation;
-    MqttAsyncClient c = null;
+    state(State.CONNECTING);
+    long number = ++sessionNumber;
     try {
-      c = new MqttAsyncClient(settings.brokerUris().get(0), settings.clientId(), new MemoryPersistence());
-      c.setCallback(new MqttCallback() {
+      session = PahoSession.connect(settings, settings.topic(Topics.Kind.STATUS), offline, new PahoSession.Listener() {
         @Override
-        public void connectionLost(Throwable cause) {
-          events.add(new Event(-1, false, gen, "connection lost: " + cause));
+        public void lost(Throwable cause) {
+          events.add(new Lost(number, "connection lost: " + cause));
           wake();
         }
 
         @Override
-        public void messageArrived(String topic, MqttMessage message) {
-          // nothing is subscribed yet
-        }
-
-        @Override
-        public void deliveryComplete(IMqttDeliveryToken token) {
-          // acknowledgements arrive through each publish's listener
+        public void message(String topic, byte[] payload) {
+          deliver(number, topic, payload);
         }
       });
-      c.connect(options()).waitForCompletion(settings.connectTimeout().toMillis() + 1000);
-      client = c;
-      lost = false;
-      broker = c.getCurrentServerURI();
-      connects++;
-      backoff.reset();
-      state = State.CONNECTED;
-      progress.run();
-      Logger.info("uplink: connected to {} as {}", broker, settings.clientId());
-      restartFromStore();
-      publishEssential(Topics.Kind.STATUS, online, true);
-      publishEssential(Topics.Kind.PROFILE, profile, true);
-      return true;
-    } catch (MqttException | IOException e) {
+    } catch (IOException e) {
       lastError = "connect: " + e.getMessage();
       Logger.warn("uplink: connecting to {} failed: {}", settings.brokerUris(), e.getMessage());
-      if (c != null) {
-        client = c;
-        dropClient();
-      }
+      return false;
+    }
+    lost = false;
+    broker = session.serverUri();
+    connects++;
+    backoff.reset();
+    Logger.info("uplink: connected to {} as {}", broker, settings.clientId());
+    try {
+      restartFromStore();
+      publishEssential(Topics.Kind.STATUS, online);
+      publishEssential(Topics.Kind.PROFILE, profile);
+      resubscribe = true;
+      state(State.CONNECTED);
+      return true;
+    } catch (IOException e) {
+      lastError = e.getMessage();
+      Logger.warn("uplink: {}; reconnecting", e.getMessage());
+      dropSession();
       return false;
     }
   }
 
-  private MqttConnectOptions options() {
-    MqttConnectOptions o = new MqttConnectOptions();
-    o.setServerURIs(settings.brokerUris().toArray(new String[0]));
-    o.setCleanSession(false);
-    o.setAutomaticReconnect(false);
-    o.setKeepAliveInterval((int) settings.keepAlive().toSeconds());
-    o.setConnectionTimeout((int) settings.connectTimeout().toSeconds());
-    o.setMaxInflight(settings.inflightWindow() + 4);
-    o.setMqttVersion(MqttConnectOptions.MQTT_VERSION_3_1_1);
-    o.setWill(settings.topic(Topics.Kind.STATUS), offline, 1, true);
-    if (settings.socketFactory() != null) {
-      o.setSocketFactory(settings.socketFactory());
-    }
-    if (settings.username() != null) {
-      o.setUserName(settings.username());
-    }
-    if (settings.password() != null) {
-      o.setPassword(settings.password());
-    }
-    return o;
-  }
-
   /** After a connect: forget what was in flight and send everything unacknowledged again. */
   private void restartFromStore() throws IOException {
-    telemetry.clear();
-    alarms.clear();
+    window.clear();
     inFlight = 0;
     ahead.clear();
-    events.removeIf(e -> e.failure() != null);
+    events.removeIf(e -> e instanceof Lost);
     StoreStats s = store.stats();
     nextRecord = Math.max(s.readings().ackedSeq() + 1, s.readings().firstSeq());
     nextAlarm = Math.max(s.alarms().ackedSeq() + 1, s.alarms().firstSeq());
   }
 
-  private void dropClient() {
-    MqttAsyncClient c = client;
-    client = null;
+  private void dropSession() {
+    PahoSession s = session;
+    session = null;
     lost = false;
-    if (c != null) {
-      try {
-        c.disconnectForcibly(0, 100, false);
-      } catch (MqttException e) {
-        // already down
-      }
-      try {
-        c.close(true);
-      } catch (MqttException e) {
-        Logger.debug("uplink: closing the client: {}", e.getMessage());
+    if (s != null) {
+      s.close();
+    }
+    failAgents("the connection was lost before the broker acknowledged it");
+    if (!stopping) {
+      state(State.WAITING);
+    }
+  }
+
+  private void failAgents(String why) {
+    for (CompletableFuture<Void> f : agentsInFlight) {
+      f.completeExceptionally(new IOException(why));
+    }
+    agentsInFlight.clear();
+    if (stopping) {
+      for (Outgoing o; (o = outbox.poll()) != null; ) {
+        o.done().completeExceptionally(new IOException("the link stopped before the message was sent"));
       }
     }
-    if (!stopping) {
-      state = State.WAITING;
+  }
+
+  private void handleEvents() {
+    for (Event e; (e = events.poll()) != null; ) {
+      if (e instanceof Lost l && l.session() == sessionNumber) {
+        lastError = l.why();
+        Logger.warn("uplink: {}", l.why());
+        lost = true;
+      } else if (e instanceof Acked a && a.session() == sessionNumber) {
+        window.acknowledged(a.lane(), a.seq(), System.nanoTime()).ifPresent(this::moved);
+        rttMillis = window.rttMillis();
+      } else if (e instanceof AgentDone d) {
+        agentsInFlight.remove(d.future());
+        if (d.failure() == null) {
+          d.future().complete(null);
+        } else {
+          d.future().completeExceptionally(d.failure());
+        }
+      }
+    }
+    inFlight = window.inFlight();
+  }
+
+  /** The window moved a lane's cursor: the store learns it, the figures follow. */
+  private void moved(InFlightWindow.Advance a) {
+    framesAcked += a.frames();
+    if (a.lane() == Lane.ALARMS) {
+      alarmsAcked += a.frames();
+      store.ackAlarms(a.cursor());
+    } else {
+      readingsAcked += a.readings();
+      store.ack(a.cursor());
     }
     progress.run();
   }
 
-  private void handleEvents() throws IOException {
-    Event e;
-    while ((e = events.poll()) != null) {
-      if (e.failure() != null) {
-        if (e.generation() == generation) {
-          lastError = e.failure();
-          Logger.warn("uplink: {}", e.failure());
-          lost = true;
-        }
-      } else {
-        acknowledged(e.alarm() ? alarms : telemetry, e.frameSeq(), e.alarm());
-      }
-    }
-  }
-
-  /** Marks a frame acknowledged and moves the store's cursor over the acknowledged prefix. */
-  private void acknowledged(ArrayDeque<Sent> pending, long frameSeq, boolean alarm) {
-    for (Sent s : pending) {
-      if (s.frameSeq() == frameSeq && !s.acked()[0]) {
-        s.acked()[0] = true;
-        double sample = (System.nanoTime() - s.sentNanos()) / 1e6;
-        rttMillis = rttMillis == 0 ? sample : rttMillis + (sample - rttMillis) / 16;
-        break;
-      }
-    }
-    advance(pending, alarm);
-  }
-
-  /** Pops the acknowledged head of {@code pending} and moves the store's cursor past it. */
-  private void advance(ArrayDeque<Sent> pending, boolean alarm) {
-    long cursor = -1;
-    while (!pending.isEmpty() && pending.peekFirst().acked()[0]) {
-      Sent s = pending.pollFirst();
-      cursor = s.lastRecord();
-      if (s.sentNanos() > 0) {
-        framesAcked++;
-        if (alarm) {
-          alarmsAcked++;
-        } else {
-          readingsAcked += s.readings();
-        }
-      }
-    }
-    inFlight = telemetry.size() + alarms.size();
-    if (cursor >= 0) {
-      if (alarm) {
-        store.ackAlarms(cursor);
-      } else {
-        store.ack(cursor);
-      }
-      progress.run();
-    }
-  }
-
   /** Sends what the window, the cap and the budget allow; returns how long to wait before trying again. */
   private long pump() throws IOException {
+    if (resubscribe) {
+      resubscribe = false;
+      session.subscribe(subscriptions.values().stream().map(Sub::filter).distinct().toList());
+    }
+    for (String filter; (filter = unsubscribed.poll()) != null; ) {
+      session.unsubscribe(filter);
+    }
     byte[] h = health.get();
     if (h != null && !budget.overDailyBudget()
         && budget.waitNanos(ByteBudget.wireBytes(settings.topic(Topics.Kind.HEALTH), h.length, false)) == 0) {
       health.set(null);
-      publish(Topics.Kind.HEALTH, h, 0, false, null);
+      publish(Topics.Kind.HEALTH, h, 0, false, null, null);
     }
     long idle = TimeUnit.MINUTES.toNanos(1);
-    while (telemetry.size() + alarms.size() < settings.inflightWindow() && client != null && !lost) {
+    while (!window.full() && session != null && !lost) {
       List<StoredAlarm> next = store.readAlarms(nextAlarm, 1);
       if (!next.isEmpty()) {
         StoredAlarm a = next.get(0);
         var ev = a.alarm();
-        byte[] payload = encoder.encodeAlarm(ev.reading(), FrameCutter.alarmSeq(a.seq()), ev.rule(), ev.raised(), ev.threshold());
+        long seq = FrameCutter.alarmSeq(a.seq());
+        byte[] payload = encoder.encodeAlarm(ev.reading(), seq, ev.rule(), ev.raised(), ev.threshold());
         long wait = budget.waitNanos(ByteBudget.wireBytes(settings.topic(Topics.Kind.ALARM), payload.length, true));
         if (wait > 0) {
           return wait;
         }
-        sendFrame(Topics.Kind.ALARM, payload, new Sent(FrameCutter.alarmSeq(a.seq()), a.seq(), 1, System.nanoTime(), new boolean[1]), alarms);
+        sendFrame(Lane.ALARMS, Topics.Kind.ALARM, payload, new InFlightWindow.Frame(seq, a.seq(), 1, System.nanoTime()));
         nextAlarm = a.seq() + 1;
         continue;
+      }
+      long agentWait = sendAgentMessages();
+      if (agentWait > 0) {
+        return agentWait;
       }
       if (budget.overDailyBudget()) {
         if (!budgetLogged) {
@@ -404,21 +466,39 @@ public final class Uplink implements AutoCloseable {
           lastError = c.dropped();
           Logger.error("uplink: dropped {}", c.dropped());
         }
-        // nothing to send: passed over in order, once the frames before it are acknowledged
-        telemetry.add(new Sent(-1, c.lastRecord(), 0, 0, new boolean[] {true}));
         consumed(c);
-        advance(telemetry, false);
+        window.passed(c.lastRecord()).ifPresent(this::moved);
         continue;
       }
       long wait = budget.waitNanos(ByteBudget.wireBytes(settings.topic(Topics.Kind.TELEMETRY), c.frame().bytes().length, true));
       if (wait > 0) {
         return wait;
       }
-      sendFrame(Topics.Kind.TELEMETRY, c.frame().bytes(),
-          new Sent(c.frame().seq(), c.lastRecord(), c.frame().readings(), System.nanoTime(), new boolean[1]), telemetry);
+      sendFrame(Lane.TELEMETRY, Topics.Kind.TELEMETRY, c.frame().bytes(),
+          new InFlightWindow.Frame(c.frame().seq(), c.lastRecord(), c.frame().readings(), System.nanoTime()));
       consumed(c);
     }
-    return idle;
+    // a window full of frames holds no agent's message back
+    long agentWait = sendAgentMessages();
+    return agentWait > 0 ? Math.min(agentWait, idle) : idle;
+  }
+
+  /** The agents' waiting messages, within the bandwidth cap; returns how long the cap asks to wait, 0 if none. */
+  private long sendAgentMessages() {
+    while (agentsInFlight.size() < AGENTS_IN_FLIGHT && session != null && !lost) {
+      Outgoing o = outbox.peek();
+      if (o == null) {
+        return 0;
+      }
+      long wait = budget.waitNanos(ByteBudget.wireBytes(settings.topic(o.kind()), o.payload().length, true));
+      if (wait > 0) {
+        return wait;
+      }
+      outbox.poll();
+      agentsInFlight.add(o.done());
+      publish(o.kind(), o.payload(), 1, o.retained(), null, o.done());
+    }
+    return 0;
   }
 
   private Optional<FrameCutter.Cut> nextCut() throws IOException {
@@ -445,57 +525,61 @@ public final class Uplink implements AutoCloseable {
     nextRecord = c.lastRecord() + 1;
   }
 
-  private void sendFrame(Topics.Kind kind, byte[] payload, Sent sent, ArrayDeque<Sent> pending) {
-    pending.add(sent);
-    inFlight = telemetry.size() + alarms.size();
+  private void sendFrame(Lane lane, Topics.Kind kind, byte[] payload, InFlightWindow.Frame frame) {
+    window.sent(lane, frame);
+    inFlight = window.inFlight();
     framesSent++;
-    publish(kind, payload, 1, false, sent);
+    publish(kind, payload, 1, false, new Acked(lane, frame.seq(), sessionNumber), null);
   }
 
-  private void publishEssential(Topics.Kind kind, byte[] payload, boolean retained) {
-    publish(kind, payload, 1, retained, null);
+  private void publishEssential(Topics.Kind kind, byte[] payload) throws IOException {
+    long number = sessionNumber;
+    session.publish(settings.topic(kind), payload, 1, true, failure -> {
+      if (failure != null) {
+        events.add(new Lost(number, "publish of the retained " + kind + " failed: " + failure));
+        wake();
+      }
+    });
+    budget.spend(ByteBudget.wireBytes(settings.topic(kind), payload.length, true));
   }
 
-  private void publish(Topics.Kind kind, byte[] payload, int qos, boolean retained, Sent tracked) {
+  /**
+   * Publishes one message. On success the frame's {@code acked} event, or the agent's future,
+   * goes to the uplink thread; a failure of a frame drops the connection.
+   */
+  private void publish(Topics.Kind kind, byte[] payload, int qos, boolean retained, Acked acked, CompletableFuture<Void> agent) {
     String topic = settings.topic(kind);
-    long gen = generation;
-    boolean alarm = kind == Topics.Kind.ALARM;
+    long number = sessionNumber;
     try {
-      client.publish(topic, payload, qos, retained, null, new IMqttActionListener() {
-        @Override
-        public void onSuccess(IMqttToken token) {
-          if (tracked != null) {
-            events.add(new Event(tracked.frameSeq(), alarm, gen, null));
-            wake();
-          }
+      session.publish(topic, payload, qos, retained, failure -> {
+        if (agent != null) {
+          events.add(new AgentDone(agent, number, failure));
+        } else if (failure == null && acked != null) {
+          events.add(acked);
+        } else if (failure != null) {
+          events.add(new Lost(number, "publish on " + topic + " failed: " + failure));
         }
-
-        @Override
-        public void onFailure(IMqttToken token, Throwable e) {
-          events.add(new Event(-1, alarm, gen, "publish on " + topic + " failed: " + e));
-          wake();
-        }
+        wake();
       });
       budget.spend(ByteBudget.wireBytes(topic, payload.length, qos == 1));
-    } catch (MqttException e) {
+    } catch (IOException e) {
       lastError = "publish: " + e.getMessage();
-      Logger.warn("uplink: publishing on {} failed ({}); reconnecting", topic, e.getMessage());
+      Logger.warn("uplink: {}; reconnecting", e.getMessage());
+      if (agent != null) {
+        agentsInFlight.remove(agent);
+        agent.completeExceptionally(e);
+      }
       lost = true;
     }
   }
 
   /** On a clean stop: the retained OFFLINE status, then DISCONNECT. */
   private void goodbye() {
-    MqttAsyncClient c = client;
-    if (c != null && c.isConnected()) {
-      try {
-        c.publish(settings.topic(Topics.Kind.STATUS), offline, 1, true).waitForCompletion(2000);
-        c.disconnect(2000).waitForCompletion(3000);
-      } catch (MqttException e) {
-        Logger.debug("uplink: clean disconnect failed: {}", e.getMessage());
-      }
+    PahoSession s = session;
+    if (s != null) {
+      s.goodbye(settings.topic(Topics.Kind.STATUS), offline);
     }
-    dropClient();
+    dropSession();
   }
 
   /** Stops the thread: publishes OFFLINE and disconnects if connected. Idempotent. */

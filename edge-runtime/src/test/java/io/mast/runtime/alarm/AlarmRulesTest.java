@@ -7,7 +7,7 @@ import io.mast.config.model.AlarmRule;
 import io.mast.protocol.Channel;
 import io.mast.protocol.ChannelProfile;
 import io.mast.protocol.Reading;
-import io.mast.runtime.store.AlarmEvent;
+import io.mast.store.AlarmEvent;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;

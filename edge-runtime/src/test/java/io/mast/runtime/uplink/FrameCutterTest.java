@@ -12,7 +12,7 @@ import io.mast.protocol.DecodedFrame;
 import io.mast.protocol.FrameDecoder;
 import io.mast.protocol.FrameEncoder;
 import io.mast.protocol.Reading;
-import io.mast.runtime.store.StoredRecord;
+import io.mast.store.StoredRecord;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;

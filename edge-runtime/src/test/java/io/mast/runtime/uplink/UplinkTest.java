@@ -8,9 +8,9 @@ import io.mast.config.DeviceConfigs;
 import io.mast.config.model.AlarmRule;
 import io.mast.config.model.DeviceConfig;
 import io.mast.protocol.ChannelProfile;
-import io.mast.protocol.internal.pb.Status;
-import io.mast.runtime.EdgeRuntime;
 import io.mast.protocol.ReadingsCsv;
+import io.mast.protocol.StatusMessage;
+import io.mast.runtime.EdgeRuntime;
 import io.mast.runtime.peers.Mosquitto;
 import io.mast.sim.EmbeddedBroker;
 import io.mast.sim.LinkShaper;
@@ -21,6 +21,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
 import org.awaitility.Awaitility;
 import org.awaitility.core.ConditionTimeoutException;
 import org.eclipse.paho.client.mqttv3.MqttClient;
@@ -122,7 +123,7 @@ class UplinkTest {
         // a subscriber that comes later still gets them: they were retained (Moquette 0.17 does not
         // set the retain flag on that delivery, so the flag itself is not checked here)
         Message status = late.messages.stream().filter(m -> m.topic().endsWith("/s")).findFirst().orElseThrow();
-        assertEquals(Status.State.ONLINE, Status.parseFrom(status.payload()).getState());
+        assertEquals(StatusMessage.State.ONLINE, StatusMessage.parse(status.payload()).state());
       }
     }
   }
@@ -174,8 +175,60 @@ class UplinkTest {
         try (Subscriber late = new Subscriber(broker.uri())) {
           assertTrue(late.await(t -> t.contains("m/pole-7/s"), 10));
           Awaitility.await("the broker publishes the last will").atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(50))
-              .until(() -> Status.parseFrom(late.latest("/s")).getState() == Status.State.OFFLINE);
+              .until(() -> StatusMessage.parse(late.latest("/s")).state() == StatusMessage.State.OFFLINE);
         }
+      }
+    }
+  }
+
+  @Test
+  void anAgentsMessageIsAcknowledgedAndASubscriptionComesBackAfterEveryReconnectWithTheRetainedMessage() throws Exception {
+    try (EmbeddedBroker broker = EmbeddedBroker.start(0); Subscriber sub = new Subscriber(broker.uri());
+         LinkShaper shaper = LinkShaper.to("127.0.0.1", broker.port()).start(0);
+         EdgeRuntime runtime = start(shaper.uri(), b -> b)) {
+      Link link = runtime.link();
+      List<String> arrived = Collections.synchronizedList(new ArrayList<>());
+      Link.Subscription subscription = link.subscribe("m/pole-7/c", (topic, payload) -> arrived.add(topic + " " + new String(payload)));
+      sub.client.publish("m/pole-7/c", "config v2".getBytes(), 1, true);
+      Awaitility.await("the retained config reaches the handler").atMost(Duration.ofSeconds(20)).until(() -> arrived.size() == 1);
+      assertEquals("m/pole-7/c config v2", arrived.get(0));
+
+      link.publish(io.mast.protocol.Topics.Kind.CONFIG_ACK, "ack".getBytes(), false).get(20, TimeUnit.SECONDS);
+      assertTrue(sub.await(t -> t.contains("m/pole-7/ca"), 10), "the broker had it when the future completed: " + sub.topics());
+
+      List<Link.State> states = Collections.synchronizedList(new ArrayList<>());
+      link.onStateChange(states::add);
+      shaper.cutAll();
+      Awaitility.await("reconnected").atMost(Duration.ofSeconds(30)).until(() -> states.contains(Link.State.CONNECTED));
+      Awaitility.await("the retained config again, once").atMost(Duration.ofSeconds(20)).until(() -> arrived.size() == 2);
+      assertEquals(arrived.get(0), arrived.get(1));
+
+      subscription.close();
+      sub.client.publish("m/pole-7/c", "config v3".getBytes(), 1, true);
+      // the runtime's own ack published after the new config shows the broker went on: the handler would have had v3 by then
+      link.publish(io.mast.protocol.Topics.Kind.CONFIG_ACK, "after".getBytes(), false).get(20, TimeUnit.SECONDS);
+      assertTrue(sub.await(t -> t.stream().filter("m/pole-7/c"::equals).count() >= 2, 10), sub.topics().toString());
+      assertEquals(2, arrived.size(), "a closed subscription gets nothing more");
+    }
+  }
+
+  @Test
+  void messagesGivenWhileTheLinkIsDownWaitBoundedAndTheOneTooManyIsRefusedAtOnce() throws Exception {
+    int port = EmbeddedBroker.freePort();
+    try (EdgeRuntime runtime = start("tcp://127.0.0.1:" + port, b -> b)) {
+      Link link = runtime.link();
+      List<java.util.concurrent.CompletableFuture<Void>> waiting = new ArrayList<>();
+      for (int i = 0; i < Uplink.OUTBOX; i++) {
+        waiting.add(link.publish(io.mast.protocol.Topics.Kind.CONSOLE_REPLY, new byte[] {(byte) i}, false));
+      }
+      var refused = link.publish(io.mast.protocol.Topics.Kind.CONSOLE_REPLY, new byte[] {1}, false);
+      var e = org.junit.jupiter.api.Assertions.assertThrows(java.util.concurrent.ExecutionException.class, () -> refused.get(5, TimeUnit.SECONDS));
+      assertTrue(e.getCause().getMessage().contains("outbox is full (64 messages wait)"), e.getCause().getMessage());
+      assertTrue(waiting.stream().noneMatch(java.util.concurrent.CompletableFuture::isDone), "the others wait for a connection");
+      try (EmbeddedBroker broker = EmbeddedBroker.start(port)) {
+        // each future completes on its PUBACK: the broker has every one of them
+        java.util.concurrent.CompletableFuture.allOf(waiting.toArray(new java.util.concurrent.CompletableFuture[0])).get(60, TimeUnit.SECONDS);
+        assertTrue(runtime.uplinkStats().connects() >= 1);
       }
     }
   }

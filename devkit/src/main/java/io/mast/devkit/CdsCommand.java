@@ -1,0 +1,87 @@
+package io.mast.devkit;
+
+import io.mast.sim.EmbeddedBroker;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.concurrent.Callable;
+import java.util.concurrent.TimeUnit;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code mast cds}: the class-data archive of the distribution. A short simulated run against a
+ * broker in this process (so the broker's classes stay out of the archive) records the classes
+ * {@code mast run} loads; {@code java -Xshare:dump} then writes them, parsed and laid out, to
+ * {@code mast.jsa} next to the distribution's jar. With it the JVM maps those classes instead of
+ * reading them from the jars: {@code mast run} starts about a third faster and holds less memory
+ * than with the JDK's own archive, which maps classes it never uses.
+ *
+ * <p>The archive belongs to one JDK and one build of the jars: the JVM checks both and ignores an
+ * archive that does not match. The {@code mast} launcher runs this after every build; on a pole it
+ * runs once after installing.
+ */
+@Command(name = "cds", mixinStandardHelpOptions = true,
+    description = "Make the class-data archive (mast.jsa next to the distribution's jar) that makes mast run start faster and use less memory.")
+final class CdsCommand implements Callable<Integer> {
+  @Option(names = "--duration", defaultValue = "11", paramLabel = "SECONDS",
+      description = "How long the training run samples, in seconds; past 10 s it includes the first health report (default: ${DEFAULT-VALUE}).")
+  int seconds;
+
+  private final PrintStream err = System.err;
+
+  @Override
+  public Integer call() throws Exception {
+    Path jar = ChildJvm.distributionJar().orElseThrow(() -> new IllegalStateException(
+        "the archive is made for the distribution; run it as ./mast cds (this JVM's class path starts with "
+            + System.getProperty("java.class.path").split(java.io.File.pathSeparator)[0] + ")"));
+    Path archive = jar.resolveSibling(ChildJvm.ARCHIVE);
+    Path work = Files.createTempDirectory("mast-cds-");
+    long start = System.nanoTime();
+    try {
+      Path classes = work.resolve("classes.list");
+      train(classes, work);
+      long listed = Files.readAllLines(classes).stream().filter(l -> !l.isEmpty() && !l.startsWith("#") && !l.startsWith("@")).count();
+      Path fresh = work.resolve(ChildJvm.ARCHIVE);
+      List<String> dump = new ArrayList<>(List.of(ChildJvm.java(), "-Xshare:dump"));
+      dump.addAll(ChildJvm.runOptions());
+      dump.addAll(List.of("-XX:SharedClassListFile=" + classes, "-XX:SharedArchiveFile=" + fresh, "-cp", System.getProperty("java.class.path")));
+      Path dumpLog = work.resolve("dump.log");
+      run(new ProcessBuilder(dump), dumpLog, "java -Xshare:dump");
+      Files.move(fresh, archive, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+      err.printf("mast cds: %d classes listed by a %d s training run, archived in %s (%.1f MB) in %.1f s%n", listed, seconds, archive,
+          Files.size(archive) / 1048576.0, (System.nanoTime() - start) / 1e9);
+      return 0;
+    } finally {
+      try (var files = Files.walk(work)) {
+        files.sorted(Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
+      }
+    }
+  }
+
+  /** The training run: the simulated pole sampling, storing and sending to a broker here, with the pole's JVM options. */
+  private void train(Path classes, Path work) throws Exception {
+    try (EmbeddedBroker broker = EmbeddedBroker.start(0)) {
+      List<String> options = ChildJvm.runOptions("-XX:DumpLoadedClassList=" + classes);
+      List<String> args = List.of("run", "--sim", "--broker", broker.uri(), "--store", work.resolve("state").toString(),
+          "--device-id", "cds-training", "--duration", Integer.toString(seconds));
+      run(ChildJvm.mast(options, args, false), work.resolve("training.log"), "the training run");
+    }
+  }
+
+  private static void run(ProcessBuilder pb, Path log, String what) throws IOException, InterruptedException {
+    Process p = pb.redirectErrorStream(true).redirectOutput(log.toFile()).start();
+    if (!p.waitFor(5, TimeUnit.MINUTES)) {
+      p.destroyForcibly();
+      throw new IOException(what + " did not end in 5 minutes:\n" + Files.readString(log));
+    }
+    if (p.exitValue() != 0) {
+      throw new IOException(what + " failed (exit " + p.exitValue() + "):\n" + Files.readString(log));
+    }
+  }
+}

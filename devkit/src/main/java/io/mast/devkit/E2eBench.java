@@ -1,0 +1,241 @@
+package io.mast.devkit;
+
+import io.mast.config.DeviceConfigs;
+import io.mast.config.model.DeviceConfig;
+import io.mast.config.model.DriverKind;
+import io.mast.config.model.ModbusRegister;
+import io.mast.config.model.Sensor;
+import io.mast.datasets.Dataset;
+import io.mast.protocol.ChannelProfile;
+import io.mast.protocol.FrameDecoder;
+import io.mast.protocol.FrameFormatException;
+import io.mast.protocol.Reading;
+import io.mast.protocol.ReadingsCsv;
+import io.mast.sim.EmbeddedBroker;
+import io.mast.sim.SimulatedBoard;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import org.eclipse.paho.client.mqttv3.MqttClient;
+import org.eclipse.paho.client.mqttv3.MqttConnectOptions;
+import org.eclipse.paho.client.mqttv3.persist.MemoryPersistence;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/**
+ * {@code mast bench e2e}: the runtime's footprint and throughput, measured on real processes. An
+ * embedded broker and a subscriber run in this process; {@code mast run} runs as a child JVM.
+ *
+ * <ul>
+ *   <li>{@code rss_mb}: the child's peak resident set (VmHWM) running the simulated board with 16
+ *       sensors sampled every second, at {@code -Xmx32m}, over {@code --duration};
+ *   <li>{@code start_to_first_publish_ms}: from starting the child to the subscriber receiving its
+ *       first message (the retained birth), on a fresh store, which the child creates and
+ *       preallocates; {@code restart_to_first_publish_ms}: the same for a second start on that
+ *       store, as every later start of a pole is;
+ *   <li>{@code readings_per_s}: readings the subscriber decoded from telemetry frames, over the time
+ *       from the first to the last of them, replaying the water dataset {@code --repeat} times
+ *       over at speed max (store, group commits, frame cutting and the broker all included).
+ * </ul>
+ */
+@Command(name = "e2e", mixinStandardHelpOptions = true,
+    description = "Measure the runtime end to end in child processes: rss_mb, start_to_first_publish_ms, readings_per_s.")
+final class E2eBench implements Callable<Integer> {
+  @Spec picocli.CommandLine.Model.CommandSpec spec;
+
+  @Option(names = "--duration", defaultValue = "30", paramLabel = "SECONDS", description = "How long the 16-sensor run samples, in seconds (default: ${DEFAULT-VALUE}).")
+  int seconds;
+
+  @Option(names = "--repeat", defaultValue = "8", paramLabel = "N", description = "Copies of the water dataset replayed back to back (default: ${DEFAULT-VALUE}).")
+  int repeat;
+
+  @Option(names = "--xmx", defaultValue = "32m", paramLabel = "SIZE", description = "Heap limit of the child (default: ${DEFAULT-VALUE}).")
+  String xmx;
+
+  private final PrintStream out = System.out;
+
+  /** A subscriber counting what arrives and decoding telemetry against the retained profile. */
+  private static final class Counter {
+    final AtomicLong first = new AtomicLong();
+    final AtomicLong firstTelemetry = new AtomicLong();
+    final AtomicLong lastTelemetry = new AtomicLong();
+    final AtomicLong readings = new AtomicLong();
+    final AtomicLong frames = new AtomicLong();
+    volatile FrameDecoder decoder;
+    MqttClient client;
+
+    void start(String uri) throws Exception {
+      start(uri, "m/#");
+    }
+
+    void start(String uri, String filter) throws Exception {
+      client = new MqttClient(uri, "mast-bench-" + System.nanoTime(), new MemoryPersistence());
+      MqttConnectOptions o = new MqttConnectOptions();
+      o.setCleanSession(true);
+      o.setMaxInflight(1000);
+      client.connect(o);
+      client.subscribe(filter, 1, (topic, message) -> {
+        long now = System.nanoTime();
+        first.compareAndSet(0, now);
+        if (topic.endsWith("/p")) {
+          decoder = new FrameDecoder(ChannelProfile.parse(message.getPayload()));
+        } else if (topic.endsWith("/t") && decoder != null) {
+          try {
+            readings.addAndGet(decoder.decode(message.getPayload()).readings().size());
+            frames.incrementAndGet();
+          } catch (FrameFormatException e) {
+            System.err.println("mast bench e2e: undecodable frame: " + e.getMessage());
+          }
+          firstTelemetry.compareAndSet(0, now);
+          lastTelemetry.set(now);
+        }
+      });
+    }
+
+    void stop() throws Exception {
+      client.disconnect();
+      client.close();
+    }
+  }
+
+  @Override
+  public Integer call() throws Exception {
+    Path work = Files.createTempDirectory("mast-bench-e2e-");
+    try (EmbeddedBroker broker = EmbeddedBroker.start(0)) {
+      footprint(broker, work);
+      throughput(broker, work);
+    } finally {
+      try (var files = Files.walk(work)) {
+        files.sorted(java.util.Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
+      }
+    }
+    return 0;
+  }
+
+  private void footprint(EmbeddedBroker broker, Path work) throws Exception {
+    Path config = work.resolve("sixteen.json");
+    Files.writeString(config, DeviceConfigs.toJson(sixteenSensors()));
+    Path store = work.resolve("footprint");
+    long[] peak = new long[1];
+    long fresh = firstPublish(broker, work, "bench-fresh", seconds, p -> peak[0] = Math.max(peak[0], status(p.pid(), "VmHWM:")),
+        "run", "--sim", "--config", config.toString(), "--broker", broker.uri(), "--store", store.toString());
+    String log = Files.readString(work.resolve("bench-fresh.log"));
+    long restart = firstPublish(broker, work, "bench-restart", 2, p -> { },
+        "run", "--sim", "--config", config.toString(), "--broker", broker.uri(), "--store", store.toString());
+    out.printf("sensors=16 interval_s=1 seconds=%d xmx=%s rss_mb=%.1f start_to_first_publish_ms=%d restart_to_first_publish_ms=%d%n", seconds,
+        xmx, peak[0] / 1024.0, fresh, restart);
+    out.println("# " + log.lines().filter(l -> l.startsWith("mast: stopped")).findFirst().orElse(""));
+    out.flush();
+  }
+
+  /**
+   * Runs {@code mast run ARGS --device-id ID --duration S} in a child, calling {@code watch} every
+   * 200 ms while it runs; returns the milliseconds from its start to the first message of that device.
+   */
+  private long firstPublish(EmbeddedBroker broker, Path work, String id, int duration, java.util.function.Consumer<Process> watch, String... args)
+      throws Exception {
+    Counter counter = new Counter();
+    counter.start(broker.uri(), "m/" + id + "/#");
+    List<String> all = new ArrayList<>(List.of(args));
+    all.addAll(List.of("--device-id", id, "--duration", Integer.toString(duration)));
+    Path log = work.resolve(id + ".log");
+    long start = System.nanoTime();
+    Process p = child(log, all.toArray(new String[0]));
+    while (!p.waitFor(200, TimeUnit.MILLISECONDS)) {
+      watch.accept(p);
+    }
+    counter.stop();
+    if (p.exitValue() != 0 || counter.first.get() == 0) {
+      throw new IOException("the 16-sensor run " + id + " failed (exit " + p.exitValue() + "):\n" + Files.readString(log));
+    }
+    return (counter.first.get() - start) / 1_000_000;
+  }
+
+  private void throughput(EmbeddedBroker broker, Path work) throws Exception {
+    Dataset.Copy water = Dataset.WATER_DAIAD.copyTo(work.resolve("data"));
+    Path channels = water.channels();
+    Path readings = work.resolve("water-x" + repeat + ".csv");
+    ChannelProfile profile = ReadingsCsv.readChannels(channels);
+    List<Reading> one = ReadingsCsv.readReadings(water.readings(), profile);
+    long span = one.get(one.size() - 1).time() - one.get(0).time() + 3600;
+    try (PrintStream csv = new PrintStream(Files.newOutputStream(readings), false, StandardCharsets.UTF_8)) {
+      ReadingsCsv.writeHeader(csv);
+      for (int k = 0; k < repeat; k++) {
+        for (Reading r : one) {
+          ReadingsCsv.write(csv, profile, new Reading(r.channel(), r.time() + k * span, r.mantissa()));
+        }
+      }
+    }
+    long total = (long) one.size() * repeat;
+    Counter counter = new Counter();
+    counter.start(broker.uri());
+    long start = System.nanoTime();
+    Path config = work.resolve("unmetered.json");
+    Files.writeString(config, DeviceConfigs.toJson(unmetered(SimulatedBoard.exampleConfig())));
+    Process p = child(work.resolve("throughput.log"), "run", "--sim", "--config", config.toString(), "--replay", readings.toString(), "--channels",
+        channels.toString(), "--speed", "max", "--broker", broker.uri(), "--store", work.resolve("throughput").toString());
+    if (!p.waitFor(600, TimeUnit.SECONDS) || p.exitValue() != 0) {
+      p.destroyForcibly();
+      throw new IOException("the replay run failed:\n" + Files.readString(work.resolve("throughput.log")));
+    }
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+    while (counter.readings.get() < total && System.nanoTime() < deadline) {
+      Thread.sleep(20);
+    }
+    counter.stop();
+    double sustained = counter.readings.get() / ((counter.lastTelemetry.get() - counter.firstTelemetry.get()) / 1e9);
+    double overall = counter.readings.get() / ((counter.lastTelemetry.get() - start) / 1e9);
+    out.printf("dataset=water-daiad repeat=%d readings=%d received=%d frames=%d readings_per_s=%.0f readings_per_s_with_jvm_start=%.0f%n",
+        repeat, total, counter.readings.get(), counter.frames.get(), sustained, overall);
+    out.flush();
+  }
+
+  private Process child(Path log, String... args) throws IOException {
+    return ChildJvm.mast(ChildJvm.runOptions("-Xmx" + xmx), List.of(args)).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+  }
+
+  /** A kB figure of /proc/PID/status, 0 if it cannot be read. */
+  private static long status(long pid, String key) {
+    try {
+      for (String line : Files.readAllLines(Path.of("/proc/" + pid + "/status"))) {
+        if (line.startsWith(key)) {
+          return Long.parseLong(line.substring(key.length()).trim().split("\\s+")[0]);
+        }
+      }
+    } catch (IOException | RuntimeException e) {
+      // the process has just ended
+    }
+    return 0;
+  }
+
+  /** The simulated pole with 16 sensors, every one sampled each second. */
+  static DeviceConfig sixteenSensors() throws IOException {
+    DeviceConfig base = SimulatedBoard.exampleConfig();
+    List<Sensor> sensors = new ArrayList<>();
+    for (Sensor s : base.getSensorsList()) {
+      if (s.getDriver() == DriverKind.PMS5003 || s.getDriver() == DriverKind.MHZ19 || s.getDriver() == DriverKind.PULSE_METER
+          || s.getDriver() == DriverKind.MODEM) {
+        sensors.add(s.toBuilder().setIntervalS(1).build());
+      }
+    }
+    for (int i = 0; sensors.size() < 16; i++) {
+      sensors.add(Sensor.newBuilder().setId("probe-" + i).setChannel("water.q" + i).setDriver(DriverKind.MODBUS_RTU)
+          .setBus("sim:rs485").setAddress(1).setIntervalS(1).setExponent(-1).setUnit("mg/L")
+          .setRegister(ModbusRegister.newBuilder().setFunction(4).setRegister(i)).build());
+    }
+    return unmetered(base.toBuilder().clearSensors().addAllSensors(sensors).clearAlarms().build());
+  }
+
+  /** No daily byte budget: the benchmark measures the pipeline, not the tariff. */
+  private static DeviceConfig unmetered(DeviceConfig c) {
+    return c.toBuilder().setUplink(c.getUplink().toBuilder().setDailyByteBudget(0)).build();
+  }
+}

@@ -1,0 +1,172 @@
+package io.mast.devkit;
+
+import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.mast.runtime.peers.Mosquitto;
+import io.mast.sim.EmbeddedBroker;
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The first ten minutes of someone following the README: {@code mast run --sim} in a child
+ * process, its printed subscribe lines pasted into a shell with Debian's mosquitto_sub, data
+ * within seconds, Ctrl-C, a second run on the same store, and the screen of a real pty.
+ */
+class FirstMinutesTest {
+  private static final Duration START = Duration.ofSeconds(60);
+
+  @TempDir
+  Path dir;
+
+  /** Runs printed command lines in sh with {@code path} as PATH, its output line by line into {@code lines}. */
+  private static Process shell(String command, List<String> lines, String path) throws Exception {
+    ProcessBuilder pb = new ProcessBuilder("sh", "-c", command).redirectError(ProcessBuilder.Redirect.DISCARD);
+    pb.environment().put("PATH", path);
+    Process p = pb.start();
+    Thread reader = new Thread(() -> {
+      try (BufferedReader in = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
+        for (String line; (line = in.readLine()) != null; ) {
+          lines.add(line);
+        }
+      } catch (java.io.IOException e) {
+        // the process ended
+      }
+    });
+    reader.setDaemon(true);
+    reader.start();
+    return p;
+  }
+
+  @Test
+  void theSubscribeLinesPrintedByRunSimWorkWhenPastedDataComesWithinSecondsAndCtrlCSendsTheRest() throws Exception {
+    Mosquitto.client("mosquitto_sub");
+    // "mast" on the PATH, as the pasted pipe expects: this build's command line
+    Path bin = dir.resolve("bin");
+    Files.createDirectories(bin);
+    Path mast = bin.resolve("mast");
+    Files.writeString(mast, "#!/bin/sh\nexec " + ChildRun.shellCommand() + " \"$@\"\n");
+    mast.toFile().setExecutable(true);
+    String path = bin + ":" + System.getenv("PATH");
+
+    int port = EmbeddedBroker.freePort();
+    try (ChildRun run = ChildRun.start(dir.resolve("run.log"), Map.of("MAST_COMMAND", "mast"),
+        "run", "--sim", "--store", dir.resolve("state").toString(), "--broker-port", Integer.toString(port))) {
+      String out = run.awaitOutput("Ctrl-C stops", START);
+      List<String> printed = out.lines().dropWhile(l -> !l.contains("to watch it:")).skip(1).takeWhile(l -> l.startsWith("  ")).toList();
+      assertEquals(3, printed.size(), "a listing line and a decoding pipe continued on a second line: " + out);
+      for (String line : out.lines().toList()) {
+        // what mast itself says fits 80 columns; log lines carry paths and are left as they are
+        assertTrue(line.length() <= 80 || line.matches("(\\d{4}-\\d\\d-\\d\\d )?\\d\\d:\\d\\d:\\d\\d.*"), "fits 80 columns: " + line);
+      }
+      assertEquals("  mosquitto_sub -h 127.0.0.1 -p " + port + " -t 'm/#' -F '%I %t %l bytes'", printed.get(0));
+      assertTrue(printed.get(1).endsWith(" -F '%t %x' \\") && printed.get(2).equals("    | mast decode --hex --follow"), printed.toString());
+
+      // pasted as printed (bounded by a count and a timeout): the embedded broker takes
+      // mosquitto_sub's empty client id, and the pipe shows readings and the other messages
+      List<String> watched = Collections.synchronizedList(new ArrayList<>());
+      Process w = shell(printed.get(0).strip() + " -C 3 -W 60", watched, path);
+      List<String> decoded = Collections.synchronizedList(new ArrayList<>());
+      String pipe = printed.get(1).strip().replace(" \\", " -C 5 -W 90 \\") + "\n" + printed.get(2);
+      Process d = shell(pipe, decoded, path);
+      try {
+        assertTrue(w.waitFor(60, TimeUnit.SECONDS), "mosquitto_sub ended: " + watched);
+        assertEquals(0, w.exitValue(), "mosquitto_sub as printed: " + watched);
+        assertEquals(3, watched.size(), watched.toString());
+        for (String line : watched) {
+          assertTrue(line.matches("\\S+ m/sim-pole-1/[a-z]+ \\d+ bytes"), line);
+        }
+        // the first frame leaves at the end of the sim's 10 s batch window, not after 300 s
+        await("the first readings through the pasted pipe").atMost(Duration.ofSeconds(60))
+            .until(() -> decoded.stream().anyMatch(l -> l.matches("20\\d\\d-\\d\\d-\\d\\dT[0-9:]+Z,air\\.pm25,\\d+")));
+        assertTrue(d.waitFor(90, TimeUnit.SECONDS), "the pipe ends after 5 messages: " + decoded);
+      } finally {
+        w.destroy();
+        d.destroy();
+      }
+      assertEquals("time,channel,value", decoded.get(0));
+      assertTrue(decoded.stream().anyMatch(l -> l.startsWith("# m/sim-pole-1/s status: state: ONLINE")), decoded.toString());
+      assertTrue(decoded.stream().anyMatch(l -> l.startsWith("# m/sim-pole-1/p profile: ")), decoded.toString());
+
+      // Ctrl-C: what is stored is cut, sent and acknowledged before the summary
+      run.interrupt();
+      assertEquals(130, run.awaitExit(Duration.ofSeconds(30)), "stopped by SIGINT, as a shell reports Ctrl-C");
+      String end = run.output();
+      assertTrue(end.contains("mast: stopped after "), end);
+      assertTrue(end.contains("mast: nothing left unsent\n"), end);
+    }
+  }
+
+  @Test
+  void theStopSummaryAppearsOnEveryCtrlCAndASecondRunOnTheSameStoreIsRefusedBeforeItStartsAnything() throws Exception {
+    Path state = dir.resolve("state");
+    try (EmbeddedBroker broker = EmbeddedBroker.start(0)) {
+      for (int i = 0; i < 3; i++) {
+        Path log = dir.resolve("run" + i + ".log");
+        try (ChildRun run = ChildRun.start(log, Map.of(), "run", "--sim", "--store", state.toString(), "--broker", broker.uri())) {
+          run.awaitOutput("uplink: connected", START);
+          if (i == 0) {
+            Path secondLog = dir.resolve("second.log");
+            try (ChildRun second = ChildRun.start(secondLog, Map.of(), "run", "--sim", "--store", state.toString())) {
+              assertEquals(1, second.awaitExit(START), second.output());
+              String said = second.output();
+              assertTrue(said.contains(state.resolve("store") + " is in use by another Mast process (process " + run.process.pid()),
+                  said);
+              assertFalse(said.contains("embedded MQTT broker"), "nothing started: " + said);
+            }
+          }
+          run.interrupt();
+          assertEquals(130, run.awaitExit(Duration.ofSeconds(30)), "stopped by SIGINT, as a shell reports Ctrl-C");
+          String out = run.output();
+          Matcher m = Pattern.compile("mast: stopped after [0-9.]+ s: [0-9,]+ readings? stored, [0-9,]+ acknowledged\n"
+              + "mast: [0-9,]+ frames? sent, [0-9,]+ acknowledged, [0-9,]+ alarms?, [0-9.]+ k?B on the wire\n")
+              .matcher(out);
+          assertTrue(m.find(), "run " + i + ": " + out);
+          assertTrue(out.endsWith("mast: nothing left unsent\n"), "run " + i + ": the summary is the last line: " + out);
+        }
+      }
+    }
+  }
+
+  @Test
+  void onAPtyTheStatusLineIsRedrawnInPlaceWithin80ColumnsAndLogLinesScrollAboveIt() throws Exception {
+    Path typescript = dir.resolve("typescript");
+    String command = "TERM=xterm " + ChildRun.shellCommand("run", "--sim", "--store", dir.resolve("state").toString(), "--duration", "12");
+    // util-linux script gives the child a real pty (of no size: the width falls back to 80)
+    Process p = new ProcessBuilder("script", "-qfec", command, typescript.toString())
+        .redirectInput(ProcessBuilder.Redirect.PIPE).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+    assertTrue(p.waitFor(120, TimeUnit.SECONDS), "the 12 s run ended");
+    String screen = Files.readString(typescript, StandardCharsets.UTF_8);
+    assertTrue(screen.contains("mast: stopped after"), screen);
+    List<String> statuses = new ArrayList<>();
+    for (String piece : screen.split("\r\033\\[K", -1)) {
+      if (!piece.isEmpty() && !piece.contains("\n") && piece.contains(" stored, ")) {
+        statuses.add(piece);
+      }
+    }
+    assertTrue(statuses.size() >= 5, "redrawn in place about once a second: " + statuses);
+    for (String s : statuses) {
+      assertTrue(s.length() <= 79, s.length() + " columns: " + s);
+      assertTrue(s.matches("[0-9,]+ readings? stored, [0-9,]+ acked \\| link [a-z ,0-9.:]+( \\| .*)?"), s);
+    }
+    // every log line begins at the left margin: the status line was cleared before it
+    Matcher log = Pattern.compile("(.)(\\d\\d:\\d\\d:\\d\\d INFO: uplink: connected)").matcher(screen);
+    assertTrue(log.find(), screen);
+    assertTrue(screen.substring(0, log.start(2)).endsWith("\r\033[K") || log.group(1).equals("\n"), screen);
+  }
+}

@@ -1,4 +1,0 @@
-package io.mast.runtime.store;
-
-/** A record of the alarms lane as read back: its sequence number and its alarm. */
-public record StoredAlarm(long seq, AlarmEvent alarm) {}

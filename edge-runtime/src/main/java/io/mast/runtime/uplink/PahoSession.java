@@ -1,0 +1,188 @@
+package io.mast.runtime.uplink;
+
+import java.io.IOException;
+import java.util.List;
+import java.util.function.Consumer;
+import org.eclipse.paho.client.mqttv3.IMqttActionListener;
+import org.eclipse.paho.client.mqttv3.IMqttDeliveryToken;
+import org.eclipse.paho.client.mqttv3.IMqttToken;
+import org.eclipse.paho.client.mqttv3.MqttAsyncClient;
+import org.eclipse.paho.client.mqttv3.MqttCallback;
+import org.eclipse.paho.client.mqttv3.MqttConnectOptions;
+import org.eclipse.paho.client.mqttv3.MqttException;
+import org.eclipse.paho.client.mqttv3.MqttMessage;
+import org.eclipse.paho.client.mqttv3.MqttTopic;
+import org.eclipse.paho.client.mqttv3.persist.MemoryPersistence;
+import org.tinylog.Logger;
+
+/**
+ * One MQTT connection through Eclipse Paho: the only class that touches Paho, so its life cycle
+ * and its traps stay in one place. Memory persistence (the ring store is the outbox), automatic
+ * reconnect off (the uplink reconnects with its own backoff; Paho's loses messages across a
+ * broker restart), persistent session, a retained last will. {@link #close()} disconnects
+ * forcibly and closes the client, so none of Paho's threads outlives it.
+ *
+ * <p><b>Threads.</b> Create, publish, subscribe and close from one thread (the uplink's).
+ * The {@link Listener} and the publish callbacks run on Paho's threads and must not block.
+ */
+final class PahoSession implements AutoCloseable {
+  /** What Paho reports, on its own threads. */
+  interface Listener {
+    void lost(Throwable cause);
+
+    void message(String topic, byte[] payload);
+  }
+
+  private final MqttAsyncClient client;
+
+  private PahoSession(MqttAsyncClient client) {
+    this.client = client;
+  }
+
+  /**
+   * Connects to the first broker of {@code settings} that answers, waiting at most the connect
+   * timeout, with {@code will} as the retained last will on {@code willTopic}.
+   *
+   * @throws IOException naming the brokers and Paho's reason when none answers
+   */
+  static PahoSession connect(UplinkSettings settings, String willTopic, byte[] will, Listener listener) throws IOException {
+    MqttAsyncClient c = null;
+    try {
+      c = new MqttAsyncClient(settings.brokerUris().get(0), settings.clientId(), new MemoryPersistence());
+      c.setCallback(new MqttCallback() {
+        @Override
+        public void connectionLost(Throwable cause) {
+          listener.lost(cause);
+        }
+
+        @Override
+        public void messageArrived(String topic, MqttMessage message) {
+          listener.message(topic, message.getPayload());
+        }
+
+        @Override
+        public void deliveryComplete(IMqttDeliveryToken token) {
+          // acknowledgements arrive through each publish's listener
+        }
+      });
+      c.connect(options(settings, willTopic, will)).waitForCompletion(settings.connectTimeout().toMillis() + 1000);
+      return new PahoSession(c);
+    } catch (MqttException | RuntimeException e) {
+      if (c != null) {
+        new PahoSession(c).close();
+      }
+      throw new IOException(e.getMessage() == null ? e.toString() : e.getMessage(), e);
+    }
+  }
+
+  private static MqttConnectOptions options(UplinkSettings settings, String willTopic, byte[] will) {
+    MqttConnectOptions o = new MqttConnectOptions();
+    o.setServerURIs(settings.brokerUris().toArray(new String[0]));
+    o.setCleanSession(false);
+    o.setAutomaticReconnect(false);
+    o.setKeepAliveInterval((int) settings.keepAlive().toSeconds());
+    o.setConnectionTimeout((int) settings.connectTimeout().toSeconds());
+    // frames are bounded by the uplink's window; status, profile, health and the agents' messages come on top
+    o.setMaxInflight(settings.inflightWindow() + 4 + Uplink.AGENTS_IN_FLIGHT);
+    o.setMqttVersion(MqttConnectOptions.MQTT_VERSION_3_1_1);
+    o.setWill(willTopic, will, 1, true);
+    if (settings.socketFactory() != null) {
+      o.setSocketFactory(settings.socketFactory());
+    }
+    if (settings.username() != null) {
+      o.setUserName(settings.username());
+    }
+    if (settings.password() != null) {
+      o.setPassword(settings.password());
+    }
+    return o;
+  }
+
+  /** The broker this session reached. */
+  String serverUri() {
+    return client.getCurrentServerURI();
+  }
+
+  /**
+   * Publishes; {@code done} gets null when the broker acknowledged it (QoS 1) or it was written
+   * (QoS 0), or the failure. It runs on Paho's thread.
+   *
+   * @throws IOException if Paho refuses the publish at once (the connection is then unusable)
+   */
+  void publish(String topic, byte[] payload, int qos, boolean retained, Consumer<Throwable> done) throws IOException {
+    try {
+      client.publish(topic, payload, qos, retained, null, new IMqttActionListener() {
+        @Override
+        public void onSuccess(IMqttToken token) {
+          done.accept(null);
+        }
+
+        @Override
+        public void onFailure(IMqttToken token, Throwable e) {
+          done.accept(e == null ? new IOException("publish on " + topic + " failed") : e);
+        }
+      });
+    } catch (MqttException e) {
+      throw new IOException("publishing on " + topic + " refused: " + e.getMessage(), e);
+    }
+  }
+
+  /** Subscribes to {@code filters} at QoS 1; messages reach the listener. */
+  void subscribe(List<String> filters) throws IOException {
+    if (filters.isEmpty()) {
+      return;
+    }
+    try {
+      int[] qos = new int[filters.size()];
+      java.util.Arrays.fill(qos, 1);
+      client.subscribe(filters.toArray(new String[0]), qos);
+    } catch (MqttException e) {
+      throw new IOException("subscribing to " + filters + " refused: " + e.getMessage(), e);
+    }
+  }
+
+  void unsubscribe(String filter) throws IOException {
+    try {
+      client.unsubscribe(filter);
+    } catch (MqttException e) {
+      throw new IOException("unsubscribing from " + filter + " refused: " + e.getMessage(), e);
+    }
+  }
+
+  /** Whether {@code topic} matches the MQTT topic filter {@code filter} ({@code +} and {@code #} wildcards). */
+  static boolean matches(String filter, String topic) {
+    try {
+      return MqttTopic.isMatched(filter, topic);
+    } catch (IllegalArgumentException e) {
+      return false;
+    }
+  }
+
+  /** A clean stop: {@code payload} retained on {@code topic} (the status OFFLINE), then DISCONNECT; bounded waits. */
+  void goodbye(String topic, byte[] payload) {
+    if (!client.isConnected()) {
+      return;
+    }
+    try {
+      client.publish(topic, payload, 1, true).waitForCompletion(2000);
+      client.disconnect(2000).waitForCompletion(3000);
+    } catch (MqttException e) {
+      Logger.debug("uplink: clean disconnect failed: {}", e.getMessage());
+    }
+  }
+
+  /** Disconnects at once and closes the client with its threads. Idempotent. */
+  @Override
+  public void close() {
+    try {
+      client.disconnectForcibly(0, 100, false);
+    } catch (MqttException e) {
+      // already down
+    }
+    try {
+      client.close(true);
+    } catch (MqttException e) {
+      Logger.debug("uplink: closing the client: {}", e.getMessage());
+    }
+  }
+}

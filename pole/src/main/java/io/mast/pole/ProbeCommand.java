@@ -1,0 +1,110 @@
+package io.mast.pole;
+
+import io.mast.drivers.BoardBuses;
+import io.mast.drivers.Buses;
+import io.mast.drivers.ChannelValue;
+import io.mast.drivers.Probes;
+import io.mast.drivers.SensorDriver;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.math.BigDecimal;
+import java.util.List;
+import java.util.concurrent.Callable;
+import java.util.function.Function;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/**
+ * {@code mast probe}: a technician reads one device by hand through the same driver the runtime
+ * uses, and sees each decoded value or the exact reason there is none. Exit status 0 when every
+ * value was read, 1 when a reading was bad (checksum, timeout, exception response), 2 when the port
+ * could not be used at all.
+ */
+@Command(name = "probe", mixinStandardHelpOptions = true,
+    description = "Read one device by hand: decoded values or the exact error.",
+    subcommands = {ProbeCommand.Modbus.class, ProbeCommand.Pms5003.class, ProbeCommand.Mhz19.class, ProbeCommand.Modem.class})
+final class ProbeCommand {
+
+  /**
+   * Opens the driver {@code make} builds on the real board's buses, samples once, prints one line
+   * per channel and closes; returns the exit status.
+   */
+  static int probe(CommandSpec spec, Function<Buses, SensorDriver> make) {
+    PrintWriter out = spec.commandLine().getOut();
+    PrintWriter err = spec.commandLine().getErr();
+    try (BoardBuses buses = new BoardBuses(); SensorDriver driver = make.apply(buses)) {
+      try {
+        driver.open();
+        List<ChannelValue> values = driver.sample().values();
+        boolean allOk = true;
+        for (int i = 0; i < values.size(); i++) {
+          ChannelValue v = values.get(i);
+          out.println(v.isOk()
+            ? v.channel() + " = " + BigDecimal.valueOf(v.mantissa(), -driver.channels().get(i).exponent()).toPlainString()
+            : v.channel() + " " + v.status() + ": " + v.detail());
+          allOk &= v.isOk();
+        }
+        return allOk ? 0 : 1;
+      } catch (IOException e) {
+        err.println("mast probe: " + driver.name() + ": " + e.getMessage());
+        return 2;
+      }
+    }
+  }
+
+  @Command(name = "modbus", mixinStandardHelpOptions = true, description = "Read registers of a Modbus RTU slave (8N1).")
+  static final class Modbus implements Callable<Integer> {
+    @Spec CommandSpec spec;
+    @Mixin PortOptions line;
+    @Option(names = "--address", required = true, paramLabel = "A", description = "Slave id, 1..247.") int address;
+    @Option(names = "--register", required = true, paramLabel = "R", description = "First register address, from 0.") int register;
+    @Option(names = "--count", defaultValue = "1", paramLabel = "N", description = "Registers to read, 1..125 (default: ${DEFAULT-VALUE}).") int count;
+    @Option(names = "--input", description = "Read input registers (function 4) instead of holding registers (function 3).") boolean input;
+
+    @Override
+    public Integer call() {
+      if (address < 1 || address > 247 || count < 1 || count > 125 || register < 0 || register + count > 65536) {
+        spec.commandLine().getErr().println("mast probe modbus: address " + address + " must be 1..247, count " + count
+            + " 1..125 and registers " + register + ".." + (register + count - 1) + " within 0..65535");
+        return 2;
+      }
+      return probe(spec, buses -> Probes.modbus(buses, line.port, line.baud(9600), address, register, count, input));
+    }
+  }
+
+  @Command(name = "pms5003", mixinStandardHelpOptions = true, description = "Read a PMS5003 in passive mode (9600 8N1).")
+  static final class Pms5003 implements Callable<Integer> {
+    @Spec CommandSpec spec;
+    @Mixin PortOptions line;
+
+    @Override
+    public Integer call() {
+      return probe(spec, buses -> Probes.pms5003(buses, line.port, line.baud(9600)));
+    }
+  }
+
+  @Command(name = "mhz19", mixinStandardHelpOptions = true, description = "Read an MH-Z19 CO2 sensor (9600 8N1).")
+  static final class Mhz19 implements Callable<Integer> {
+    @Spec CommandSpec spec;
+    @Mixin PortOptions line;
+
+    @Override
+    public Integer call() {
+      return probe(spec, buses -> Probes.mhz19(buses, line.port, line.baud(9600)));
+    }
+  }
+
+  @Command(name = "modem", mixinStandardHelpOptions = true, description = "Read registration and signal from a modem's AT port.")
+  static final class Modem implements Callable<Integer> {
+    @Spec CommandSpec spec;
+    @Mixin PortOptions line;
+
+    @Override
+    public Integer call() {
+      return probe(spec, buses -> Probes.modem(buses, line.port, line.baud(115200)));
+    }
+  }
+}

@@ -1,0 +1,252 @@
+package io.mast.pole;
+
+import io.mast.cli.Defaults;
+import io.mast.cli.MastCommand;
+import io.mast.config.ConfigException;
+import io.mast.config.DeviceConfigs;
+import io.mast.config.Problem;
+import io.mast.config.Validation;
+import io.mast.config.model.DeviceConfig;
+import io.mast.drivers.BoardBuses;
+import io.mast.drivers.Buses;
+import io.mast.protocol.ChannelProfile;
+import io.mast.protocol.ReadingsCsv;
+import io.mast.runtime.EdgeRuntime;
+import io.mast.store.RingStore;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.net.URI;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.atomic.AtomicBoolean;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Spec;
+
+/**
+ * {@code mast run}: the runtime. On a board with its config ({@code --config}, by default
+ * {@value Defaults.CONFIG_FILE}); with {@code --sim} on the simulated board, with an
+ * embedded broker unless {@code --broker} names one. Stops cleanly on SIGTERM or Ctrl-C, after
+ * sending what is stored (a bounded wait, {@link EdgeRuntime#DRAIN_WAIT}); with
+ * {@code --duration} or {@code --replay} it stops by itself once everything stored is
+ * acknowledged. Nothing starts (no broker, no board) until the config is valid and the store is
+ * free: a second run on the same store is refused at once with the first one's process.
+ */
+@Command(name = "run", mixinStandardHelpOptions = true,
+    description = {"Run the Mast runtime: sample, store, send over MQTT, move the store on acknowledgement.",
+        "With --sim: the simulated board and an embedded MQTT broker on loopback, no hardware needed.",
+        "Example: mast run --sim --link nbiot"})
+final class RunCommand implements Callable<Integer> {
+  @Spec CommandSpec spec;
+
+  @Option(names = "--sim", description = "Run on the simulated board (and an embedded MQTT broker unless --broker is given).")
+  boolean sim;
+
+  @Option(names = "--config", paramLabel = "FILE", description = "Device config (default: " + Defaults.CONFIG_FILE
+      + "; with --sim, the embedded simulated pole).")
+  Path config;
+
+  @Option(names = "--broker", paramLabel = "URI", description = "Broker to use instead of the config's (repeatable), e.g. tcp://127.0.0.1:1883.")
+  List<String> brokers = new ArrayList<>();
+
+  @Option(names = "--broker-port", paramLabel = "PORT", description = "TCP port of the embedded broker with --sim (default: the config's broker port if free, else any free port).")
+  Integer brokerPort;
+
+  @Option(names = "--device-id", paramLabel = "ID", description = "Device id instead of the config's identity.device_id.")
+  String deviceId;
+
+  @Option(names = "--store", paramLabel = "DIR", description = "Put the ring store and all other state under DIR (default: the config's store.dir).")
+  Path stateDir;
+
+  @Mixin ReplayOptions replay;
+
+  @Option(names = "--channels", paramLabel = "FILE", description = "Channels CSV (channel,unit,exponent,interval_s,kind,description) of the --replay file.")
+  Path channels;
+
+  @Option(names = "--duration", paramLabel = "SECONDS", description = "Stop after this many seconds of sampling (or of the replay's data), once everything stored is acknowledged (default: run until stopped).")
+  Long duration;
+
+  @Option(names = "--link", paramLabel = "nbiot|direct", defaultValue = "direct", description = "With --sim: put an emulated NB-IoT link (10 kbit/s, 2 s latency, 1 s jitter, a cut every 10 min on average) between Mast and the broker (default: ${DEFAULT-VALUE}).")
+  String link;
+
+  @Override
+  public Integer call() throws Exception {
+    PrintStream err = System.err;
+    if ((replay.file == null) != (channels == null)) {
+      throw new ParameterException(spec.commandLine(), "--replay and --channels go together");
+    }
+    if (!link.equals("direct") && !link.equals("nbiot")) {
+      throw new ParameterException(spec.commandLine(), "--link is nbiot or direct, not '" + link + "'");
+    }
+    if (!link.equals("direct") && !sim) {
+      throw new ParameterException(spec.commandLine(), "--link nbiot emulates the link of a simulated pole: give --sim too");
+    }
+    double speed = replay.speed(spec);
+    SimulatedPole simulated = !sim ? null : SimulatedPole.find().orElseThrow(() -> new ParameterException(spec.commandLine(),
+        "--sim needs the simulated board, which the pole's distribution does not carry: use the developer's (./mast in a checkout)"));
+    DeviceConfig device = loadConfig(simulated);
+    RingStore.checkNotInUse(EdgeRuntime.storeDir(device, stateDir));
+    List<AutoCloseable> resources = new ArrayList<>();
+    EdgeRuntime runtime = null;
+    try {
+      List<String> uris = new ArrayList<>(brokers);
+      if (sim && uris.isEmpty()) {
+        int port = simulated.startBroker(embeddedPort(device, simulated), resources);
+        uris.add("tcp://127.0.0.1:" + port);
+        err.println("mast: embedded MQTT broker on 127.0.0.1:" + port + "; to watch it:");
+        subscribeLines(port).forEach(l -> err.println("  " + l));
+      }
+      String shown = uris.get(0).replaceFirst("^tcp://", "");
+      if (!link.equals("direct")) {
+        URI u = URI.create(uris.get(0));
+        String shaped = simulated.startNbIotLink(u.getHost(), u.getPort(), resources);
+        System.err.println("mast: NB-IoT link emulated on " + shaped + " -> " + uris.get(0));
+        shown += " via the NB-IoT emulator";
+        uris = List.of(shaped);
+      }
+      Buses buses = null;
+      if (replay.file == null) {
+        if (sim) {
+          buses = simulated.startBoard(device, resources);
+        } else {
+          BoardBuses board = new BoardBuses();
+          resources.add(0, board);
+          buses = board;
+        }
+      }
+      ChannelProfile profile = replay.file == null ? null : ReadingsCsv.readChannels(channels);
+      String id = deviceId != null ? deviceId : device.getIdentity().getDeviceId();
+      runtime = EdgeRuntime.start(new EdgeRuntime.Options(device, id, uris, stateDir, buses, replay.file, profile,
+          speed, duration == null ? -1 : duration, MastCommand.version()));
+      long window = device.getUplink().getBatchWindowS();
+      err.println("mast: " + id + ", " + RunStatus.count(runtime.profile().size(), "channel") + " (profile "
+          + runtime.profile().hexId() + "), broker " + shown);
+      err.println("mast: " + (replay.file != null ? "replaying " + replay.file.getFileName()
+          : "first frame in about " + window + " s, then every " + window + " s (batch window)") + "; Ctrl-C stops");
+      return runUntilDone(runtime, shown);
+    } finally {
+      if (runtime != null) {
+        runtime.close();
+      }
+      for (AutoCloseable r : resources) {
+        r.close();
+      }
+    }
+  }
+
+  /**
+   * The two lines to paste to watch the embedded broker: messages as they come, and the readings
+   * decoded. The default port is left out, and a line too long for 80 columns is continued with
+   * a backslash, so that each fits a terminal and pastes as one command.
+   */
+  static List<String> subscribeLines(int port) {
+    String mast = System.getenv().getOrDefault("MAST_COMMAND", "mast");
+    String sub = "mosquitto_sub -h 127.0.0.1" + (port == 1883 ? "" : " -p " + port) + " -t 'm/#'";
+    List<String> lines = new ArrayList<>();
+    lines.add(sub + " -F '%I %t %l bytes'");
+    String decode = sub + " -F '%t %x' | " + mast + " decode --hex --follow";
+    if (decode.length() <= 78) {
+      lines.add(decode);
+    } else {
+      lines.add(sub + " -F '%t %x' \\");
+      lines.add("  | " + mast + " decode --hex --follow");
+    }
+    return lines;
+  }
+
+  private DeviceConfig loadConfig(SimulatedPole simulated) throws IOException {
+    DeviceConfig device;
+    if (config == null && sim) {
+      device = simulated.exampleConfig();
+    } else {
+      Path file = config != null ? config : Path.of(Defaults.CONFIG_FILE);
+      try {
+        device = DeviceConfigs.readFile(file);
+      } catch (ConfigException e) {
+        if (config == null && e.problems().isEmpty()) {
+          throw new ConfigException(e.getMessage() + " (give --config FILE, or --sim for the simulated board)", e);
+        }
+        throw e;
+      }
+    }
+    List<Problem> problems = DeviceConfigs.validate(device, sim ? Validation.Mode.DRY_RUN : Validation.Mode.DEVICE);
+    List<Problem> errors = problems.stream().filter(Problem::isError).toList();
+    problems.stream().filter(p -> !p.isError()).forEach(p -> System.err.println("mast: config " + p));
+    if (!errors.isEmpty()) {
+      throw new ConfigException((config == null ? "the config" : config.toString()), errors, null);
+    }
+    return DeviceConfigs.effective(device);
+  }
+
+  private int embeddedPort(DeviceConfig device, SimulatedPole simulated) {
+    if (brokerPort != null) {
+      return brokerPort;
+    }
+    for (String uri : device.getUplink().getBrokerUrisList()) {
+      URI u = URI.create(uri);
+      if (u.getPort() > 0 && simulated.portFree(u.getPort())) {
+        return u.getPort();
+      }
+    }
+    return 0;
+  }
+
+  /**
+   * Shows the status until the run ends by itself or a signal stops it. The runtime is closed
+   * (which sends what is stored) and the summary printed exactly once, by whichever comes first:
+   * this thread or the shutdown hook. The JVM waits for the hook, so the summary always appears.
+   */
+  private static int runUntilDone(EdgeRuntime runtime, String broker) throws Exception {
+    CountDownLatch stop = new CountDownLatch(1);
+    StatusScreen screen = StatusScreen.open(width -> {
+      try {
+        return RunStatus.line(runtime.snapshot(), broker, width);
+      } catch (IOException e) {
+        return "status unavailable: " + e.getMessage();
+      }
+    });
+    AtomicBoolean summarized = new AtomicBoolean();
+    Runnable finish = () -> {
+      runtime.close();
+      screen.close();
+      if (summarized.compareAndSet(false, true)) {
+        printSummary(runtime, System.err);
+      }
+    };
+    Thread hook = new Thread(() -> {
+      stop.countDown();
+      finish.run();
+    }, "mast-shutdown");
+    Runtime.getRuntime().addShutdownHook(hook);
+    try {
+      while (stop.getCount() > 0 && !(runtime.ends() && runtime.finished())) {
+        screen.tick();
+        runtime.awaitEnd(Duration.ofMillis(250));
+      }
+      return 0;
+    } finally {
+      finish.run();
+      try {
+        Runtime.getRuntime().removeShutdownHook(hook);
+      } catch (IllegalStateException e) {
+        // shutting down already: the hook runs, and prints nothing twice
+      }
+    }
+  }
+
+  private static void printSummary(EdgeRuntime runtime, PrintStream err) {
+    try {
+      RunStatus.summary(runtime.uptimeMillis() / 1000.0, runtime.snapshot()).forEach(l -> err.println("mast: " + l));
+    } catch (IOException | RuntimeException e) {
+      err.println("mast: stopped (" + e.getMessage() + ")");
+    }
+    err.flush();
+  }
+}

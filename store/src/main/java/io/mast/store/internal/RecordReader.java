@@ -1,0 +1,119 @@
+package io.mast.store.internal;
+
+import io.mast.seams.DurableFiles;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+
+/**
+ * Reads a segment's records one after another through a chunk buffer, checking each record's
+ * length and CRC. It does not judge sequence numbers or epochs: its caller knows what should
+ * come next. Not thread safe.
+ */
+public final class RecordReader {
+  /** What {@link #next()} found. */
+  public enum Step {
+    /** A record whose length and CRC hold; see {@link #seq()}, {@link #payload()}. */
+    RECORD,
+    /** Zeros where a record would start, or no room for one: the clean end of the data. */
+    END,
+    /** Bytes that are not a record: a torn write, corruption, or stale data. */
+    BAD
+  }
+
+  private static final int CHUNK = 2 * RecordFormat.MAX_RECORD + 2;
+
+  private final long limit;
+  private DurableFiles.DurableFile file;
+  private final ByteBuffer chunk = ByteBuffer.allocate(CHUNK);
+  private long chunkStart;
+  private long position;
+  private long recordPosition;
+  private long seq;
+  private int epoch;
+  private ByteBuffer payload;
+
+  /** A reader of files of {@code limit} bytes; {@link #seek} gives it one. */
+  public RecordReader(long limit) {
+    this.limit = limit;
+  }
+
+  /** Goes to {@code at} in {@code target}. */
+  public void seek(DurableFiles.DurableFile target, long at) {
+    file = target;
+    position = at;
+    chunkStart = 0;
+    chunk.limit(0);
+  }
+
+  public Step next() throws IOException {
+    if (position + RecordFormat.HEADER > limit) {
+      return Step.END;
+    }
+    if (!load(position, RecordFormat.HEADER)) {
+      return Step.END;
+    }
+    int at = (int) (position - chunkStart);
+    int length = chunk.getInt(at);
+    if (length == 0) {
+      return Step.END;
+    }
+    if (length < 0 || length > RecordFormat.MAX_PAYLOAD || position + RecordFormat.HEADER + length > limit) {
+      return Step.BAD;
+    }
+    if (!load(position, RecordFormat.HEADER + length)) {
+      return Step.BAD;
+    }
+    at = (int) (position - chunkStart);
+    if (chunk.getInt(at + 4) != RecordFormat.crc(chunk, at, length)) {
+      return Step.BAD;
+    }
+    seq = chunk.getLong(at + 8);
+    epoch = chunk.getInt(at + 16);
+    payload = chunk.duplicate().limit(at + RecordFormat.HEADER + length).position(at + RecordFormat.HEADER).slice();
+    recordPosition = position;
+    position += RecordFormat.HEADER + length;
+    return Step.RECORD;
+  }
+
+  /** Makes bytes [at, at + n) of the file available in the chunk; false if the file is shorter. */
+  private boolean load(long at, int n) throws IOException {
+    if (at >= chunkStart && at + n <= chunkStart + chunk.limit()) {
+      return true;
+    }
+    int want = (int) Math.min(CHUNK, limit - at);
+    chunk.clear().limit(want);
+    long read = 0;
+    while (chunk.hasRemaining()) {
+      int r = file.read(chunk, at + read);
+      if (r < 0) {
+        break;
+      }
+      read += r;
+    }
+    chunk.flip();
+    chunkStart = at;
+    return chunk.limit() >= n;
+  }
+
+  public long seq() {
+    return seq;
+  }
+
+  public int epoch() {
+    return epoch;
+  }
+
+  /** The payload of the current record; valid until the next call of {@link #next()}. */
+  public ByteBuffer payload() {
+    return payload.duplicate();
+  }
+
+  public long recordPosition() {
+    return recordPosition;
+  }
+
+  /** Where the next record would start. */
+  public long position() {
+    return position;
+  }
+}

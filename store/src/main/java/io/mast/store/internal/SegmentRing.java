@@ -1,0 +1,603 @@
+package io.mast.store.internal;
+
+import io.mast.seams.DurableFiles;
+import java.io.Closeable;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.file.Path;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.tinylog.Logger;
+
+/**
+ * One lane of the ring store: preallocated segment files used in rotation, a {@link StateFile},
+ * and the recovery that rebuilds the lane from them at open.
+ *
+ * <p>Files: {@code seg-0000.mast} ... one per slot, each exactly the segment size, and
+ * {@code state}. A segment starts with a {@link SegmentHeader}; records ({@link RecordFormat})
+ * follow. Generations order the slots; the newest is the head, where appends go.
+ *
+ * <p>Writes go through a {@link PageWriter}; nothing here forces segment files: the caller
+ * forces {@link #takeDirty()} and then calls {@link #markDurable(long)}.
+ *
+ * <p>Recovery at open: every slot header is read; valid segments are ordered by generation.
+ * Segments wholly at or below the acknowledged cursor are taken on their header and scanned only
+ * if read; the others are scanned record by record. A scan stops at the first record that is not
+ * the next sequence number of a non-decreasing epoch with a good CRC. In the head segment that
+ * point is the new end (a torn tail is counted); in an older segment the records between it and
+ * the next segment's first sequence number are counted as corrupt and skipped.
+ *
+ * <p>Not thread safe: the ring store calls it under its lock, except {@link #writeState} and the
+ * forcing of files, which the sync thread does outside it.
+ *
+ * <p>Longer than most classes here because recovery, rotation with eviction and reads all walk
+ * the same segment list and cursor; the byte-level parts live in {@link PageWriter},
+ * {@link RecordReader}, {@link SegmentHeader} and {@link StateFile}.
+ */
+public final class SegmentRing implements Closeable {
+  public static final int PAGE = PageWriter.PAGE;
+  public static final int MIN_SEGMENT = 2 * PAGE;
+  private static final Pattern SEGMENT_NAME = Pattern.compile("seg-(\\d{4})\\.mast");
+
+  /** The two lanes; each has its own directory under the store directory. */
+  public enum Lane {
+    READINGS, ALARMS;
+
+    String dirName() {
+      return name().toLowerCase(Locale.ROOT);
+    }
+  }
+
+  /** Adds the readings of one payload to per-channel counts, for eviction accounting. */
+  public interface ChannelCounter {
+    void count(ByteBuffer payload, Map<Integer, Long> counts) throws IOException;
+  }
+
+  /** Receives records read back. */
+  public interface RecordSink {
+    void accept(long seq, ByteBuffer payload) throws IOException;
+  }
+
+  /** Figures found at open and counted since. */
+  public record Counts(long corruptRecords, int damagedSegments, int truncatedTails, boolean stateLost,
+      long bytesWritten, long evictedRecords) {}
+
+  private final Path dir;
+  private final Lane lane;
+  private final int segmentBytes;
+  private final ChannelCounter counter;
+  private final DurableFiles.DurableFile[] slots;
+  private final boolean[] used;
+  private final StateFile stateFile;
+  private final ArrayDeque<Segment> segments = new ArrayDeque<>();
+  private final Map<Integer, Long> evicted;
+  private final PageWriter writer;
+  private final RecordReader reader;
+
+  private Segment head;
+  private boolean sealed;
+  private long maxGeneration;
+  private long nextSeq;
+  private long durableSeq;
+  private long acked;
+  private int epoch;
+  private long stateVersion;
+  private boolean stateDirty;
+  private long corruptRecords;
+  private int damagedSegments;
+  private int truncatedTails;
+  private boolean stateLost;
+  private long evictedRecords;
+
+  private SegmentRing(Path dir, Lane lane, int segmentBytes, ChannelCounter counter,
+      DurableFiles.DurableFile[] slots, StateFile stateFile, StateFile.Read state) {
+    this.dir = dir;
+    this.lane = lane;
+    this.segmentBytes = segmentBytes;
+    this.counter = counter;
+    this.slots = slots;
+    this.used = new boolean[slots.length];
+    this.stateFile = stateFile;
+    this.reader = new RecordReader(segmentBytes);
+    this.writer = new PageWriter(segmentBytes);
+    this.acked = state.state().acked();
+    this.epoch = state.state().epoch();
+    this.evicted = new TreeMap<>(state.state().evicted());
+    this.stateLost = state.lost();
+  }
+
+  /**
+   * Opens (creating or extending as needed) the lane in {@code dir} for appends, recovers it,
+   * persists the next epoch and forces every slot, so what recovery found is durable.
+   * {@code slotCount} slots are preallocated; more are kept if the directory has more, so that
+   * lowering the capacity never drops stored data.
+   */
+  public static SegmentRing openForWriting(DurableFiles files, Path dir, Lane lane, int segmentBytes, int slotCount,
+      ChannelCounter counter) throws IOException {
+    files.createDirectories(dir);
+    int count = Math.max(slotCount, existingSlots(files, dir));
+    DurableFiles.DurableFile[] slots = new DurableFiles.DurableFile[count];
+    boolean created = false;
+    for (int i = 0; i < count; i++) {
+      Path path = dir.resolve(slotName(i));
+      slots[i] = files.open(path);
+      long size = slots[i].size();
+      if (size > segmentBytes) {
+        closeAll(slots);
+        throw new IOException(path + " is " + size + " bytes but segments are " + segmentBytes
+            + " bytes: this store was made with another segment size; open it with that size");
+      }
+      if (size < segmentBytes) {
+        preallocate(slots[i], size, segmentBytes);
+        created = true;
+      }
+    }
+    if (created) {
+      files.syncDirectory(dir);
+    }
+    StateFile stateFile = StateFile.openForWriting(files, dir.resolve("state"));
+    SegmentRing ring = new SegmentRing(dir, lane, segmentBytes, counter, slots, stateFile, stateFile.opened());
+    try {
+      ring.recover();
+      ring.startWriting();
+    } catch (IOException | RuntimeException e) {
+      ring.close();
+      throw e;
+    }
+    return ring;
+  }
+
+  /** Opens the lane in {@code dir} read-only: recovery runs but nothing is written. */
+  public static SegmentRing openReadOnly(DurableFiles files, Path dir, Lane lane, ChannelCounter counter) throws IOException {
+    int count = existingSlots(files, dir);
+    DurableFiles.DurableFile[] slots = new DurableFiles.DurableFile[count];
+    long segmentBytes = MIN_SEGMENT;
+    for (int i = 0; i < count; i++) {
+      Path path = dir.resolve(slotName(i));
+      slots[i] = files.exists(path) ? files.openReadOnly(path) : null;
+      segmentBytes = Math.max(segmentBytes, slots[i] == null ? 0 : slots[i].size());
+    }
+    StateFile.Read state = StateFile.readOnly(files, dir.resolve("state"));
+    SegmentRing ring = new SegmentRing(dir, lane, (int) Math.min(segmentBytes, Integer.MAX_VALUE), counter,
+        slots, null, state);
+    try {
+      ring.recover();
+    } catch (IOException | RuntimeException e) {
+      ring.close();
+      throw e;
+    }
+    return ring;
+  }
+
+  public static String slotName(int slot) {
+    return String.format(Locale.ROOT, "seg-%04d.mast", slot);
+  }
+
+  private static int existingSlots(DurableFiles files, Path dir) throws IOException {
+    if (!files.exists(dir)) {
+      return 0;
+    }
+    int count = 0;
+    for (Path p : files.list(dir)) {
+      Matcher m = SEGMENT_NAME.matcher(p.getFileName().toString());
+      if (m.matches()) {
+        count = Math.max(count, Integer.parseInt(m.group(1)) + 1);
+      }
+    }
+    return count;
+  }
+
+  private static void preallocate(DurableFiles.DurableFile file, long from, int to) throws IOException {
+    ByteBuffer zeros = ByteBuffer.allocate(PAGE);
+    for (long at = from; at < to; at += zeros.capacity()) {
+      zeros.clear().limit((int) Math.min(zeros.capacity(), to - at));
+      file.write(zeros, at);
+    }
+    file.force();
+  }
+
+  // ---------------------------------------------------------------- recovery
+
+  private void recover() throws IOException {
+    List<Segment> found = new ArrayList<>();
+    ByteBuffer header = ByteBuffer.allocate(SegmentHeader.BYTES);
+    for (int slot = 0; slot < slots.length; slot++) {
+      if (slots[slot] == null || slots[slot].size() < SegmentHeader.BYTES) {
+        continue;
+      }
+      header.clear();
+      slots[slot].readFully(header, 0);
+      switch (SegmentHeader.kind(header)) {
+        case UNUSED -> { }
+        case CORRUPT -> damagedSegment(slot, "its header fails its CRC");
+        case VALID -> {
+          SegmentHeader h = SegmentHeader.decode(header, dir.resolve(slotName(slot)).toString());
+          if (h.lane() != lane.ordinal() || h.segmentBytes() != segmentBytes || h.firstSeq() < 1) {
+            damagedSegment(slot, "its header names lane " + h.lane() + ", " + h.segmentBytes() + "-byte segments");
+          } else {
+            found.add(new Segment(slot, h.generation(), h.firstSeq()));
+          }
+        }
+      }
+    }
+    found.sort((a, b) -> Long.compare(a.generation, b.generation));
+    for (Segment s : found) {
+      maxGeneration = Math.max(maxGeneration, s.generation);
+      if (!segments.isEmpty() && s.firstSeq <= segments.peekLast().firstSeq) {
+        damagedSegment(s.slot, "its first sequence " + s.firstSeq + " does not follow "
+            + segments.peekLast().firstSeq + " of the generation before it");
+        continue;
+      }
+      segments.addLast(s);
+      used[s.slot] = true;
+    }
+    int maxEpoch = 0;
+    Segment[] ordered = segments.toArray(new Segment[0]);
+    for (int i = 0; i < ordered.length; i++) {
+      Segment s = ordered[i];
+      boolean isHead = i == ordered.length - 1;
+      long limitSeq = isHead ? Long.MAX_VALUE : ordered[i + 1].firstSeq;
+      if (!isHead && limitSeq - 1 <= acked) {
+        s.endSeq = limitSeq;
+        s.endPos = segmentBytes;
+        continue;
+      }
+      maxEpoch = Math.max(maxEpoch, scan(s, limitSeq, isHead));
+    }
+    head = segments.peekLast();
+    nextSeq = Math.max(Math.max(1, acked + 1), head == null ? 1 : head.endSeq);
+    sealed = head != null && head.endSeq != nextSeq;
+    durableSeq = nextSeq - 1;
+    epoch = Math.max(epoch, maxEpoch);
+  }
+
+  /**
+   * Scans segment {@code s} from its first record and sets its end; returns the highest epoch
+   * seen. Records must number on from the header's first sequence, below {@code limitSeq}, with
+   * epochs that never decrease.
+   */
+  private int scan(Segment s, long limitSeq, boolean isHead) throws IOException {
+    RecordReader r = reader(s.slot, SegmentHeader.BYTES);
+    long expected = s.firstSeq;
+    int lastEpoch = 0;
+    s.indexed = 0;
+    RecordReader.Step step;
+    while ((step = r.next()) == RecordReader.Step.RECORD) {
+      if (r.seq() != expected || r.epoch() < lastEpoch || expected >= limitSeq) {
+        step = expected >= limitSeq ? RecordReader.Step.END : RecordReader.Step.BAD;
+        break;
+      }
+      lastEpoch = r.epoch();
+      s.indexIfDue(expected, r.recordPosition());
+      expected++;
+      s.endPos = r.position();
+    }
+    s.endSeq = expected;
+    s.scanned = true;
+    if (isHead) {
+      if (step == RecordReader.Step.BAD) {
+        truncatedTails++;
+        Logger.warn("{} {}: the tail after sequence {} is torn or stale (a crash or power cut before the last commit); appends go on from {}",
+            lane.dirName(), slotName(s.slot), expected - 1, expected);
+      }
+    } else if (expected < limitSeq) {
+      long lost = limitSeq - expected;
+      corruptRecords += lost;
+      damagedSegments++;
+      Logger.warn("{} {}: records {}..{} are corrupt or missing; {} skipped", lane.dirName(), slotName(s.slot),
+          expected, limitSeq - 1, lost);
+    }
+    return lastEpoch;
+  }
+
+  private void damagedSegment(int slot, String why) {
+    damagedSegments++;
+    Logger.warn("{} {} is skipped: {}", lane.dirName(), slotName(slot), why);
+  }
+
+  private RecordReader reader(int slot, long position) {
+    reader.seek(slots[slot], position);
+    return reader;
+  }
+
+  /** Persists the next epoch, forces what recovery found, and loads the head's last page. */
+  private void startWriting() throws IOException {
+    epoch++;
+    stateVersion++;
+    writeState(snapshot());
+    for (DurableFiles.DurableFile slot : slots) {
+      slot.force();
+    }
+    if (head != null && !sealed) {
+      writer.resume(slots[head.slot], head.endPos);
+      if (truncatedTails > 0) {
+        writer.markTailDirty();
+        writer.flushTail();
+        for (DurableFiles.DurableFile f : takeDirty()) {
+          f.force();
+        }
+      }
+    }
+  }
+
+  // ---------------------------------------------------------------- appends
+
+  /** Largest payload one record of this lane can carry. */
+  public int maxPayload() {
+    return Math.min(RecordFormat.MAX_PAYLOAD, segmentBytes - SegmentHeader.BYTES - RecordFormat.HEADER);
+  }
+
+  /** Adds a record; returns its sequence number. Full pages are written, nothing is forced. */
+  public long append(ByteBuffer payload) throws IOException {
+    int length = payload.remaining();
+    if (length < 1 || length > maxPayload()) {
+      throw new IllegalArgumentException("a record payload of " + length + " bytes is outside 1.."
+          + maxPayload() + " for " + segmentBytes + "-byte segments");
+    }
+    if (head == null || sealed || writer.room() < RecordFormat.recordBytes(length)) {
+      rotate();
+    }
+    head.indexIfDue(nextSeq, writer.end());
+    writer.append(nextSeq, epoch, payload);
+    head.endPos = writer.end();
+    long seq = nextSeq++;
+    head.endSeq = nextSeq;
+    return seq;
+  }
+
+  /** Writes the partial last page, zero-padded past the last record, if anything was appended since. */
+  public void flushTail() throws IOException {
+    writer.flushTail();
+  }
+
+  /** Starts a new head segment in a free slot, or in the oldest one after evicting it. */
+  private void rotate() throws IOException {
+    if (head != null && !sealed) {
+      writer.flushTail();
+    }
+    int slot = freeSlot();
+    if (slot < 0) {
+      Segment victim = segments.removeFirst();
+      evict(victim);
+      slot = victim.slot;
+    }
+    Segment s = new Segment(slot, ++maxGeneration, nextSeq);
+    s.scanned = true;
+    segments.addLast(s);
+    used[slot] = true;
+    head = s;
+    sealed = false;
+    writer.startSegment(slots[slot], new SegmentHeader(lane.ordinal(), segmentBytes, s.generation, s.firstSeq));
+  }
+
+  private int freeSlot() {
+    for (int i = 0; i < used.length; i++) {
+      if (!used[i]) {
+        return i;
+      }
+    }
+    return -1;
+  }
+
+  /**
+   * Counts the unacknowledged readings of the oldest segment per channel and persists the counts
+   * (forced) before its slot is reused: after a power cut the loss is reported, never hidden.
+   */
+  private void evict(Segment victim) throws IOException {
+    used[victim.slot] = false;
+    if (victim.endSeq - 1 <= acked) {
+      return;
+    }
+    Map<Integer, Long> lost = new HashMap<>();
+    long first = Math.max(victim.firstSeq, acked + 1);
+    long records = victim.endSeq - first;
+    read(victim, first, Integer.MAX_VALUE, Long.MAX_VALUE, (seq, payload) -> {
+      try {
+        counter.count(payload, lost);
+      } catch (IOException e) {
+        lost.merge(StateFile.OTHER_CHANNEL, 1L, Long::sum);
+      }
+    });
+    lost.forEach((channel, n) -> evicted.merge(channel, n, Long::sum));
+    evictedRecords += records;
+    Logger.warn("{}: the store is full; evicted {} unacknowledged records ({}..{}) of {}", lane.dirName(),
+        records, first, victim.endSeq - 1, slotName(victim.slot));
+    stateVersion++;
+    writeState(snapshot());
+  }
+
+  // ---------------------------------------------------------------- reads
+
+  /**
+   * Passes up to {@code max} records from {@code fromSeq} on, none past {@code upTo}, to
+   * {@code sink}; returns how many. Records evicted since are skipped. A record that no longer
+   * reads back is counted as corrupt, with the rest of its segment, and skipped.
+   */
+  public int read(long fromSeq, int max, long upTo, RecordSink sink) throws IOException {
+    int n = 0;
+    for (Segment s : segments.toArray(new Segment[0])) {
+      if (n >= max || s.firstSeq > upTo) {
+        break;
+      }
+      if (s.endSeq > fromSeq) {
+        n += read(s, Math.max(fromSeq, s.firstSeq), max - n, upTo, sink);
+      }
+    }
+    return n;
+  }
+
+  private int read(Segment s, long from, int max, long upTo, RecordSink sink) throws IOException {
+    if (!s.scanned) {
+      scan(s, s.endSeq, false);
+    }
+    if (from >= s.endSeq) {
+      return 0;
+    }
+    int k = (int) ((from - s.firstSeq) / Segment.INDEX_STRIDE);
+    long seq = s.firstSeq + (long) k * Segment.INDEX_STRIDE;
+    RecordReader r = reader(s.slot, s.indexed > k ? s.index[k] : SegmentHeader.BYTES);
+    if (s.indexed <= k) {
+      seq = s.firstSeq;
+    }
+    int n = 0;
+    while (seq < s.endSeq && seq <= upTo && n < max) {
+      if (r.next() != RecordReader.Step.RECORD || r.seq() != seq) {
+        long lost = s.endSeq - seq;
+        corruptRecords += lost;
+        Logger.warn("{} {}: record {} no longer reads back; {} records skipped", lane.dirName(),
+            slotName(s.slot), seq, lost);
+        s.endSeq = seq;
+        sealed |= s == head;
+        break;
+      }
+      if (seq >= from) {
+        sink.accept(seq, r.payload());
+        n++;
+      }
+      seq++;
+    }
+    return n;
+  }
+
+  /** Counts a record whose CRC held but whose payload does not decode (left out of a read). */
+  public void undecodable(long seq, IOException why) {
+    corruptRecords++;
+    Logger.warn("{} record {} is left out: {}", lane.dirName(), seq, why.getMessage());
+  }
+
+  // ---------------------------------------------------------------- cursor, state, sync
+
+  /** Moves the acknowledged cursor to {@code seq}; false if it is not ahead. */
+  public boolean ack(long seq) {
+    if (seq > durableSeq) {
+      throw new IllegalArgumentException("cannot acknowledge sequence " + seq + " of the " + lane.dirName()
+          + " lane: only up to " + durableSeq + " is durable");
+    }
+    if (seq <= acked) {
+      return false;
+    }
+    acked = seq;
+    stateVersion++;
+    stateDirty = true;
+    return true;
+  }
+
+  /** The state to persist at this sync, or null if it has not changed since the last one. */
+  public StateFile.State takeStateIfDirty() {
+    if (!stateDirty) {
+      return null;
+    }
+    stateDirty = false;
+    return snapshot();
+  }
+
+  private StateFile.State snapshot() {
+    return new StateFile.State(stateVersion, acked, epoch, evicted);
+  }
+
+  /** Writes and forces a state; may run outside the caller's lock (the file orders writes). */
+  public void writeState(StateFile.State state) throws IOException {
+    stateFile.write(state);
+    writer.countWritten(StateFile.SLOT);
+  }
+
+  /** The files written since the last call; the caller forces them. */
+  public List<DurableFiles.DurableFile> takeDirty() {
+    return writer.takeDirty();
+  }
+
+  public void markDurable(long seq) {
+    durableSeq = Math.max(durableSeq, seq);
+  }
+
+  // ---------------------------------------------------------------- figures
+
+  public long firstSeq() {
+    return segments.isEmpty() ? nextSeq : segments.peekFirst().firstSeq;
+  }
+
+  public long lastSeq() {
+    return nextSeq - 1;
+  }
+
+  public long durableSeq() {
+    return durableSeq;
+  }
+
+  public long acked() {
+    return acked;
+  }
+
+  public int epoch() {
+    return epoch;
+  }
+
+  public int segmentBytes() {
+    return segmentBytes;
+  }
+
+  public int slotCount() {
+    return slots.length;
+  }
+
+  public int segmentsInUse() {
+    return segments.size();
+  }
+
+  public long usedBytes() {
+    long used = 0;
+    for (Segment s : segments) {
+      used += s.endPos;
+    }
+    return used;
+  }
+
+  /** Records retained: the sum over segments of their sequence spans. */
+  public long records() {
+    long n = 0;
+    for (Segment s : segments) {
+      n += s.endSeq - s.firstSeq;
+    }
+    return n;
+  }
+
+  public Map<Integer, Long> evicted() {
+    return Map.copyOf(evicted);
+  }
+
+  public Counts counts() {
+    return new Counts(corruptRecords, damagedSegments, truncatedTails, stateLost, writer.bytesWritten(), evictedRecords);
+  }
+
+  @Override
+  public void close() throws IOException {
+    closeAll(slots);
+    if (stateFile != null) {
+      stateFile.close();
+    }
+  }
+
+  /** Closes every one of {@code files} (nulls skipped), then throws the first failure. */
+  public static void closeAll(Closeable... files) throws IOException {
+    IOException first = null;
+    for (Closeable f : files) {
+      try {
+        if (f != null) {
+          f.close();
+        }
+      } catch (IOException e) {
+        first = first == null ? e : first;
+      }
+    }
+    if (first != null) {
+      throw first;
+    }
+  }
+}

@@ -1,0 +1,258 @@
+package io.mast.tools;
+
+import io.mast.protocol.ChannelProfile;
+import io.mast.protocol.DecodedFrame;
+import io.mast.protocol.FrameDecoder;
+import io.mast.protocol.FrameFormatException;
+import io.mast.protocol.MessageText;
+import io.mast.protocol.Reading;
+import io.mast.protocol.ReadingsCsv;
+import io.mast.protocol.Topics;
+import java.io.BufferedOutputStream;
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.Callable;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+
+/**
+ * {@code mast decode}: frames back to {@code time,channel,value} CSV, from frame files or from
+ * {@code mosquitto_sub -F '%t %x'} lines. A frame whose (device, sequence) was already seen
+ * is a QoS 1 duplicate and is dropped whole. Rows come out sorted by time, then channel id, as
+ * the datasets are; with {@code --follow}, each frame's rows as it arrives, and every other
+ * message (status, health, profile, acks...) as a {@code #} line of text. Alarm messages are
+ * counted, not printed: the reading an alarm carries is also in the telemetry. Bad input is
+ * reported on stderr with its place and counted; decoding goes on, and the exit status is 1 if
+ * anything was bad.
+ */
+@Command(name = "decode", mixinStandardHelpOptions = true,
+    description = {"Print readings as time,channel,value CSV from frame files or --hex MQTT lines.",
+        "Frame files or directories of them (profile.pb beside them),",
+        "or with --hex from 'TOPIC HEXPAYLOAD' lines on stdin (mosquitto_sub -F '%%t %%x' -t 'm/#').",
+        "A summary (frames, readings, duplicates, skipped, errors) goes to stderr.",
+        "Example: mosquitto_sub -h 127.0.0.1 -t 'm/#' -F '%%t %%x' | mast decode --hex --follow"})
+final class DecodeCommand implements Callable<Integer> {
+  @Parameters(paramLabel = "PATH", arity = "0..*", description = "Frame files, or directories of them (profile.pb beside them).")
+  List<Path> paths = new ArrayList<>();
+
+  @Option(names = "--profile", paramLabel = "FILE", description = "Profile payload to decode against (default: profile.pb beside the frames, or the profile topic with --hex).")
+  Path profileFile;
+
+  @Option(names = "--hex", description = "Read 'TOPIC HEXPAYLOAD' lines from stdin.")
+  boolean hex;
+
+  @Option(names = "--follow", description = "With --hex: print each frame's rows as it arrives (not sorted at the end), and every other message as a '# TOPIC text' line.")
+  boolean follow;
+
+  @Option(names = "--prefix", defaultValue = Topics.DEFAULT_PREFIX, paramLabel = "TEMPLATE", description = "Topic prefix template (default: ${DEFAULT-VALUE}).")
+  String prefix;
+
+  /** The payload of a mosquitto_sub -F '%t %x' line: hex digits in pairs (none for a cleared retained message). */
+  private static final Pattern HEX = Pattern.compile("([0-9a-fA-F]{2})*");
+
+  @Spec CommandSpec spec;
+  private final PrintStream out = new PrintStream(new BufferedOutputStream(System.out, 1 << 16), false, StandardCharsets.UTF_8);
+  private long frames;
+  private long readings;
+  private long duplicates;
+  private long alarms;
+  private long skipped;
+  private long errors;
+
+  @Override
+  public Integer call() throws IOException {
+    if (hex == !paths.isEmpty()) {
+      throw new ParameterException(spec.commandLine(), "give frame files or directories, or --hex with lines on stdin (not both)");
+    }
+    if (follow && !hex) {
+      throw new ParameterException(spec.commandLine(), "--follow goes with --hex");
+    }
+    ChannelProfile given = profileFile == null ? null : profile(profileFile, "--profile");
+    ReadingsCsv.writeHeader(out);
+    if (hex) {
+      decodeLines(given);
+    } else {
+      decodeFiles(given);
+    }
+    out.flush();
+    System.err.printf("frames=%d readings=%d alarms=%d duplicates=%d skipped=%d errors=%d%n", frames, readings, alarms, duplicates, skipped, errors);
+    if (hex && frames == 0 && alarms == 0 && (skipped > 0 || errors > 0)) {
+      System.err.println("mast decode: nothing decoded: expected 'TOPIC HEXPAYLOAD' lines with m/DEVICE/t topics, as"
+          + " mosquitto_sub -F '%t %x' -t 'm/#' prints them (topic prefix " + prefix + ")");
+    }
+    return errors == 0 ? 0 : 1;
+  }
+
+  private record Row(Reading reading, ChannelProfile profile) {}
+
+  private void decodeFiles(ChannelProfile given) throws IOException {
+    List<Row> rows = new ArrayList<>();
+    Set<String> seen = new HashSet<>();
+    for (Path path : paths) {
+      boolean dir = Files.isDirectory(path);
+      if (!Files.exists(path)) {
+        throw new NoSuchFileException(path + ": no such file or directory");
+      }
+      Path profilePath = (dir ? path : path.toAbsolutePath().getParent()).resolve(EncodeCommand.PROFILE_FILE);
+      ChannelProfile profile = given != null ? given : profile(profilePath, "beside the frames");
+      FrameDecoder decoder = new FrameDecoder(profile);
+      for (Path file : dir ? frameFiles(path) : List.of(path)) {
+        try {
+          DecodedFrame frame = decoder.decode(Files.readAllBytes(file));
+          if (!seen.add(profile.hexId() + "/" + frame.seq())) {
+            duplicates++;
+            continue;
+          }
+          frames++;
+          frame.readings().forEach(r -> rows.add(new Row(r, profile)));
+        } catch (FrameFormatException e) {
+          error(file + ": " + e.getMessage());
+        }
+      }
+    }
+    readings += rows.size();
+    writeSorted(rows);
+  }
+
+  /** A profile file, or an error that says what it should be and how to get one. */
+  private static ChannelProfile profile(Path file, String role) throws IOException {
+    if (!Files.isRegularFile(file)) {
+      throw new NoSuchFileException(file + ": no profile " + role + "; frames decode only against the profile they were made with"
+          + " (mast encode writes profile.pb beside the frames; the retained m/DEVICE/p message is one: give it with --profile FILE)");
+    }
+    try {
+      return ChannelProfile.parse(Files.readAllBytes(file));
+    } catch (IllegalArgumentException e) {
+      throw new IOException(file + ": not a profile: " + e.getMessage(), e);
+    }
+  }
+
+  private void writeSorted(List<Row> rows) {
+    rows.sort((a, b) -> Reading.BY_TIME_THEN_CHANNEL.compare(a.reading(), b.reading()));
+    for (Row row : rows) {
+      ReadingsCsv.write(out, row.profile(), row.reading());
+    }
+  }
+
+  private static List<Path> frameFiles(Path dir) throws IOException {
+    try (Stream<Path> files = Files.list(dir)) {
+      return files.filter(f -> f.getFileName().toString().endsWith(".pb"))
+          .filter(f -> !f.getFileName().toString().equals(EncodeCommand.PROFILE_FILE))
+          .sorted()
+          .toList();
+    }
+  }
+
+  private void decodeLines(ChannelProfile given) throws IOException {
+    Topics topics = Topics.withPrefix(prefix);
+    Map<String, FrameDecoder> decoders = new HashMap<>();
+    Set<String> seen = new HashSet<>();
+    List<Row> rows = new ArrayList<>();
+    BufferedReader in = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
+    String line;
+    long number = 0;
+    while ((line = in.readLine()) != null) {
+      number++;
+      if (line.isBlank()) {
+        continue;
+      }
+      String[] parts = line.trim().split("\\s+", 2);
+      var parsed = topics.parse(parts[0]);
+      if (parsed.isEmpty()) {
+        skipped++;
+        continue;
+      }
+      String hexText = parts.length > 1 ? parts[1].trim() : "";
+      if (!HEX.matcher(hexText).matches()) {
+        error("stdin:" + number + ": " + parts[0] + ": the payload is not hex; expected 'TOPIC HEXPAYLOAD' lines as"
+            + " mosquitto_sub -F '%t %x' prints them (with -v it prints raw bytes instead)");
+        continue;
+      }
+      try {
+        byte[] payload = HexFormat.of().parseHex(hexText);
+        String device = parsed.get().device();
+        switch (parsed.get().kind()) {
+          case PROFILE -> {
+            if (payload.length > 0) {
+              decoders.put(device, new FrameDecoder(ChannelProfile.parse(payload)));
+            }
+            note(parts[0], parsed.get().kind(), payload);
+          }
+          case TELEMETRY, ALARM -> {
+            FrameDecoder decoder = decoders.get(device);
+            if (decoder == null && given == null) {
+              throw new FrameFormatException("no profile yet for device " + device + " (its retained m/" + device
+                  + "/p message comes first when the subscriber starts; or give --profile FILE)");
+            }
+            decoder = decoder != null ? decoder : decoders.computeIfAbsent(device, d -> new FrameDecoder(given));
+            DecodedFrame frame = parsed.get().kind() == Topics.Kind.ALARM ? decoder.decodeAlarm(payload) : decoder.decode(payload);
+            if (!seen.add(device + "/" + frame.seq())) {
+              duplicates++;
+              continue;
+            }
+            if (parsed.get().kind() == Topics.Kind.ALARM) {
+              alarms++;
+              if (follow) {
+                out.println("# " + parts[0] + " alarm: seq " + frame.seq() + ", " + frame.readings().size() + " reading(s), also in the telemetry");
+                out.flush();
+              }
+              continue;
+            }
+            frames++;
+            readings += frame.readings().size();
+            List<Row> these = new ArrayList<>();
+            for (Reading r : frame.readings()) {
+              these.add(new Row(r, decoder.profile()));
+            }
+            if (follow) {
+              writeSorted(these);
+              out.flush();
+            } else {
+              rows.addAll(these);
+            }
+          }
+          default -> note(parts[0], parsed.get().kind(), payload);
+        }
+      } catch (FrameFormatException | IllegalArgumentException e) {
+        error("stdin:" + number + ": " + parts[0] + ": " + e.getMessage());
+      }
+    }
+    writeSorted(rows);
+  }
+
+  /** A message that is not a frame: counted as skipped, and with --follow printed as text. */
+  private void note(String topic, Topics.Kind kind, byte[] payload) throws FrameFormatException {
+    if (!follow) {
+      if (kind != Topics.Kind.PROFILE) {
+        skipped++;
+      }
+      return;
+    }
+    out.println("# " + topic + " " + MessageText.of(kind, payload));
+    out.flush();
+  }
+
+  private void error(String message) {
+    errors++;
+    System.err.println("mast decode: " + message);
+  }
+}

@@ -1,0 +1,173 @@
+package io.mast.tools;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.mast.cli.Cli;
+import io.mast.datasets.Dataset;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+class EncodeDecodeTest {
+  @TempDir
+  Path tmp;
+
+  @ParameterizedTest
+  @ValueSource(strings = {"air-uci", "water-daiad"})
+  void encodeThenDecodeReproducesACarriedDatasetExactly(String name) throws Exception {
+    Dataset.Copy data = Dataset.named(name).copyTo(tmp.resolve("data"));
+    String text = Dataset.text(data.readings());
+    Path out = tmp.resolve("frames");
+    Cli.Result enc = Cli.run("", "encode", "--channels", data.channels().toString(),
+        "--readings", data.readings().toString(), "--window", "86400", "--out", out.toString());
+    assertEquals(0, enc.status(), enc.err());
+    Matcher m = Pattern.compile("readings=(\\d+) frames=(\\d+) bytes=(\\d+) bytes_per_reading=([0-9.]+)\\n").matcher(enc.out());
+    assertTrue(m.matches(), enc.out());
+    long lines = text.lines().count() - 1;
+    assertEquals(lines, Long.parseLong(m.group(1)));
+    try (Stream<Path> files = Files.list(out)) {
+      List<Path> frames = files.filter(f -> f.getFileName().toString().startsWith("frame-")).toList();
+      assertEquals(Long.parseLong(m.group(2)), frames.size());
+      for (Path f : frames) {
+        assertTrue(Files.size(f) <= 1024, f + " is " + Files.size(f) + " bytes");
+      }
+    }
+
+    Cli.Result dec = Cli.run("", "decode", out.toString());
+    assertEquals(0, dec.status(), dec.err());
+    assertEquals(text, dec.out());
+    assertEquals("frames=" + m.group(2) + " readings=" + lines + " alarms=0 duplicates=0 skipped=0 errors=0\n", dec.err());
+  }
+
+  @Test
+  void hexLinesFromMosquittoSubDecodeWithTheProfileTopicDroppingDuplicatesAndForeignTopics() throws Exception {
+    Path channels = tmp.resolve("c.csv");
+    Files.writeString(channels, "channel,unit,exponent,interval_s,kind,description\n"
+        + "air.temp,degC,-1,60,gauge,\"temperature, outside\"\nwater.m1,L,0,60,counter,\n");
+    Path readings = tmp.resolve("r.csv");
+    String csv = "time,channel,value\n"
+        + "2026-01-01T00:00:00Z,air.temp,-1.5\n2026-01-01T00:00:00Z,water.m1,100\n"
+        + "2026-01-01T00:01:00Z,air.temp,-1.4\n2026-01-01T00:01:00Z,water.m1,100\n"
+        + "2026-01-01T00:05:00Z,air.temp,-1.2\n2026-01-01T00:05:07Z,water.m1,104\n";
+    Files.writeString(readings, csv);
+    Path out = tmp.resolve("frames");
+    assertEquals(0, Cli.run("", "encode", "--channels", channels.toString(), "--readings", readings.toString(),
+        "--window", "240", "--out", out.toString()).status());
+    HexFormat hex = HexFormat.of();
+    String profile = hex.formatHex(Files.readAllBytes(out.resolve("profile.pb")));
+    String f1 = hex.formatHex(Files.readAllBytes(out.resolve("frame-000001.pb")));
+    String f2 = hex.formatHex(Files.readAllBytes(out.resolve("frame-000002.pb")));
+    String stdin = String.join("\n",
+        "m/pole-1/s 0801",                  // status: not a frame, skipped
+        "m/pole-1/p " + profile,
+        "m/pole-1/t " + f1,
+        "m/pole-1/t " + f1,                 // QoS 1 redelivery: dropped as a duplicate
+        "m/pole-1/h 00",                    // health: skipped
+        "m/pole-1/t 0a0b0c",                // garbage payload: an error, decoding goes on
+        "m/pole-1/t zz",                    // not hex: an error
+        "m/pole-1/t " + f2,
+        "") + "\n";
+    Cli.Result r = Cli.run(stdin, "decode", "--hex");
+    assertEquals(csv, r.out());
+    assertTrue(r.err().endsWith("frames=2 readings=6 alarms=0 duplicates=1 skipped=2 errors=2\n"), r.err());
+    assertTrue(r.err().contains("mast decode: stdin:6: m/pole-1/t: frame is not a valid protobuf message"), r.err());
+    assertTrue(r.err().contains("mast decode: stdin:7: m/pole-1/t: "), r.err());
+    assertEquals(1, r.status());
+  }
+
+  @Test
+  void framesBeforeAnyProfileAreReportedUnlessAProfileFileIsGiven() throws Exception {
+    Path channels = tmp.resolve("c.csv");
+    Files.writeString(channels, "channel,unit,exponent,interval_s,kind,description\ngas.m1,m3,-2,3600,counter,\n");
+    Path readings = tmp.resolve("r.csv");
+    String csv = "time,channel,value\n2026-01-01T00:00:00Z,gas.m1,5210.77\n2026-01-01T01:00:00Z,gas.m1,5210.79\n";
+    Files.writeString(readings, csv);
+    Path out = tmp.resolve("frames");
+    Cli.run("", "encode", "--channels", channels.toString(), "--readings", readings.toString(), "--window", "86400", "--out", out.toString());
+    String line = "m/p9/t " + HexFormat.of().formatHex(Files.readAllBytes(out.resolve("frame-000001.pb"))) + "\n";
+
+    Cli.Result without = Cli.run(line, "decode", "--hex");
+    assertTrue(without.err().contains("no profile yet for device p9 (its retained m/p9/p message comes first when the subscriber"
+        + " starts; or give --profile FILE)"), without.err());
+    assertEquals(1, without.status());
+
+    Cli.Result with = Cli.run(line, "decode", "--hex", "--profile", out.resolve("profile.pb").toString());
+    assertEquals(csv, with.out());
+    assertEquals(0, with.status(), with.err());
+  }
+
+  @Test
+  void framesWithoutAProfileBesideThemSayWhatIsMissingAndHowToGetIt() throws Exception {
+    Path frames = tmp.resolve("frames");
+    Files.createDirectories(frames);
+    Files.write(frames.resolve("frame-000001.pb"), new byte[] {1, 2, 3});
+    Cli.Result r = Cli.run("", "decode", frames.toString());
+    assertEquals(1, r.status());
+    assertTrue(r.err().startsWith("mast decode: " + frames.resolve("profile.pb") + ": no profile beside the frames; frames decode only"
+        + " against the profile they were made with (mast encode writes profile.pb"), r.err());
+    Cli.Result none = Cli.run("", "decode", tmp.resolve("nothing").toString());
+    assertEquals("mast decode: " + tmp.resolve("nothing") + ": no such file or directory\n", none.err());
+  }
+
+  @Test
+  void aCaptureInAnotherFormatIsReportedWithWhatWasExpected() {
+    // mosquitto_sub -v prints the raw payload: here status and a frame as text, not hex
+    String verbose = "m/pole-1/s \u0008\u0001 online\nm/pole-1/t \u0010garbage bytes\nm/pole-1/h \u0001\n";
+    Cli.Result r = Cli.run(verbose, "decode", "--hex");
+    assertEquals(1, r.status());
+    assertTrue(r.err().contains("mast decode: stdin:1: m/pole-1/s: the payload is not hex; expected 'TOPIC HEXPAYLOAD' lines as"
+        + " mosquitto_sub -F '%t %x' prints them (with -v it prints raw bytes instead)"), r.err());
+    assertTrue(r.err().contains("mast decode: nothing decoded: expected 'TOPIC HEXPAYLOAD' lines with m/DEVICE/t topics"), r.err());
+    Cli.Result plain = Cli.run("time,channel,value\n2026-01-01T00:00:00Z,a,1\n", "decode", "--hex");
+    assertTrue(plain.err().contains("mast decode: nothing decoded"), plain.err());
+  }
+
+  @Test
+  void followPrintsEachFramesRowsAsItArrivesAndOtherMessagesAsText() throws Exception {
+    Path channels = tmp.resolve("c.csv");
+    Files.writeString(channels, "channel,unit,exponent,interval_s,kind,description\ngas.m1,m3,-2,3600,counter,\n");
+    Path readings = tmp.resolve("r.csv");
+    Files.writeString(readings, "time,channel,value\n2026-01-01T01:00:00Z,gas.m1,5210.79\n2026-01-02T00:00:00Z,gas.m1,5210.70\n");
+    Path out = tmp.resolve("frames");
+    Cli.run("", "encode", "--channels", channels.toString(), "--readings", readings.toString(), "--window", "86400", "--out", out.toString());
+    HexFormat hex = HexFormat.of();
+    String stdin = String.join("\n",
+        "m/p9/s 0801",
+        "m/p9/p " + hex.formatHex(Files.readAllBytes(out.resolve("profile.pb"))),
+        "m/p9/t " + hex.formatHex(Files.readAllBytes(out.resolve("frame-000002.pb"))),
+        "m/p9/t " + hex.formatHex(Files.readAllBytes(out.resolve("frame-000001.pb"))),
+        "m/p9/h 0801",
+        "m/p9/ca 080710012007",
+        "") + "\n";
+    Cli.Result r = Cli.run(stdin, "decode", "--hex", "--follow");
+    assertEquals(0, r.status(), r.err());
+    List<String> lines = r.out().lines().toList();
+    assertEquals("time,channel,value", lines.get(0));
+    assertEquals("# m/p9/s status: state: ONLINE", lines.get(1));
+    assertTrue(lines.get(2).startsWith("# m/p9/p profile: "), lines.get(2));
+    assertEquals("2026-01-02T00:00:00Z,gas.m1,5210.70", lines.get(3), "in arrival order, not sorted");
+    assertEquals("2026-01-01T01:00:00Z,gas.m1,5210.79", lines.get(4));
+    assertEquals("# m/p9/h health: time: 1", lines.get(5));
+    assertEquals("# m/p9/ca config ack: version: 7 result: APPLIED active_version: 7", lines.get(6));
+  }
+
+  @Test
+  void badReadingsAreReportedWithFileLineAndValue() throws Exception {
+    Path channels = tmp.resolve("c.csv");
+    Files.writeString(channels, "channel,unit,exponent,interval_s,kind,description\nair.co,mg/m3,-1,3600,gauge,\n");
+    Path readings = tmp.resolve("r.csv");
+    Files.writeString(readings, "time,channel,value\n2004-03-10T18:00:00Z,air.co,2.6\n2004-03-10T19:00:00Z,air.co,2.65\n");
+    Cli.Result r = Cli.run("", "encode", "--channels", channels.toString(), "--readings", readings.toString(), "--out", tmp.resolve("o").toString());
+    assertEquals(1, r.status());
+    assertEquals("mast encode: " + readings + ":3: channel air.co: 2.65 needs more precision than 10^-1 or does not fit 64 bits\n", r.err());
+  }
+}
