@@ -96,13 +96,7 @@ final class RealDurableFiles implements DurableFiles {
   @Override
   public Closeable lock(Path file) throws IOException {
     FileChannel ch = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.READ, StandardOpenOption.WRITE);
-    FileLock lock;
-    try {
-      lock = ch.tryLock();
-    } catch (OverlappingFileLockException e) {
-      lock = null;
-    }
-    if (lock == null) {
+    if (tryLock(ch) == null) {
       ch.close();
       checkUnlocked(file);
       throw new IOException(file.toAbsolutePath().getParent() + " is in use by another Mast process");
@@ -118,18 +112,22 @@ final class RealDurableFiles implements DurableFiles {
       return;
     }
     try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
-      FileLock lock;
-      try {
-        lock = ch.tryLock();
-      } catch (OverlappingFileLockException e) {
-        lock = null;
-      }
+      FileLock lock = tryLock(ch);
       if (lock == null) {
         String holder = holder(ch);
         throw new IOException(file.toAbsolutePath().getParent() + " is in use by another Mast process"
             + (holder.isEmpty() ? "" : " (" + holder + ")"));
       }
       lock.release();
+    }
+  }
+
+  /** The exclusive lock of {@code ch}, or null when another process (or this one) holds it. */
+  private static FileLock tryLock(FileChannel ch) throws IOException {
+    try {
+      return ch.tryLock();
+    } catch (OverlappingFileLockException e) {
+      return null;
     }
   }
 
