@@ -175,6 +175,9 @@ final class StoreCommand implements Runnable {
         out.println(p + "evicted.channel." + e.getKey() + "=" + e.getValue());
       }
       out.println(p + "corrupt_records=" + s.corruptRecords());
+      for (Map.Entry<String, Long> e : new java.util.TreeMap<>(s.corruptBySegment()).entrySet()) {
+        out.println(p + "corrupt_records." + e.getKey() + "=" + e.getValue());
+      }
       out.println(p + "damaged_segments=" + s.damagedSegments());
       out.println(p + "truncated_tails=" + s.truncatedTails());
       out.println(p + "state_lost=" + s.stateLost());

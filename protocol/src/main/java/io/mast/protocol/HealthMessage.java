@@ -26,6 +26,12 @@ public final class HealthMessage {
     return this;
   }
 
+  /** Records found damaged on flash (bit rot) and skipped since start. */
+  public HealthMessage corruptRecords(long count) {
+    b.setStoreCorruptRecords(count);
+    return this;
+  }
+
   /** Bytes written to flash since the start of the UTC day. */
   public HealthMessage flashBytesToday(long bytes) {
     b.setFlashBytesWrittenToday(bytes);

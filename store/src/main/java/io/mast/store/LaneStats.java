@@ -23,6 +23,7 @@ import java.util.Map;
  *     {@value StateFile#MAX_CHANNELS})
  * @param evictedRecords records evicted unacknowledged since this open
  * @param corruptRecords records found corrupt or missing since this open, and skipped
+ * @param corruptBySegment the segment files where corrupt records were skipped (bit rot), with how many
  * @param damagedSegments segments found damaged since this open
  * @param truncatedTails torn tails cut at this open (one after a power cut mid-write)
  * @param stateLost true if both state slots were corrupt at open (the cursor restarted at 0)
@@ -32,9 +33,10 @@ import java.util.Map;
 public record LaneStats(long capacityBytes, int segmentBytes, int segments, int segmentsInUse, long usedBytes,
     long firstSeq, long lastSeq, long durableSeq, long ackedSeq, long records, long unackedRecords,
     long oldestUnackedTime, Map<Integer, Long> evicted, long evictedRecords, long corruptRecords,
-    int damagedSegments, int truncatedTails, boolean stateLost, long bytesWritten, int epoch) {
+    Map<String, Long> corruptBySegment, int damagedSegments, int truncatedTails, boolean stateLost, long bytesWritten, int epoch) {
   public LaneStats {
     evicted = Map.copyOf(evicted);
+    corruptBySegment = Map.copyOf(corruptBySegment);
   }
 
   /** Readings evicted unacknowledged, over every channel. */

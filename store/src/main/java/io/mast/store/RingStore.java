@@ -397,8 +397,8 @@ public final class RingStore implements AutoCloseable {
     SegmentRing.Counts c = lane.counts();
     return new LaneStats((long) lane.slotCount() * lane.segmentBytes(), lane.segmentBytes(), lane.slotCount(), lane.segmentsInUse(), lane.usedBytes(),
         lane.firstSeq(), lane.lastSeq(), lane.durableSeq(), lane.acked(), lane.records(),
-        Math.max(0, lane.lastSeq() - Math.max(lane.acked(), lane.firstSeq() - 1)), oldest[0],
-        lane.evicted(), c.evictedRecords(), c.corruptRecords(), c.damagedSegments(), c.truncatedTails(),
+        Math.max(0, lane.lastSeq() - Math.max(lane.acked(), lane.firstSeq() - 1) - lane.corruptAbove(lane.acked())), oldest[0],
+        lane.evicted(), c.evictedRecords(), c.corruptRecords(), c.corruptBySegment(), c.damagedSegments(), c.truncatedTails(),
         c.stateLost(), c.bytesWritten(), lane.epoch());
   }
 

@@ -286,6 +286,33 @@ class RingStoreTest {
   }
 
   @Test
+  void aRecordRottedAfterItsCommitIsAHoleCountedPerSegmentAndAppendsAndReadsGoOnAroundIt() throws IOException {
+    RingStore s = open(DurableFiles.real());
+    appendRange(s, 1, 100);
+    scheduler.advance(Duration.ofSeconds(1)); // a group commit
+    appendRange(s, 101, 200);
+    scheduler.advance(Duration.ofSeconds(1)); // the next batch vouches for the first
+    s.close();
+    flipByte(dir.resolve("readings").resolve(SegmentRing.slotName(0)), SegmentHeader.BYTES + 49L * RECORD + 25);
+
+    RingStore again = open(DurableFiles.real());
+    LaneStats stats = again.stats().readings();
+    assertEquals(1, stats.corruptRecords(), "record 50 only");
+    assertEquals(java.util.Map.of(SegmentRing.slotName(0), 1L), stats.corruptBySegment());
+    assertEquals(0, stats.truncatedTails(), "never called a power cut");
+    assertEquals(199, stats.unackedRecords(), "199 records to send");
+    List<StoredRecord> all = again.read(1, Integer.MAX_VALUE);
+    assertEquals(199, all.size());
+    assertTrue(all.stream().noneMatch(r -> r.seq() == 50));
+    assertEquals(List.of(reading(51)), again.read(50, 1).get(0).readings(), "a read from inside the hole starts after it");
+    assertEquals(201, again.append(reading(201)).seq(), "appends go on after the data, not at the hole");
+    scheduler.advance(Duration.ofSeconds(1));
+    again.close();
+    RingStore third = open(DurableFiles.real());
+    assertEquals(200, third.read(1, Integer.MAX_VALUE).size(), "the hole is found again, the new record kept");
+  }
+
+  @Test
   void corruptSegmentInTheMiddleIsSkippedAndCounted() throws IOException {
     RingStore s = open(DurableFiles.real(), 8 * SEGMENT);
     int perSegment = (SEGMENT - SegmentHeader.BYTES) / RECORD;

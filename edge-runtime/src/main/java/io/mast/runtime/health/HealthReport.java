@@ -65,6 +65,7 @@ public final class HealthReport {
         .store(r.capacityBytes(), r.usedBytes(), r.unackedRecords(), a.unackedRecords(),
             r.oldestUnackedTime() < 0 ? 0 : Math.max(0, now / 1000 - r.oldestUnackedTime()), r.evictedTotal())
         .flashBytesToday(flash - flashAtDayStart)
+        .corruptRecords(r.corruptRecords() + a.corruptRecords())
         .uplink(uplink.bytesToday(), Math.max(0, uplink.connects() - 1), uplink.connects(), uplink.framesAcked(), uplink.ackRttMillis())
         .droppedInputs(uplink.droppedRecords() + r.corruptRecords())
         .board(Runtime.getRuntime().totalMemory() - Runtime.getRuntime().freeMemory(), cpuTemperature().orElse(null))

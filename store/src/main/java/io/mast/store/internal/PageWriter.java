@@ -70,11 +70,11 @@ public final class PageWriter {
     return end;
   }
 
-  /** Adds a record at {@link #end()}; writes the pages it fills. */
-  public void append(long seq, int epoch, ByteBuffer payload) throws IOException {
+  /** Adds a record at {@link #end()}, {@code durableSeq} being the newest durable one; writes the pages it fills. */
+  public void append(long seq, int epoch, ByteBuffer payload, long durableSeq) throws IOException {
     int size = RecordFormat.recordBytes(payload.remaining());
     pageBuffer.position((int) (end - bufferStart));
-    RecordFormat.write(pageBuffer, seq, epoch, payload);
+    RecordFormat.write(pageBuffer, seq, epoch, payload, durableSeq);
     end += size;
     tailDirty = true;
     int fill = (int) (end - bufferStart);

@@ -9,7 +9,10 @@ import java.util.zip.CRC32C;
  *
  * <pre>
  * offset  size  field
- *      0     4  payload length L, 1..{@value #MAX_PAYLOAD} (big-endian, as every field here)
+ *      0     2  commit lag G: this record's sequence number minus the newest one durable when
+ *               it was appended, 1..65535 (65535: that far or more); 0 in segments of format 1,
+ *               where it was not kept (big-endian, as every field here)
+ *      2     2  payload length L, 1..{@value #MAX_PAYLOAD}
  *      4     4  CRC-32C of bytes 0..3 and 8..19+L (everything but the CRC itself)
  *      8     8  sequence number: 1 for the first record of a lane, +1 per record, never reused
  *     16     4  epoch: the store's open count when the record was written
@@ -22,6 +25,12 @@ import java.util.zip.CRC32C;
  * cuts the tail and recovery appends over it, records of the lost tail may survive beyond the new
  * end; they carry the older epoch, so a later recovery stops there instead of reviving them.
  *
+ * <p>The commit lag is what tells bit rot from a torn write at recovery. A record that does not
+ * read back, followed by a whole record whose lag says the bad one was already durable when it
+ * was appended, was damaged after its commit: it is skipped and counted, and the data goes on.
+ * Without that proof the bad record may belong to a batch the power cut tore, and the data ends
+ * there, as it must, or records of a lost batch would come back around a hole.
+ *
  * <p>After its last record every flushed page is zero-filled, at least {@value #HEADER} bytes
  * beyond it: a scan that meets a zero length has met the clean end of the data. Any other
  * unreadable record where data should go on is a torn or corrupt one.
@@ -33,11 +42,18 @@ public final class RecordFormat {
 
   private RecordFormat() {}
 
-  /** Writes the record for {@code payload} at {@code out}'s position. */
-  public static void write(ByteBuffer out, long seq, int epoch, ByteBuffer payload) {
+  /** The largest commit lag kept; larger ones are kept as this. */
+  public static final int MAX_LAG = 0xFFFF;
+
+  /**
+   * Writes the record for {@code payload} at {@code out}'s position; {@code durableSeq} is the
+   * newest sequence number durable at this moment (below {@code seq}).
+   */
+  public static void write(ByteBuffer out, long seq, int epoch, ByteBuffer payload, long durableSeq) {
     int start = out.position();
     int length = payload.remaining();
-    out.putInt(length).putInt(0).putLong(seq).putInt(epoch).put(payload);
+    int lag = (int) Math.max(1, Math.min(MAX_LAG, seq - durableSeq));
+    out.putShort((short) lag).putShort((short) length).putInt(0).putLong(seq).putInt(epoch).put(payload);
     out.putInt(start + 4, crc(out, start, length));
   }
 

@@ -30,11 +30,17 @@ public final class RecordReader {
   private long recordPosition;
   private long seq;
   private int epoch;
+  private int lag;
   private ByteBuffer payload;
 
   /** A reader of files of {@code limit} bytes; {@link #seek} gives it one. */
   public RecordReader(long limit) {
     this.limit = limit;
+  }
+
+  /** Goes back to {@code at} in the same file, keeping what is loaded. */
+  public void seekWithin(long at) {
+    position = at;
   }
 
   /** Goes to {@code at} in {@code target}. */
@@ -53,11 +59,11 @@ public final class RecordReader {
       return Step.END;
     }
     int at = (int) (position - chunkStart);
-    int length = chunk.getInt(at);
-    if (length == 0) {
+    if (chunk.getInt(at) == 0) {
       return Step.END;
     }
-    if (length < 0 || length > RecordFormat.MAX_PAYLOAD || position + RecordFormat.HEADER + length > limit) {
+    int length = Short.toUnsignedInt(chunk.getShort(at + 2));
+    if (length == 0 || length > RecordFormat.MAX_PAYLOAD || position + RecordFormat.HEADER + length > limit) {
       return Step.BAD;
     }
     if (!load(position, RecordFormat.HEADER + length)) {
@@ -69,10 +75,46 @@ public final class RecordReader {
     }
     seq = chunk.getLong(at + 8);
     epoch = chunk.getInt(at + 16);
+    lag = Short.toUnsignedInt(chunk.getShort(at));
     payload = chunk.duplicate().limit(at + RecordFormat.HEADER + length).position(at + RecordFormat.HEADER).slice();
     recordPosition = position;
     position += RecordFormat.HEADER + length;
     return Step.RECORD;
+  }
+
+  /**
+   * Looks for the next record after a bad one: from byte {@code from} on, the first position
+   * where a record with a good CRC starts whose sequence number lies in
+   * ({@code afterSeq}, {@code beforeSeq}) and whose epoch is at least {@code minEpoch}. Returns
+   * true and leaves the reader there (the next {@link #next()} returns that record), or false at
+   * the end of the file. Stale records of an earlier turn of the ring or of a lost tail fail the
+   * sequence or the epoch, so only data written after the bad record is found.
+   *
+   * <p>Byte by byte, but a position is judged by its length, sequence and epoch fields before its
+   * CRC is computed: a 4 MiB segment takes milliseconds.
+   */
+  public boolean resync(long from, long afterSeq, long beforeSeq, int minEpoch) throws IOException {
+    for (long at = from; at + RecordFormat.HEADER <= limit; at++) {
+      if (!load(at, RecordFormat.HEADER)) {
+        return false;
+      }
+      int i = (int) (at - chunkStart);
+      int length = Short.toUnsignedInt(chunk.getShort(i + 2));
+      long seqHere = chunk.getLong(i + 8);
+      if (length < 1 || length > RecordFormat.MAX_PAYLOAD || at + RecordFormat.HEADER + length > limit
+          || seqHere <= afterSeq || seqHere >= beforeSeq || chunk.getInt(i + 16) < minEpoch) {
+        continue;
+      }
+      if (!load(at, RecordFormat.HEADER + length)) {
+        continue;
+      }
+      i = (int) (at - chunkStart);
+      if (chunk.getInt(i + 4) == RecordFormat.crc(chunk, i, length)) {
+        position = at;
+        return true;
+      }
+    }
+    return false;
   }
 
   /** Makes bytes [at, at + n) of the file available in the chunk; false if the file is shorter. */
@@ -101,6 +143,14 @@ public final class RecordReader {
 
   public int epoch() {
     return epoch;
+  }
+
+  /**
+   * The newest sequence number that was durable when the current record was appended (the
+   * record's sequence number minus its commit lag), or -1 where the segment did not keep it.
+   */
+  public long durableAtAppend() {
+    return lag == 0 ? -1 : seq - lag;
   }
 
   /** The payload of the current record; valid until the next call of {@link #next()}. */

@@ -28,7 +28,8 @@ import java.util.zip.CRC32C;
 public record SegmentHeader(int lane, int segmentBytes, long generation, long firstSeq) {
   public static final int BYTES = 64;
   public static final int MAGIC = 0x4D534547;
-  public static final int VERSION = 1;
+  /** 2: records keep their commit lag (see {@link RecordFormat}); 1 is read too, without it. */
+  public static final int VERSION = 2;
 
   /** What a slot's first {@value #BYTES} bytes say. */
   public enum Kind { UNUSED, VALID, CORRUPT }
@@ -59,7 +60,7 @@ public record SegmentHeader(int lane, int segmentBytes, long generation, long fi
    */
   public static SegmentHeader decode(ByteBuffer b, String where) throws java.io.IOException {
     int version = Short.toUnsignedInt(b.getShort(4));
-    if (version != VERSION) {
+    if (version != VERSION && version != 1) {
       throw new java.io.IOException(where + " has segment format version " + version
           + "; this build reads version " + VERSION);
     }

@@ -29,10 +29,16 @@ import org.tinylog.Logger;
  *
  * <p>Recovery at open: every slot header is read; valid segments are ordered by generation.
  * Segments wholly at or below the acknowledged cursor are taken on their header and scanned only
- * if read; the others are scanned record by record. A scan stops at the first record that is not
- * the next sequence number of a non-decreasing epoch with a good CRC. In the head segment that
- * point is the new end (a torn tail is counted); in an older segment the records between it and
- * the next segment's first sequence number are counted as corrupt and skipped.
+ * if read; the others are scanned record by record. Where a record is not the next sequence
+ * number of a non-decreasing epoch with a good CRC, the scan looks further on for a whole record
+ * with a later sequence number whose batch, or the next, was appended when the missing record
+ * was already durable (the records' commit lag, {@link RecordFormat}): then the bytes were
+ * damaged after their commit (bit rot), the missing records become a hole of the segment
+ * ({@link Segment.Hole}), counted as corrupt, and the data goes on after it. Without that proof
+ * the point is where the data ends: in the head segment the new end (a torn tail is counted); in
+ * an older segment the records up to the next segment's first sequence number are counted as
+ * corrupt and skipped. A damaged record in the newest batch therefore ends the data there, the
+ * rest of that batch with it: nothing later vouches that it was committed.
  *
  * <p>Not thread safe: the ring store calls it under its lock, except {@link #writeState} and the
  * forcing of files, which the sync thread does outside it.
@@ -65,9 +71,12 @@ public final class SegmentRing implements Closeable {
     void accept(long seq, ByteBuffer payload) throws IOException;
   }
 
-  /** Figures found at open and counted since. */
+  /**
+   * Figures found at open and counted since; {@code corruptBySegment} names each segment file
+   * where recovery skipped corrupt records, with how many.
+   */
   public record Counts(long corruptRecords, int damagedSegments, int truncatedTails, boolean stateLost,
-      long bytesWritten, long evictedRecords) {}
+      long bytesWritten, long evictedRecords, Map<String, Long> corruptBySegment) {}
 
   private final Path dir;
   private final Lane lane;
@@ -268,16 +277,44 @@ public final class SegmentRing implements Closeable {
     long expected = s.firstSeq;
     int lastEpoch = 0;
     s.indexed = 0;
+    s.holes.clear();
     RecordReader.Step step;
-    while ((step = r.next()) == RecordReader.Step.RECORD) {
-      if (r.seq() != expected || r.epoch() < lastEpoch || expected >= limitSeq) {
-        step = expected >= limitSeq ? RecordReader.Step.END : RecordReader.Step.BAD;
+    while (true) {
+      long at = r.position();
+      step = r.next();
+      if (step == RecordReader.Step.RECORD && r.seq() == expected && r.epoch() >= lastEpoch && expected < limitSeq) {
+        lastEpoch = r.epoch();
+        s.indexIfDue(expected, r.recordPosition());
+        expected++;
+        s.endPos = r.position();
+        continue;
+      }
+      if (expected >= limitSeq) {
+        step = RecordReader.Step.END;
         break;
       }
-      lastEpoch = r.epoch();
-      s.indexIfDue(expected, r.recordPosition());
-      expected++;
-      s.endPos = r.position();
+      // Not the next record. If a whole record of this epoch or a later one, with a later sequence
+      // number, follows, and was appended when the missing one was already durable (its commit
+      // lag says so), the bytes here were damaged after their commit (bit rot): skip them.
+      // Otherwise this is where the data ends: cleanly, or torn by a power cut.
+      if (r.resync(at + 1, expected, limitSeq, lastEpoch) && provesDurable(r, expected)) {
+        long resumePos = r.position();
+        r.next();
+        long resumeSeq = r.seq();
+        r.seek(slots[s.slot], resumePos);
+        s.holes.add(new Segment.Hole(expected, resumeSeq, resumePos));
+        long lost = resumeSeq - expected;
+        corruptRecords += lost;
+        Logger.warn("{} {}: record{} {}{} at byte {} {} corrupt (bit rot, not a power cut: the records after {} are whole);"
+            + " skipped and counted", lane.dirName(), slotName(s.slot), lost == 1 ? "" : "s", expected,
+            lost == 1 ? "" : ".." + (resumeSeq - 1), at, lost == 1 ? "is" : "are", lost == 1 ? "it" : "them");
+        expected = resumeSeq;
+        continue;
+      }
+      if (step == RecordReader.Step.RECORD) {
+        step = RecordReader.Step.BAD; // whole, but not the record that follows (sequence or epoch)
+      }
+      break;
     }
     s.endSeq = expected;
     s.scanned = true;
@@ -295,6 +332,22 @@ public final class SegmentRing implements Closeable {
           expected, limitSeq - 1, lost);
     }
     return lastEpoch;
+  }
+
+  /**
+   * Whether the whole records from where {@code r} is positioned on (the rest of their batch, then
+   * the next batch) show that {@code seq} was durable: one of them was appended when it was.
+   * Leaves {@code r} where it was.
+   */
+  private static boolean provesDurable(RecordReader r, long seq) throws IOException {
+    long at = r.position();
+    boolean proof = false;
+    for (long expected = -1; !proof && r.next() == RecordReader.Step.RECORD && (expected < 0 || r.seq() == expected); ) {
+      proof = r.durableAtAppend() >= seq;
+      expected = r.seq() + 1;
+    }
+    r.seekWithin(at);
+    return proof;
   }
 
   private void damagedSegment(int slot, String why) {
@@ -345,7 +398,7 @@ public final class SegmentRing implements Closeable {
       rotate();
     }
     head.indexIfDue(nextSeq, writer.end());
-    writer.append(nextSeq, epoch, payload);
+    writer.append(nextSeq, epoch, payload, durableSeq);
     head.endPos = writer.end();
     long seq = nextSeq++;
     head.endSeq = nextSeq;
@@ -440,14 +493,17 @@ public final class SegmentRing implements Closeable {
     if (from >= s.endSeq) {
       return 0;
     }
-    int k = (int) ((from - s.firstSeq) / Segment.INDEX_STRIDE);
-    long seq = s.firstSeq + (long) k * Segment.INDEX_STRIDE;
-    RecordReader r = reader(s.slot, s.indexed > k ? s.index[k] : SegmentHeader.BYTES);
-    if (s.indexed <= k) {
-      seq = s.firstSeq;
-    }
+    int k = s.indexFor(from);
+    long seq = k >= 0 ? s.indexSeq[k] : s.firstSeq;
+    RecordReader r = reader(s.slot, k >= 0 ? s.indexPos[k] : SegmentHeader.BYTES);
     int n = 0;
     while (seq < s.endSeq && seq <= upTo && n < max) {
+      Segment.Hole hole = s.holeAt(seq);
+      if (hole != null) {
+        r.seek(slots[s.slot], hole.resumePos());
+        seq = hole.toSeq();
+        continue;
+      }
       if (r.next() != RecordReader.Step.RECORD || r.seq() != seq) {
         long lost = s.endSeq - seq;
         corruptRecords += lost;
@@ -559,11 +615,22 @@ public final class SegmentRing implements Closeable {
     return used;
   }
 
-  /** Records retained: the sum over segments of their sequence spans. */
+  /** Records retained: the sum over segments of their sequence spans, less the corrupt ones skipped. */
   public long records() {
     long n = 0;
     for (Segment s : segments) {
-      n += s.endSeq - s.firstSeq;
+      n += s.endSeq - s.firstSeq - s.corrupt();
+    }
+    return n;
+  }
+
+  /** Corrupt records skipped (in holes) with sequence numbers above {@code seq}. */
+  public long corruptAbove(long seq) {
+    long n = 0;
+    for (Segment s : segments) {
+      for (Segment.Hole h : s.holes) {
+        n += Math.max(0, h.toSeq() - Math.max(h.fromSeq(), seq + 1));
+      }
     }
     return n;
   }
@@ -573,7 +640,14 @@ public final class SegmentRing implements Closeable {
   }
 
   public Counts counts() {
-    return new Counts(corruptRecords, damagedSegments, truncatedTails, stateLost, writer.bytesWritten(), evictedRecords);
+    Map<String, Long> bySegment = new java.util.TreeMap<>();
+    for (Segment s : segments) {
+      if (s.corrupt() > 0) {
+        bySegment.put(slotName(s.slot), s.corrupt());
+      }
+    }
+    return new Counts(corruptRecords, damagedSegments, truncatedTails, stateLost, writer.bytesWritten(), evictedRecords,
+        Map.copyOf(bySegment));
   }
 
   @Override
