@@ -8,7 +8,9 @@ import java.util.Map;
 import java.util.ServiceLoader;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Spec;
+import picocli.CommandLine.UnmatchedArgumentException;
 import picocli.CommandLine;
 
 /**
@@ -79,11 +81,26 @@ public final class MastCommand implements Runnable {
     if (all) {
       root.addSubcommand(CommandLine.HelpCommand.class);
     }
+    root.setParameterExceptionHandler(MastCommand::usageError);
     root.setExecutionExceptionHandler((e, line, parsed) -> {
       line.getErr().println(line.getCommandSpec().qualifiedName() + ": " + e.getMessage());
       return 1;
     });
     return root;
+  }
+
+  /**
+   * A usage error: one line naming the command and what is wrong (picocli's suggestions for a
+   * mistyped name after it), not the whole usage message, which scrolls the error out of a small
+   * terminal; exit 2.
+   */
+  private static int usageError(ParameterException e, String[] args) {
+    CommandLine line = e.getCommandLine();
+    String name = line.getCommandSpec().qualifiedName();
+    String hint = e instanceof UnmatchedArgumentException ? " (" + name + " --help lists what it takes)" : "";
+    line.getErr().println(name + ": " + e.getMessage() + hint);
+    UnmatchedArgumentException.printSuggestions(e, line.getErr());
+    return line.getCommandSpec().exitCodeOnInvalidInput();
   }
 
   /** The name an entry is reached by from the top: its group's, or its own. */

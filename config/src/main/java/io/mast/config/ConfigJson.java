@@ -336,7 +336,8 @@ final class ConfigJson {
     return token == JsonToken.STRING ? quote(text) : cut(text);
   }
 
-  private static String quote(String text) {
+  /** {@code text} in double quotes, cut to {@link #ECHO} characters, control characters escaped. */
+  static String quote(String text) {
     StringBuilder out = new StringBuilder("\"");
     String shown = cut(text);
     for (int i = 0; i < shown.length(); i++) {

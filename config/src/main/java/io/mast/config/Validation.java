@@ -11,8 +11,6 @@ import io.mast.config.model.Sensor;
 import io.mast.config.model.TrustedKey;
 import io.mast.config.model.Uplink;
 import io.mast.protocol.Topics;
-import java.net.URI;
-import java.net.URISyntaxException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -38,7 +36,6 @@ public final class Validation {
   }
 
   private static final Pattern DEVICE_ID = Pattern.compile("[A-Za-z0-9._-]{1,64}");
-  private static final Set<String> SCHEMES = Set.of("tcp", "ssl", "ws", "wss");
 
   private final DeviceConfig config;
   private final Mode mode;
@@ -263,10 +260,8 @@ public final class Validation {
   private void uplink() {
     Uplink u = config.getUplink();
     for (int i = 0; i < u.getBrokerUrisCount(); i++) {
-      String problem = brokerUriProblem(u.getBrokerUris(i));
-      if (problem != null) {
-        error("uplink.broker_uris[" + i + "]", "'" + u.getBrokerUris(i) + "' " + problem);
-      }
+      int at = i;
+      BrokerUri.refusal(u.getBrokerUris(i)).ifPresent(r -> error("uplink.broker_uris[" + at + "]", r));
     }
     if (!u.getPassword().isEmpty() && !u.getPasswordFile().isEmpty()) {
       error("uplink.password", "give password or password_file, not both");
@@ -285,21 +280,6 @@ public final class Validation {
     deviceFile("uplink.tls_cert_file", u.getTlsCertFile());
     deviceFile("uplink.tls_key_file", u.getTlsKeyFile());
     deviceFile("uplink.password_file", u.getPasswordFile());
-  }
-
-  private static String brokerUriProblem(String text) {
-    try {
-      URI uri = new URI(text);
-      if (uri.getScheme() == null || !SCHEMES.contains(uri.getScheme())) {
-        return "is not a broker URI: the scheme must be tcp, ssl, ws or wss";
-      }
-      if (uri.getHost() == null) {
-        return "is not a broker URI: it names no host";
-      }
-      return null;
-    } catch (URISyntaxException e) {
-      return "is not a broker URI: " + e.getReason();
-    }
   }
 
   private void deviceFile(String path, String file) {

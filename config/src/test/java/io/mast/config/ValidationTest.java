@@ -127,12 +127,28 @@ class ValidationTest {
   }
 
   @Test
-  void brokerUrisMustParseWithAKnownScheme() throws Exception {
-    assertEquals(List.of("uplink.broker_uris[0]: 'http://broker:1883' is not a broker URI: the scheme must be tcp, ssl, ws or wss"),
-        problems(b -> b.setUplink(b.getUplink().toBuilder().setBrokerUris(0, "http://broker:1883"))));
-    assertEquals(List.of("uplink.broker_uris[0]: 'tcp://bro ker' is not a broker URI: Illegal character in authority"),
-        problems(b -> b.setUplink(b.getUplink().toBuilder().setBrokerUris(0, "tcp://bro ker"))));
+  void brokerUrisMustParseWithAKnownSchemeAHostAndAPortInRange() throws Exception {
+    assertEquals(List.of("uplink.broker_uris[0]: \"http://broker:1883\" has the scheme http; the scheme must be tcp, ssl, ws or wss"),
+        broker("http://broker:1883"));
+    assertEquals(List.of("uplink.broker_uris[0]: \"tcp://bro ker\" is not a URI (Illegal character in authority);"
+        + " a broker URI is like tcp://broker.example:1883"), broker("tcp://bro ker"));
+    assertEquals(List.of("uplink.broker_uris[0]: \"tcp://broker:99999\" has the port 99999; a port is 1..65535"), broker("tcp://broker:99999"));
+    assertEquals(List.of("uplink.broker_uris[0]: \"tcp://broker:0\" has the port 0; a port is 1..65535"), broker("tcp://broker:0"));
+    assertEquals(List.of("uplink.broker_uris[0]: \"tcp://\" is not a URI (Expected authority); a broker URI is like tcp://broker.example:1883"),
+        broker("tcp://"));
+    assertEquals(List.of("uplink.broker_uris[0]: \"broker:1883\" has the scheme broker; the scheme must be tcp, ssl, ws or wss"), broker("broker:1883"));
+    assertEquals(List.of("uplink.broker_uris[0]: \"tcp://u:secret@broker\" carries a user or password; give them as uplink.username and uplink.password_file"),
+        broker("tcp://u:secret@broker"));
+    assertEquals(List.of("uplink.broker_uris[0]: \"tcp://broker/mqtt\" has a path (/mqtt); only ws:// and wss:// brokers take one"), broker("tcp://broker/mqtt"));
+    assertEquals(List.of("uplink.broker_uris[0]: \"tcp://\\u001b[2Jbroker\" is not a URI (Illegal character in authority);"
+        + " a broker URI is like tcp://broker.example:1883"), broker("tcp://\u001b[2Jbroker"));
+    assertEquals(List.of(), broker("wss://broker.example/mqtt"));
+    assertEquals(List.of(), broker("ssl://[::1]:8883"));
     assertEquals(List.of("uplink.broker_uris: needs at least one entry"), problems(b -> b.setUplink(b.getUplink().toBuilder().clearBrokerUris())));
+  }
+
+  private List<String> broker(String uri) throws Exception {
+    return problems(b -> b.setUplink(b.getUplink().toBuilder().setBrokerUris(0, uri)));
   }
 
   @Test
@@ -198,7 +214,7 @@ class ValidationTest {
     assertEquals(List.of(
         "sensors[3].interval_s: 0 is below the minimum 1",
         "uplink.keepalive_s: 5 is below the minimum 10",
-        "uplink.broker_uris[0]: 'mqtt://x' is not a broker URI: the scheme must be tcp, ssl, ws or wss",
+        "uplink.broker_uris[0]: \"mqtt://x\" has the scheme mqtt; the scheme must be tcp, ssl, ws or wss",
         "alarms[0].channel: 'nope' is not the channel of any sensor"), all);
   }
 }

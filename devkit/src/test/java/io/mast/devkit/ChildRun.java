@@ -56,8 +56,11 @@ final class ChildRun implements AutoCloseable {
 
   /** Sends SIGINT, as Ctrl-C on its terminal would. */
   void interrupt() throws IOException, InterruptedException {
-    Process kill = new ProcessBuilder("kill", "-INT", Long.toString(process.pid())).start();
-    kill.waitFor(5, TimeUnit.SECONDS);
+    // the shell's own kill: a minimal system has no kill(1) program
+    Process kill = new ProcessBuilder("sh", "-c", "kill -INT \"$0\"", Long.toString(process.pid())).inheritIO().start();
+    if (!kill.waitFor(5, TimeUnit.SECONDS) || kill.exitValue() != 0) {
+      throw new AssertionError("could not send SIGINT to " + process.pid());
+    }
   }
 
   int awaitExit(Duration atMost) throws InterruptedException, IOException {

@@ -35,7 +35,23 @@ class FirstMinutesTest {
   Path dir;
 
   /** Runs printed command lines in sh with {@code path} as PATH, its output line by line into {@code lines}. */
-  private static Process shell(String command, List<String> lines, String path) throws Exception {
+  /** A shell command whose output lines are collected as they come. */
+  private record Piped(Process process, Thread reader) {
+    /** Whether the command ended within {@code seconds} and its output was read to the end. */
+    boolean ended(long seconds) throws InterruptedException {
+      if (!process.waitFor(seconds, TimeUnit.SECONDS)) {
+        return false;
+      }
+      reader.join(TimeUnit.SECONDS.toMillis(10));
+      return !reader.isAlive();
+    }
+
+    void destroy() {
+      process.destroy();
+    }
+  }
+
+  private static Piped shell(String command, List<String> lines, String path) throws Exception {
     ProcessBuilder pb = new ProcessBuilder("sh", "-c", command).redirectError(ProcessBuilder.Redirect.DISCARD);
     pb.environment().put("PATH", path);
     Process p = pb.start();
@@ -50,7 +66,7 @@ class FirstMinutesTest {
     });
     reader.setDaemon(true);
     reader.start();
-    return p;
+    return new Piped(p, reader);
   }
 
   @Test
@@ -80,13 +96,13 @@ class FirstMinutesTest {
       // pasted as printed (bounded by a count and a timeout): the embedded broker takes
       // mosquitto_sub's empty client id, and the pipe shows readings and the other messages
       List<String> watched = Collections.synchronizedList(new ArrayList<>());
-      Process w = shell(printed.get(0).strip() + " -C 3 -W 60", watched, path);
+      Piped w = shell(printed.get(0).strip() + " -C 3 -W 60", watched, path);
       List<String> decoded = Collections.synchronizedList(new ArrayList<>());
       String pipe = printed.get(1).strip().replace(" \\", " -C 5 -W 90 \\") + "\n" + printed.get(2);
-      Process d = shell(pipe, decoded, path);
+      Piped d = shell(pipe, decoded, path);
       try {
-        assertTrue(w.waitFor(60, TimeUnit.SECONDS), "mosquitto_sub ended: " + watched);
-        assertEquals(0, w.exitValue(), "mosquitto_sub as printed: " + watched);
+        assertTrue(w.ended(60), "mosquitto_sub ended: " + watched);
+        assertEquals(0, w.process().exitValue(), "mosquitto_sub as printed: " + watched);
         assertEquals(3, watched.size(), watched.toString());
         for (String line : watched) {
           assertTrue(line.matches("\\S+ m/sim-pole-1/[a-z]+ \\d+ bytes"), line);
@@ -94,7 +110,7 @@ class FirstMinutesTest {
         // the first frame leaves at the end of the sim's 10 s batch window, not after 300 s
         await("the first readings through the pasted pipe").atMost(Duration.ofSeconds(60))
             .until(() -> decoded.stream().anyMatch(l -> l.matches("20\\d\\d-\\d\\d-\\d\\dT[0-9:]+Z,air\\.pm25,\\d+")));
-        assertTrue(d.waitFor(90, TimeUnit.SECONDS), "the pipe ends after 5 messages: " + decoded);
+        assertTrue(d.ended(90), "the pipe ends after 5 messages: " + decoded);
       } finally {
         w.destroy();
         d.destroy();

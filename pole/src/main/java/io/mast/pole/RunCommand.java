@@ -2,6 +2,7 @@ package io.mast.pole;
 
 import io.mast.cli.Defaults;
 import io.mast.cli.MastCommand;
+import io.mast.config.BrokerUri;
 import io.mast.config.ConfigException;
 import io.mast.config.DeviceConfigs;
 import io.mast.config.Problem;
@@ -89,6 +90,11 @@ final class RunCommand implements Callable<Integer> {
       throw new ParameterException(spec.commandLine(), "--link nbiot emulates the link of a simulated pole: give --sim too");
     }
     double speed = replay.speed(spec);
+    for (String uri : brokers) {
+      BrokerUri.refusal(uri).ifPresent(r -> {
+        throw new ParameterException(spec.commandLine(), "--broker " + r);
+      });
+    }
     SimulatedPole simulated = !sim ? null : SimulatedPole.find().orElseThrow(() -> new ParameterException(spec.commandLine(),
         "--sim needs the simulated board, which the pole's distribution does not carry: use the developer's (./mast in a checkout)"));
     DeviceConfig device = loadConfig(simulated);

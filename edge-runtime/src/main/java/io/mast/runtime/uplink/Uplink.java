@@ -90,7 +90,7 @@ public final class Uplink implements Link, AutoCloseable {
   private final byte[] profile;
   private final byte[] online;
   private final byte[] offline;
-  private final Backoff backoff;
+  private final Reconnects reconnects;
   private final ByteBudget budget;
   private final InFlightWindow window;
   private final Runnable progress;
@@ -140,7 +140,8 @@ public final class Uplink implements Link, AutoCloseable {
     this.profile = encoder.profile().toBytes();
     this.online = online.clone();
     this.offline = offline.clone();
-    this.backoff = new Backoff(settings.reconnectMin(), settings.reconnectMax(), random);
+    this.reconnects = new Reconnects(new Backoff(settings.reconnectMin(), settings.reconnectMax(), random), System::nanoTime,
+        Logger::warn);
     this.budget = new ByteBudget(settings.dailyBudgetBytes(), settings.bandwidthBytesPerSecond(), clock, System::nanoTime);
     this.window = new InFlightWindow(settings.inflightWindow());
     this.thread = new Thread(this::run, "mast-uplink");
@@ -258,11 +259,13 @@ public final class Uplink implements Link, AutoCloseable {
     while (!stopping) {
       try {
         if (session == null) {
+          if (!reconnects.due()) {
+            await(reconnects.remainingNanos());
+            continue;
+          }
           if (!connect()) {
             state(State.WAITING);
-            long delay = backoff.next().toNanos();
-            Logger.info("uplink: next connection attempt in {} ms", delay / 1_000_000);
-            await(delay);
+            reconnects.failed(String.join(", ", settings.brokerUris()), lastError);
             continue;
           }
         }
@@ -318,14 +321,13 @@ public final class Uplink implements Link, AutoCloseable {
         }
       });
     } catch (IOException e) {
-      lastError = "connect: " + e.getMessage();
-      Logger.warn("uplink: connecting to {} failed: {}", settings.brokerUris(), e.getMessage());
+      lastError = e.getMessage();
       return false;
     }
     lost = false;
     broker = session.serverUri();
     connects++;
-    backoff.reset();
+    reconnects.connected();
     Logger.info("uplink: connected to {} as {}", broker, settings.clientId());
     try {
       restartFromStore();

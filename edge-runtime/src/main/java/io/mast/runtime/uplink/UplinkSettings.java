@@ -1,5 +1,6 @@
 package io.mast.runtime.uplink;
 
+import io.mast.config.BrokerUri;
 import io.mast.config.model.DeviceConfig;
 import io.mast.config.model.Uplink;
 import io.mast.protocol.Topics;
@@ -28,6 +29,7 @@ public record UplinkSettings(List<String> brokerUris, String clientId, String de
     if (brokerUris.isEmpty()) {
       throw new IllegalArgumentException("no broker URI");
     }
+    brokerUris.forEach(BrokerUri::check);
   }
 
   /**

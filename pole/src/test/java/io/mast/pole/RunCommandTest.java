@@ -1,0 +1,29 @@
+package io.mast.pole;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.mast.cli.Cli;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+/** mast run refuses a broker it could never connect to before it opens anything. */
+class RunCommandTest {
+  @ParameterizedTest
+  @CsvSource(delimiter = '|', value = {
+      "garbage                | has no scheme; the scheme must be tcp, ssl, ws or wss",
+      "tcp://                 | is not a URI (Expected authority); a broker URI is like tcp://broker.example:1883",
+      "mqtt://x               | has the scheme mqtt; the scheme must be tcp, ssl, ws or wss",
+      "tcp://127.0.0.1:-5     | names no host (or a port outside 0..65535)",
+      "tcp://127.0.0.1:70000  | has the port 70000; a port is 1..65535",
+      "'tcp://[::1'           | is not a URI (Expected closing bracket for IPv6 address)",
+  })
+  void aBrokerThatIsNoBrokerUriIsAUsageErrorInOneLine(String uri, String said) {
+    Cli.Result r = Cli.run("", "run", "--broker", uri, "--config", "/nonexistent/device.json");
+    assertEquals(2, r.status(), r.err());
+    assertEquals(1, r.err().lines().count(), r.err());
+    String first = r.err().strip();
+    assertTrue(first.startsWith("mast run: --broker \"" + uri + "\" " + said), first);
+    assertTrue(r.out().isEmpty(), r.out());
+  }
+}
