@@ -1,6 +1,7 @@
 package io.mast.runtime.uplink;
 
 import java.io.IOException;
+import java.net.UnknownHostException;
 import java.util.List;
 import java.util.function.Consumer;
 import org.eclipse.paho.client.mqttv3.IMqttActionListener;
@@ -71,8 +72,27 @@ final class PahoSession implements AutoCloseable {
       if (c != null) {
         new PahoSession(c).close();
       }
-      throw new IOException(e.getMessage() == null ? e.toString() : e.getMessage(), e);
+      throw new IOException(reason(e), e);
     }
+  }
+
+  /**
+   * Paho's message and, when there is one, the cause under it: "Unable to connect to server" says
+   * nothing a technician can act on, "Connection refused" or "No route to host" does.
+   */
+  static String reason(Throwable e) {
+    Throwable root = e;
+    while (root.getCause() != null && root.getCause() != root) {
+      root = root.getCause();
+    }
+    String cause = root instanceof UnknownHostException ? "unknown host " + root.getMessage()
+        : root.getMessage() == null ? root.getClass().getSimpleName() : root.getMessage();
+    // Paho says "MqttException" when its only news is the cause
+    String said = e.getMessage() == null || e.getMessage().equals(e.getClass().getSimpleName()) ? null : e.getMessage();
+    if (root == e || said == null) {
+      return root == e && said != null ? said : cause;
+    }
+    return said.contains(cause) ? said : said + " (" + cause + ")";
   }
 
   private static MqttConnectOptions options(UplinkSettings settings, String willTopic, byte[] will) {
