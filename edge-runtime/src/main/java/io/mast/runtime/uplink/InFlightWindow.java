@@ -1,6 +1,7 @@
 package io.mast.runtime.uplink;
 
 import java.util.ArrayDeque;
+import java.util.List;
 import java.util.Optional;
 
 /**
@@ -53,6 +54,19 @@ final class InFlightWindow {
   /** Frames awaiting their PUBACK (passed stretches not counted). */
   int inFlight() {
     return (int) (telemetry.stream().filter(e -> !e.acked).count() + alarms.stream().filter(e -> !e.acked).count());
+  }
+
+  /** The frame awaiting its PUBACK the longest, if any. */
+  Optional<Frame> oldestUnacked() {
+    Frame oldest = null;
+    for (ArrayDeque<Entry> lane : List.of(telemetry, alarms)) {
+      for (Entry e : lane) {
+        if (!e.acked && (oldest == null || e.frame.sentNanos() - oldest.sentNanos() < 0)) {
+          oldest = e.frame;
+        }
+      }
+    }
+    return Optional.ofNullable(oldest);
   }
 
   /** True when no more frames may be sent before an acknowledgement. */

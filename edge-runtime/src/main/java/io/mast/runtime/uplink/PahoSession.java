@@ -1,8 +1,14 @@
 package io.mast.runtime.uplink;
 
 import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
 import java.net.UnknownHostException;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.function.Consumer;
 import org.eclipse.paho.client.mqttv3.IMqttActionListener;
 import org.eclipse.paho.client.mqttv3.IMqttDeliveryToken;
@@ -13,6 +19,7 @@ import org.eclipse.paho.client.mqttv3.MqttConnectOptions;
 import org.eclipse.paho.client.mqttv3.MqttException;
 import org.eclipse.paho.client.mqttv3.MqttMessage;
 import org.eclipse.paho.client.mqttv3.MqttTopic;
+import org.eclipse.paho.client.mqttv3.internal.NetworkModule;
 import org.eclipse.paho.client.mqttv3.persist.MemoryPersistence;
 import org.tinylog.Logger;
 
@@ -34,10 +41,71 @@ final class PahoSession implements AutoCloseable {
     void message(String topic, byte[] payload);
   }
 
-  private final MqttAsyncClient client;
+  private final GuardedClient client;
 
-  private PahoSession(MqttAsyncClient client) {
+  private PahoSession(GuardedClient client) {
     this.client = client;
+  }
+
+  /**
+   * Paho's client with every network module's input behind an {@link InboundGuard}: the broker's
+   * bytes are framed and checked before Paho allocates or parses a packet. Paho makes the
+   * modules at each connect, for each broker URI; the guard of the one that connected is kept.
+   */
+  private static final class GuardedClient extends MqttAsyncClient {
+    private volatile InboundGuard guard;
+    private volatile Consumer<InboundGuard.InboundViolation> onViolation = v -> { };
+
+    GuardedClient(String serverUri, String clientId) throws MqttException {
+      super(serverUri, clientId, new MemoryPersistence());
+    }
+
+    @Override
+    protected NetworkModule[] createNetworkModules(String address, MqttConnectOptions options) throws MqttException {
+      NetworkModule[] modules = super.createNetworkModules(address, options);
+      for (int i = 0; i < modules.length; i++) {
+        modules[i] = new Guarded(modules[i]);
+      }
+      return modules;
+    }
+
+    private final class Guarded implements NetworkModule {
+      private final NetworkModule module;
+      private InboundGuard in;
+
+      Guarded(NetworkModule module) {
+        this.module = module;
+      }
+
+      @Override
+      public void start() throws IOException, MqttException {
+        module.start();
+      }
+
+      @Override
+      public synchronized InputStream getInputStream() throws IOException {
+        if (in == null) {
+          in = new InboundGuard(module.getInputStream(), System::nanoTime, v -> onViolation.accept(v));
+          guard = in;
+        }
+        return in;
+      }
+
+      @Override
+      public OutputStream getOutputStream() throws IOException {
+        return module.getOutputStream();
+      }
+
+      @Override
+      public void stop() throws IOException {
+        module.stop();
+      }
+
+      @Override
+      public String getServerURI() {
+        return module.getServerURI();
+      }
+    }
   }
 
   /**
@@ -47,9 +115,9 @@ final class PahoSession implements AutoCloseable {
    * @throws IOException naming the brokers and Paho's reason when none answers
    */
   static PahoSession connect(UplinkSettings settings, String willTopic, byte[] will, Listener listener) throws IOException {
-    MqttAsyncClient c = null;
+    GuardedClient c = null;
     try {
-      c = new MqttAsyncClient(settings.brokerUris().get(0), settings.clientId(), new MemoryPersistence());
+      c = new GuardedClient(settings.brokerUris().get(0), settings.clientId());
       c.setCallback(new MqttCallback() {
         @Override
         public void connectionLost(Throwable cause) {
@@ -66,13 +134,40 @@ final class PahoSession implements AutoCloseable {
           // acknowledgements arrive through each publish's listener
         }
       });
-      c.connect(options(settings, willTopic, will)).waitForCompletion(settings.connectTimeout().toMillis() + 1000);
+      // done when Paho says so, or at once when the broker sends what MQTT does not allow:
+      // Paho may then never complete the connect token (seen with an attack right after CONNACK)
+      CompletableFuture<Void> done = new CompletableFuture<>();
+      c.onViolation = v -> done.completeExceptionally(v);
+      c.connect(options(settings, willTopic, will), null, new IMqttActionListener() {
+        @Override
+        public void onSuccess(IMqttToken token) {
+          done.complete(null);
+        }
+
+        @Override
+        public void onFailure(IMqttToken token, Throwable e) {
+          done.completeExceptionally(e);
+        }
+      });
+      done.get(settings.connectTimeout().toMillis() + 1000, TimeUnit.MILLISECONDS);
+      String violation = c.guard == null ? null : c.guard.violation();
+      if (violation != null) {
+        throw new IOException(violation);
+      }
       return new PahoSession(c);
-    } catch (MqttException | RuntimeException e) {
+    } catch (MqttException | RuntimeException | IOException | ExecutionException | TimeoutException e) {
       if (c != null) {
         new PahoSession(c).close();
       }
-      throw new IOException(reason(e), e);
+      Throwable cause = e instanceof ExecutionException ? e.getCause() : e;
+      throw new IOException(e instanceof TimeoutException ? "no CONNACK within " + settings.connectTimeout().toSeconds() + " s"
+          : reason(cause), cause);
+    } catch (InterruptedException e) {
+      if (c != null) {
+        new PahoSession(c).close();
+      }
+      Thread.currentThread().interrupt();
+      throw new IOException("interrupted while connecting", e);
     }
   }
 
@@ -118,6 +213,29 @@ final class PahoSession implements AutoCloseable {
     return o;
   }
 
+  /**
+   * What makes this connection dead though Paho has not said it is lost, or null: its receiving
+   * thread died without the stream ending (a Paho bug on some malformed packet), or the broker has
+   * left a packet half sent for longer than {@code bound}.
+   */
+  String deadReceiver(long boundNanos) {
+    InboundGuard g = client.guard;
+    if (g == null) {
+      return null;
+    }
+    if (g.readerDied()) {
+      return "the MQTT client's receiving thread died after " + g.packets() + " packets";
+    }
+    long stalled = g.stalledNanos();
+    return stalled > boundNanos ? "the broker left a packet half sent for " + stalled / 1_000_000 + " ms" : null;
+  }
+
+  /** What the broker sent that MQTT does not allow, or null: the reason behind whatever Paho says next. */
+  String violation() {
+    InboundGuard g = client.guard;
+    return g == null ? null : g.violation();
+  }
+
   /** The broker this session reached. */
   String serverUri() {
     return client.getCurrentServerURI();
@@ -153,9 +271,13 @@ final class PahoSession implements AutoCloseable {
       return;
     }
     try {
-      int[] qos = new int[filters.size()];
-      java.util.Arrays.fill(qos, 1);
-      client.subscribe(filters.toArray(new String[0]), qos);
+      // a SUBACK the inbound guard takes answers at most MAX_SUBACK_CODES filters
+      for (int from = 0; from < filters.size(); from += InboundGuard.MAX_SUBACK_CODES) {
+        List<String> some = filters.subList(from, Math.min(filters.size(), from + InboundGuard.MAX_SUBACK_CODES));
+        int[] qos = new int[some.size()];
+        java.util.Arrays.fill(qos, 1);
+        client.subscribe(some.toArray(new String[0]), qos);
+      }
     } catch (MqttException e) {
       throw new IOException("subscribing to " + filters + " refused: " + e.getMessage(), e);
     }

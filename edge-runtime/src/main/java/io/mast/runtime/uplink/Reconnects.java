@@ -12,11 +12,18 @@ import java.util.function.LongSupplier;
  * already said, with the count of the attempts not logged: a broker that stays away for a week
  * writes a few hundred lines, not megabytes.
  *
+ * <p>A connection lost before it was up for {@link #STABLE} counts as a failed attempt: the
+ * backoff goes on growing, so a broker that accepts and then drops every connection (or sends
+ * bytes the uplink refuses) is not hammered. One lost after that starts the backoff over, still
+ * with a random delay, so the poles of a cell that comes back do not return together.
+ *
  * <p>Not thread safe: the uplink thread owns it.
  */
 final class Reconnects {
   /** The least time between two lines about the same failure. */
   static final Duration QUIET = Duration.ofMinutes(1);
+  /** How long a connection must last for the backoff to start over when it is lost. */
+  static final Duration STABLE = Duration.ofMinutes(1);
 
   private final Backoff backoff;
   private final LongSupplier nanos;
@@ -26,6 +33,7 @@ final class Reconnects {
   private String lastSaid = "";
   private long saidAt;
   private int unsaid;
+  private long connectedAt;
 
   Reconnects(Backoff backoff, LongSupplier nanos, Consumer<String> log) {
     this.backoff = backoff;
@@ -45,6 +53,21 @@ final class Reconnects {
 
   /** An attempt failed for {@code reason}: the next one is due a backoff delay from now; returns it. */
   Duration failed(String brokers, String reason) {
+    return waitAfter("connecting to " + brokers + " failed: ", reason);
+  }
+
+  /**
+   * The connection to {@code broker} was lost (or given up as dead) for {@code reason}: the next
+   * attempt is due a backoff delay from now, started over if the connection was stable; returns it.
+   */
+  Duration lost(String broker, String reason) {
+    if (nanos.getAsLong() - connectedAt >= STABLE.toNanos()) {
+      backoff.reset();
+    }
+    return waitAfter("connection to " + broker + " lost: ", reason);
+  }
+
+  private Duration waitAfter(String what, String reason) {
     Duration delay = backoff.next();
     long now = nanos.getAsLong();
     dueAt = now + delay.toNanos();
@@ -53,7 +76,7 @@ final class Reconnects {
     if (repeat) {
       unsaid++;
     } else {
-      log.accept("uplink: connecting to " + brokers + " failed: " + reason + "; next attempt in " + delay.toMillis() + " ms"
+      log.accept("uplink: " + what + reason + "; next attempt in " + delay.toMillis() + " ms"
           + (unsaid > 0 ? " (" + unsaid + " more failed attempt" + (unsaid == 1 ? "" : "s") + " since the last line)" : ""));
       lastSaid = reason;
       saidAt = now;
@@ -62,10 +85,10 @@ final class Reconnects {
     return delay;
   }
 
-  /** An attempt succeeded: the backoff starts over, and the next failure is said at once. */
+  /** An attempt succeeded; the next failure is said at once. */
   void connected() {
-    backoff.reset();
     waiting = false;
+    connectedAt = nanos.getAsLong();
     lastSaid = "";
     unsaid = 0;
   }

@@ -43,8 +43,16 @@ import org.tinylog.Logger;
  *
  * <p><b>Connection.</b> Persistent session, long keepalive, retained last will {@code OFFLINE};
  * on connect a retained {@code ONLINE} birth, the retained profile, then the agents'
- * subscriptions again. Reconnects wait {@link Backoff exponential backoff with full jitter}. A
- * clean stop publishes {@code OFFLINE} itself, since the broker sends the will only on a lost link.
+ * subscriptions again. Reconnects wait {@link Backoff exponential backoff with full jitter}
+ * ({@link Reconnects}: the delay logged is the delay waited, a repeated reason is logged once a
+ * minute). A clean stop publishes {@code OFFLINE} itself, since the broker sends the will only on
+ * a lost link.
+ *
+ * <p><b>A hostile or broken broker.</b> Its bytes pass an {@link InboundGuard} before Paho reads
+ * them (packet types, lengths and topics a client may receive; nothing larger than the largest
+ * control message), and a violation is a lost connection. The liveness rule adds what Paho
+ * cannot see: a frame without PUBACK for the ack timeout, a packet left half sent as long, or
+ * Paho's receiving thread dead all drop the connection and connect again.
  *
  * <p><b>Threads.</b> One thread, {@code mast-uplink}, owns the session, the cutter, the window
  * and every cursor; it alone calls Paho. Paho's callbacks only queue an event and wake it (or
@@ -93,6 +101,8 @@ public final class Uplink implements Link, AutoCloseable {
   private final Reconnects reconnects;
   private final ByteBudget budget;
   private final InFlightWindow window;
+  /** How often the liveness rule is checked while connected. */
+  private final long livenessTick;
   private final Runnable progress;
   private final Queue<Event> events = new ConcurrentLinkedQueue<>();
   private final ArrayBlockingQueue<Outgoing> outbox = new ArrayBlockingQueue<>(OUTBOX);
@@ -144,6 +154,7 @@ public final class Uplink implements Link, AutoCloseable {
         Logger::warn);
     this.budget = new ByteBudget(settings.dailyBudgetBytes(), settings.bandwidthBytesPerSecond(), clock, System::nanoTime);
     this.window = new InFlightWindow(settings.inflightWindow());
+    this.livenessTick = Math.max(TimeUnit.MILLISECONDS.toNanos(100), Math.min(TimeUnit.SECONDS.toNanos(5), settings.ackTimeout().toNanos() / 4));
     this.thread = new Thread(this::run, "mast-uplink");
     this.thread.setDaemon(true);
   }
@@ -270,11 +281,15 @@ public final class Uplink implements Link, AutoCloseable {
           }
         }
         handleEvents();
-        if (lost) {
+        String dead = lost ? lastError : liveness();
+        if (dead != null) {
+          lastError = dead;
+          String from = broker;
           dropSession();
+          reconnects.lost(from, dead);
           continue;
         }
-        await(pump());
+        await(Math.min(pump(), livenessTick));
       } catch (IOException e) {
         lastError = "store: " + e.getMessage();
         Logger.error("uplink: {}", lastError);
@@ -311,7 +326,7 @@ public final class Uplink implements Link, AutoCloseable {
       session = PahoSession.connect(settings, settings.topic(Topics.Kind.STATUS), offline, new PahoSession.Listener() {
         @Override
         public void lost(Throwable cause) {
-          events.add(new Lost(number, "connection lost: " + cause));
+          events.add(new Lost(number, PahoSession.reason(cause)));
           wake();
         }
 
@@ -337,8 +352,9 @@ public final class Uplink implements Link, AutoCloseable {
       state(State.CONNECTED);
       return true;
     } catch (IOException e) {
-      lastError = e.getMessage();
-      Logger.warn("uplink: {}; reconnecting", e.getMessage());
+      // the broker's violation, if there was one, is why Paho now says "not connected"
+      String violation = session.violation();
+      lastError = violation != null ? violation : e.getMessage();
       dropSession();
       return false;
     }
@@ -380,11 +396,33 @@ public final class Uplink implements Link, AutoCloseable {
     }
   }
 
+  /**
+   * The liveness rule: why the connection is dead though Paho has not reported it lost, or null.
+   * A frame without PUBACK for the ack timeout, a packet from the broker left half sent as long,
+   * or Paho's receiving thread dead: each means nothing more will be acknowledged on this
+   * connection, however long the keepalive.
+   */
+  private String liveness() {
+    long bound = settings.ackTimeout().toNanos();
+    String receiver = session.deadReceiver(bound);
+    if (receiver != null) {
+      return receiver;
+    }
+    Optional<InFlightWindow.Frame> oldest = window.oldestUnacked();
+    if (oldest.isPresent()) {
+      long waited = System.nanoTime() - oldest.get().sentNanos();
+      if (waited > bound) {
+        return "no PUBACK for frame " + oldest.get().seq() + " in " + waited / 1_000_000 + " ms (the ack timeout is "
+            + settings.ackTimeout().toSeconds() + " s)";
+      }
+    }
+    return null;
+  }
+
   private void handleEvents() {
     for (Event e; (e = events.poll()) != null; ) {
       if (e instanceof Lost l && l.session() == sessionNumber) {
         lastError = l.why();
-        Logger.warn("uplink: {}", l.why());
         lost = true;
       } else if (e instanceof Acked a && a.session() == sessionNumber) {
         window.acknowledged(a.lane(), a.seq(), System.nanoTime()).ifPresent(this::moved);

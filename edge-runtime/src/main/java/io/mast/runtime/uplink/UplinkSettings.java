@@ -18,11 +18,13 @@ import javax.net.ssl.SSLSocketFactory;
  * @param brokerUris tried in order at every connection attempt
  * @param socketFactory TLS for {@code ssl://} brokers; null for plain TCP
  * @param password null when none
+ * @param ackTimeout how long a frame may await its PUBACK, or a packet from the broker stay half
+ *     sent, before the connection is taken as dead
  */
 public record UplinkSettings(List<String> brokerUris, String clientId, String deviceId, Topics topics,
     Duration keepAlive, Duration connectTimeout, int inflightWindow, long bandwidthBytesPerSecond,
     long dailyBudgetBytes, Duration reconnectMin, Duration reconnectMax, SSLSocketFactory socketFactory,
-    String username, char[] password) {
+    String username, char[] password, Duration ackTimeout) {
 
   public UplinkSettings {
     brokerUris = List.copyOf(brokerUris);
@@ -58,7 +60,7 @@ public record UplinkSettings(List<String> brokerUris, String clientId, String de
         Topics.withPrefix(u.getTopicPrefix()), Duration.ofSeconds(u.getKeepaliveS()),
         Duration.ofSeconds(u.getConnectTimeoutS()), u.getInflightWindow(), u.getBandwidthBytesPerS(),
         u.getDailyByteBudget(), Duration.ofMillis(u.getReconnectMinMs()), Duration.ofSeconds(u.getReconnectMaxS()),
-        factory, u.getUsername().isEmpty() ? null : u.getUsername(), password);
+        factory, u.getUsername().isEmpty() ? null : u.getUsername(), password, Duration.ofSeconds(u.getAckTimeoutS()));
   }
 
   private static Path path(String file) {

@@ -22,6 +22,7 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
 import org.awaitility.Awaitility;
 import org.awaitility.core.ConditionTimeoutException;
 import org.eclipse.paho.client.mqttv3.MqttClient;
@@ -29,6 +30,9 @@ import org.eclipse.paho.client.mqttv3.MqttConnectOptions;
 import org.eclipse.paho.client.mqttv3.persist.MemoryPersistence;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
 
 /** The uplink against the embedded broker (Moquette, in-process) and Mosquitto, through the link shaper. */
 class UplinkTest {
@@ -232,6 +236,41 @@ class UplinkTest {
         java.util.concurrent.CompletableFuture.allOf(waiting.toArray(new java.util.concurrent.CompletableFuture[0])).get(60, TimeUnit.SECONDS);
         assertTrue(runtime.uplinkStats().connects() >= 1);
       }
+    }
+  }
+
+  /** What a broker might do to a client right after its CONNACK: bytes MQTT does not allow, or stop halfway, or say nothing more. */
+  static Stream<Arguments> attacks() {
+    byte[] garbage = new byte[2048];
+    new java.util.Random(2).nextBytes(garbage);
+    byte[] controlTopic = {0x30, 7, 0, 3, 'm', 0, 'x', 'h', 'i'};
+    return Stream.of(
+        Arguments.of("a PUBLISH claiming 268 MB", new byte[] {0x30, (byte) 0xff, (byte) 0xff, (byte) 0xff, 0x7f}, false,
+            "claims 268435455 bytes"),
+        Arguments.of("2 KiB of random bytes", garbage, false, "MQTT does not allow"),
+        Arguments.of("a topic with a NUL", controlTopic, false, "topic with the byte 0x00"),
+        Arguments.of("half a packet, then silence", new byte[] {0x30, 100, 0, 5, 'm', '/', 'p'}, true, "half sent"),
+        Arguments.of("silence: no PUBACK ever", new byte[0], true, "no PUBACK for frame"));
+  }
+
+  /**
+   * A broker that sends what no broker should: the uplink drops the connection (Paho neither
+   * allocates the claimed length nor loses its receiving thread), connects again within the
+   * bound, and delivers every reading. The time from the attack to the next connection is printed.
+   */
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("attacks")
+  void aHostileBrokerCostsAReconnectAndNothingElse(String name, byte[] attack, boolean silence, String said) throws Exception {
+    try (Mosquitto broker = Mosquitto.start(dir.resolve("mosquitto"));
+         HostileProxy hostile = new HostileProxy(broker.port(), attack, silence);
+         EdgeRuntime runtime = start(hostile.uri(), b -> b.setUplink(b.getUplink().toBuilder().setAckTimeoutS(3)))) {
+      Awaitility.await("connected again after " + name).atMost(Duration.ofSeconds(3 + 1 + 20)).pollInterval(Duration.ofMillis(10))
+          .until(() -> hostile.connacks().size() >= 2);
+      long millis = (hostile.connacks().get(1) - hostile.attackedNanos()) / 1_000_000;
+      System.out.printf("hostile broker, %s: connected again %d ms after the attack (%s)%n", name, millis, runtime.uplinkStats().lastError());
+      assertTrue(runtime.uplinkStats().lastError().contains(said), runtime.uplinkStats().lastError());
+      assertTrue(runtime.awaitEnd(Duration.ofSeconds(60)), "every record acknowledged: " + runtime.uplinkStats());
+      assertEquals(400, runtime.uplinkStats().readingsAcked());
     }
   }
 
