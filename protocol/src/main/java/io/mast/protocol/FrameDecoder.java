@@ -9,10 +9,11 @@ import io.mast.protocol.internal.pb.Frame;
  * Turns frame bytes back into readings against a known {@link ChannelProfile}; the format is
  * drawn in {@link FrameEncoder}. Immutable and thread-safe.
  *
- * <p>Input is treated as hostile: a message longer than {@link #MAX_FRAME_BYTES}, of an unknown
- * format, for another profile, truncated, with counts beyond the limits or trailing bits is
- * refused with a {@link FrameFormatException} that says which, before anything large is
- * allocated. Decoding time and memory are bounded by the input length and the limits.
+ * <p>Input is treated as hostile: a message longer than {@link #MAX_FRAME_BYTES} is refused, then
+ * one whose CRC-32C does not match its bytes ({@link FrameCorruptException}, checked before
+ * anything is parsed), then one of an unknown format, for another profile, truncated, with counts
+ * beyond the limits or trailing bits, each with a {@link FrameFormatException} that says which,
+ * before anything large is allocated. Decoding time and memory are bounded by the input length and the limits.
  */
 public final class FrameDecoder {
   /** Largest message accepted; the encoder's own limit cannot exceed it. */
@@ -46,6 +47,7 @@ public final class FrameDecoder {
     if (bytes.length > MAX_FRAME_BYTES) {
       throw new FrameFormatException(what + " length " + bytes.length + " exceeds the maximum " + MAX_FRAME_BYTES);
     }
+    FrameIntegrity.check(bytes, what);
     try {
       return parser.parseFrom(bytes);
     } catch (InvalidProtocolBufferException e) {

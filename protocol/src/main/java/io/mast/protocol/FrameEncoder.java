@@ -38,6 +38,9 @@ import java.util.List;
  * range-coded tail          bytes           the blocks in mode "10", time block first
  * </pre>
  *
+ * <p>The serialised message ends in its CRC-32C ({@link FrameIntegrity}, 5 bytes), checked
+ * before anything else is decoded.
+ *
  * <p>A {@code column(n)} is n numbers coded by the cheapest of ZERO, RICE(k), RUNS(kz, kv) and
  * VARINT (two mode bits, then the parameters in exp-Golomb); a {@code block} is, after two mode
  * bits, one such coder for the concatenation of its sequences ("00"), one coder per sequence
@@ -50,8 +53,8 @@ import java.util.List;
  * the profile named by {@code profile_id}; a decoder needs that profile.
  */
 public final class FrameEncoder {
-  /** Frame body format written by this encoder. */
-  public static final int FORMAT = 1;
+  /** Frame format written by this encoder: 2, the body of 1 and a CRC-32C ({@link FrameIntegrity}). */
+  public static final int FORMAT = 2;
 
   private final ChannelProfile profile;
   private final int maxFrameBytes;
@@ -171,15 +174,19 @@ public final class FrameEncoder {
     long base = readings.get(0).time();
     long last = readings.get(readings.size() - 1).time();
     byte[] body = FrameBody.encode(profile, readings, base);
-    byte[] bytes = Frame.newBuilder()
+    byte[] bytes = FrameIntegrity.seal(unsealed(seq, base, body).toByteArray());
+    return new EncodedFrame(seq, readings.size(), base, last, bytes);
+  }
+
+  /** The frame message without its CRC, as it goes inside an alarm. */
+  private Frame unsealed(long seq, long base, byte[] body) {
+    return Frame.newBuilder()
         .setFormat(FORMAT)
         .setProfileId(profile.id())
         .setSeq(seq)
         .setBaseTime(base)
         .setBody(com.google.protobuf.ByteString.copyFrom(body))
-        .build()
-        .toByteArray();
-    return new EncodedFrame(seq, readings.size(), base, last, bytes);
+        .build();
   }
 
   /**
@@ -188,19 +195,14 @@ public final class FrameEncoder {
    */
   public byte[] encodeAlarm(Reading reading, long seq, int rule, boolean raised, long threshold) {
     profile.channel(reading.channel());
-    Frame frame;
-    try {
-      frame = Frame.parseFrom(frame(List.of(reading), seq).bytes());
-    } catch (com.google.protobuf.InvalidProtocolBufferException e) {
-      throw new IllegalStateException("frame just encoded does not parse", e);
-    }
-    return Alarm.newBuilder()
+    Frame frame = unsealed(seq, reading.time(), FrameBody.encode(profile, List.of(reading), reading.time()));
+    return FrameIntegrity.seal(Alarm.newBuilder()
         .setFrame(frame)
         .setRule(rule)
         .setState(raised ? Alarm.State.RAISED : Alarm.State.CLEARED)
         .setChannel(reading.channel())
         .setThreshold(threshold)
         .build()
-        .toByteArray();
+        .toByteArray());
   }
 }

@@ -10,7 +10,7 @@ import java.io.IOException;
  * file, a technician's paste); the caller counts and drops the message and carries on. The
  * message names the offending numbers, e.g. "frame length 1400 exceeds the maximum 1024".
  */
-public final class FrameFormatException extends IOException {
+public class FrameFormatException extends IOException {
   private static final long serialVersionUID = 1L;
 
   public FrameFormatException(String message) {

@@ -43,11 +43,13 @@ class FrameCodecTest {
     //   10          value residuals: range-coded tail (two zero residuals)
     //   000000      padding; the tail is all zero bytes, which are trimmed
     byte[] body = hex("C6 01 FD 40");
-    byte[] expected = Frame.newBuilder().setFormat(1).setProfileId(ONE_MINUTE.id()).setSeq(7).setBaseTime(1000)
-        .setBody(com.google.protobuf.ByteString.copyFrom(body)).build().toByteArray();
+    byte[] expected = sealed(Frame.newBuilder().setFormat(2).setProfileId(ONE_MINUTE.id()).setSeq(7).setBaseTime(1000)
+        .setBody(com.google.protobuf.ByteString.copyFrom(body)));
     assertArrayEquals(expected, frame);
-    // 08 01 format | 15 xx xx xx xx profile | 18 07 seq | 20 E8 07 base time | 32 04 body
-    assertEquals(2 + 5 + 2 + 3 + 2 + 4, frame.length);
+    // 08 02 format | 15 xx xx xx xx profile | 18 07 seq | 20 E8 07 base time | 32 04 body | 7D xx xx xx xx CRC-32C
+    assertEquals(2 + 5 + 2 + 3 + 2 + 4 + 5, frame.length);
+    assertEquals(0, Frame.parseFrom(Arrays.copyOf(frame, frame.length - 5)).getCrc32C(), "the CRC is the last field");
+    assertEquals(Frame.parseFrom(frame).getCrc32C(), (int) crc32c(Arrays.copyOf(frame, frame.length - 5)), "of the bytes before it");
     assertEquals(readings, new FrameDecoder(ONE_MINUTE).decode(frame).readings());
   }
 
@@ -88,10 +90,46 @@ class FrameCodecTest {
   }
 
   @Test
-  void unknownFormatIsRefusedByNumber() {
-    byte[] frame = Frame.newBuilder().setFormat(2).setProfileId(POLE.id()).setBody(com.google.protobuf.ByteString.copyFrom(new byte[] {1})).build().toByteArray();
+  void unknownFormatIsRefusedByNumberAndFormatOneForItsMissingCrc() {
+    byte[] frame = sealed(Frame.newBuilder().setFormat(3).setProfileId(POLE.id()).setBody(com.google.protobuf.ByteString.copyFrom(new byte[] {1})));
     FrameFormatException e = assertThrows(FrameFormatException.class, () -> new FrameDecoder(POLE).decode(frame));
-    assertEquals("unknown frame format 2 (this decoder reads format 1)", e.getMessage());
+    assertEquals("unknown frame format 3 (this decoder reads format 2)", e.getMessage());
+    byte[] formatOne = Frame.newBuilder().setFormat(1).setProfileId(ONE_MINUTE.id()).setSeq(7).setBaseTime(1000)
+        .setBody(com.google.protobuf.ByteString.copyFrom(hex("C6 01 FD 40"))).build().toByteArray();
+    e = assertThrows(FrameCorruptException.class, () -> new FrameDecoder(ONE_MINUTE).decode(formatOne));
+    assertEquals("frame does not end in its CRC-32C (a format 1 frame, or not a frame)", e.getMessage());
+  }
+
+  @Test
+  void everySingleBitFlipAndEveryBurstOfUpTo32BitsIsRefusedBeforeParsing() throws Exception {
+    List<Reading> readings = RandomSeries.pole(new java.util.Random(21), 1_700_000_000L, 300);
+    FrameEncoder encoder = FrameEncoder.builder(POLE).build();
+    FrameDecoder decoder = new FrameDecoder(POLE);
+    int flips = 0;
+    for (EncodedFrame f : encoder.encode(readings, 1)) {
+      byte[] frame = f.bytes();
+      for (int bit = 0; bit < frame.length * 8; bit++) {
+        byte[] bad = frame.clone();
+        bad[bit / 8] ^= (byte) (0x80 >>> (bit % 8));
+        assertThrows(FrameCorruptException.class, () -> decoder.decode(bad), "bit " + bit);
+        flips++;
+      }
+    }
+    java.util.Random random = new java.util.Random(23);
+    byte[] frame = encoder.encode(readings, 1).get(0).bytes();
+    for (int i = 0; i < 20_000; i++) {
+      int length = 1 + random.nextInt(32);
+      int start = random.nextInt(frame.length * 8 - length + 1);
+      byte[] bad = frame.clone();
+      // a burst: its first and last bits flipped, the ones between at random
+      for (int b = start; b < start + length; b++) {
+        if (b == start || b == start + length - 1 || random.nextBoolean()) {
+          bad[b / 8] ^= (byte) (0x80 >>> (b % 8));
+        }
+      }
+      assertThrows(FrameCorruptException.class, () -> decoder.decode(bad), "burst of " + length + " bits at " + start);
+    }
+    assertTrue(flips > 2_000, flips + " single-bit flips");
   }
 
   @Test
@@ -118,7 +156,7 @@ class FrameCodecTest {
     for (int i = 0; i < bits.length(); i++) {
       body[i / 8] |= (byte) ((bits.charAt(i) - '0') << (7 - i % 8));
     }
-    byte[] frame = Frame.newBuilder().setFormat(1).setProfileId(POLE.id()).setBody(com.google.protobuf.ByteString.copyFrom(body)).build().toByteArray();
+    byte[] frame = sealed(Frame.newBuilder().setFormat(2).setProfileId(POLE.id()).setBody(com.google.protobuf.ByteString.copyFrom(body)));
     FrameFormatException e = assertThrows(FrameFormatException.class, () -> new FrameDecoder(POLE).decode(frame));
     assertEquals("time axis of 1048576 slots exceeds the maximum 65535", e.getMessage());
   }
@@ -126,8 +164,8 @@ class FrameCodecTest {
   @Test
   void moreSeriesThanTheProfileHasChannelsIsRefused() {
     // 1 no axes | 0001000 series count - 1 = 7 (eight series, profile has three)
-    byte[] frame = Frame.newBuilder().setFormat(1).setProfileId(POLE.id())
-        .setBody(com.google.protobuf.ByteString.copyFrom(new byte[] {(byte) 0b1000_1000, 0})).build().toByteArray();
+    byte[] frame = sealed(Frame.newBuilder().setFormat(2).setProfileId(POLE.id())
+        .setBody(com.google.protobuf.ByteString.copyFrom(new byte[] {(byte) 0b1000_1000, 0})));
     FrameFormatException e = assertThrows(FrameFormatException.class, () -> new FrameDecoder(POLE).decode(frame));
     assertEquals("frame claims 8 series for a profile of 3 channels", e.getMessage());
   }
@@ -136,8 +174,8 @@ class FrameCodecTest {
   void trailingBytesAfterTheLastSeriesAreRefused() throws Exception {
     List<Reading> readings = List.of(new Reading(0, 1000, 5), new Reading(0, 1060, 5), new Reading(0, 1120, 5));
     byte[] body = hex("C6 01 FD 40 00");
-    byte[] frame = Frame.newBuilder().setFormat(1).setProfileId(ONE_MINUTE.id()).setSeq(7).setBaseTime(1000)
-        .setBody(com.google.protobuf.ByteString.copyFrom(body)).build().toByteArray();
+    byte[] frame = sealed(Frame.newBuilder().setFormat(2).setProfileId(ONE_MINUTE.id()).setSeq(7).setBaseTime(1000)
+        .setBody(com.google.protobuf.ByteString.copyFrom(body)));
     FrameFormatException e = assertThrows(FrameFormatException.class, () -> new FrameDecoder(ONE_MINUTE).decode(frame));
     assertEquals("frame body has 1 bytes after its range-coded residuals", e.getMessage());
     assertEquals(3, readings.size());
@@ -150,8 +188,9 @@ class FrameCodecTest {
     for (int i = 0; i < 20_000; i++) {
       byte[] body = new byte[random.nextInt(64)];
       random.nextBytes(body);
-      byte[] frame = Frame.newBuilder().setFormat(1).setProfileId(POLE.id()).setBaseTime(random.nextLong())
-          .setBody(com.google.protobuf.ByteString.copyFrom(body)).build().toByteArray();
+      // sealed, so the body decoder meets the random bytes
+      byte[] frame = sealed(Frame.newBuilder().setFormat(2).setProfileId(POLE.id()).setBaseTime(random.nextLong())
+          .setBody(com.google.protobuf.ByteString.copyFrom(body)));
       try {
         decoder.decode(frame);
       } catch (FrameFormatException expected) {
@@ -168,29 +207,18 @@ class FrameCodecTest {
   }
 
   @Test
-  void corruptedValidFramesDecodeToSomethingOrFailCleanly() throws Exception {
-    java.util.Random random = new java.util.Random(13);
-    List<Reading> readings = RandomSeries.pole(random, 1_700_000_000L, 200);
-    byte[] frame = FrameEncoder.builder(POLE).maxFrameBytes(65_535).build().encode(readings, 1).get(0).bytes();
-    FrameDecoder decoder = new FrameDecoder(POLE);
-    for (int i = 0; i < 5_000; i++) {
-      byte[] bad = frame.clone();
-      bad[random.nextInt(bad.length)] ^= (byte) (1 << random.nextInt(8));
-      try {
-        decoder.decode(bad);
-      } catch (FrameFormatException expected) {
-        // a flipped bit is usually caught, but a frame has no checksum: MQTT over TCP/TLS has one
-      }
-    }
-  }
-
-  @Test
   void alarmCarriesItsReadingAsAFrame() throws Exception {
     FrameEncoder encoder = FrameEncoder.builder(POLE).build();
     byte[] alarm = encoder.encodeAlarm(new Reading(0, 1_700_000_123L, 180), 42, 3, true, 150);
     DecodedFrame frame = new FrameDecoder(POLE).decodeAlarm(alarm);
     assertEquals(42, frame.seq());
     assertEquals(List.of(new Reading(0, 1_700_000_123L, 180)), frame.readings());
+    assertTrue(FrameIntegrity.intact(alarm), "the alarm ends in its CRC-32C");
+    for (int bit = 0; bit < alarm.length * 8; bit++) {
+      byte[] bad = alarm.clone();
+      bad[bit / 8] ^= (byte) (0x80 >>> (bit % 8));
+      assertThrows(FrameCorruptException.class, () -> new FrameDecoder(POLE).decodeAlarm(bad), "bit " + bit);
+    }
   }
 
   @Test
@@ -214,5 +242,15 @@ class FrameCodecTest {
     }
     byte[] frame = FrameEncoder.builder(POLE).build().encode(readings, 1).get(0).bytes();
     assertTrue(frame.length < 40, "8640 identical counter readings took " + frame.length + " bytes");
+  }
+
+  private static byte[] sealed(Frame.Builder frame) {
+    return FrameIntegrity.seal(frame.build().toByteArray());
+  }
+
+  private static long crc32c(byte[] bytes) {
+    java.util.zip.CRC32C crc = new java.util.zip.CRC32C();
+    crc.update(bytes);
+    return crc.getValue();
   }
 }

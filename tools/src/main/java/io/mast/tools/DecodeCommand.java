@@ -3,7 +3,9 @@ package io.mast.tools;
 import io.mast.protocol.ChannelProfile;
 import io.mast.protocol.DecodedFrame;
 import io.mast.protocol.FrameDecoder;
+import io.mast.protocol.FrameCorruptException;
 import io.mast.protocol.FrameFormatException;
+import io.mast.protocol.FrameIntegrity;
 import io.mast.protocol.MessageText;
 import io.mast.protocol.Reading;
 import io.mast.protocol.ReadingsCsv;
@@ -36,8 +38,9 @@ import picocli.CommandLine.Spec;
 
 /**
  * {@code mast decode}: frames back to {@code time,channel,value} CSV, from frame files or from
- * {@code mosquitto_sub -F '%t %x'} lines. A frame whose (device, sequence) was already seen
- * is a QoS 1 duplicate and is dropped whole. Rows come out sorted by time, then channel id, as
+ * {@code mosquitto_sub -F '%t %x'} lines. A frame whose CRC-32C does not match its bytes is a
+ * damaged copy, refused before anything in it is read (so a good copy that comes later is kept);
+ * a frame whose (device, sequence) was already seen is a QoS 1 duplicate and is dropped whole. Rows come out sorted by time, then channel id, as
  * the datasets are; with {@code --follow}, each frame's rows as it arrives, and every other
  * message (status, health, profile, acks...) as a {@code #} line of text. Alarm messages are
  * counted, not printed: the reading an alarm carries is also in the telemetry. Bad input is
@@ -48,7 +51,7 @@ import picocli.CommandLine.Spec;
     description = {"Print readings as time,channel,value CSV from frame files or --hex MQTT lines.",
         "Frame files or directories of them (profile.pb beside them),",
         "or with --hex from 'TOPIC HEXPAYLOAD' lines on stdin (mosquitto_sub -F '%%t %%x' -t 'm/#').",
-        "A summary (frames, readings, duplicates, skipped, errors) goes to stderr.",
+        "A summary (frames, readings, duplicates, refused damaged copies, skipped, errors) goes to stderr.",
         "Example: mosquitto_sub -h 127.0.0.1 -t 'm/#' -F '%%t %%x' | mast decode --hex --follow"})
 final class DecodeCommand implements Callable<Integer> {
   @Parameters(paramLabel = "PATH", arity = "0..*", description = "Frame files, or directories of them (profile.pb beside them).")
@@ -63,6 +66,10 @@ final class DecodeCommand implements Callable<Integer> {
   @Option(names = "--follow", description = "With --hex: print each frame's rows as it arrives (not sorted at the end), and every other message as a '# TOPIC text' line.")
   boolean follow;
 
+  @Option(names = "--verify", description = {"Only check each frame's CRC-32C (no profile needed, no CSV): refused files on stderr,",
+      "then a summary; exit 1 if any is damaged."})
+  boolean verify;
+
   @Option(names = "--prefix", defaultValue = Topics.DEFAULT_PREFIX, paramLabel = "TEMPLATE", description = "Topic prefix template (default: ${DEFAULT-VALUE}).")
   String prefix;
 
@@ -74,6 +81,8 @@ final class DecodeCommand implements Callable<Integer> {
   private long frames;
   private long readings;
   private long duplicates;
+  private long refused;
+  private long intact;
   private long alarms;
   private long skipped;
   private long errors;
@@ -86,6 +95,12 @@ final class DecodeCommand implements Callable<Integer> {
     if (follow && !hex) {
       throw new ParameterException(spec.commandLine(), "--follow goes with --hex");
     }
+    if (verify) {
+      if (hex || profileFile != null) {
+        throw new ParameterException(spec.commandLine(), "--verify checks frame files alone: give files or directories, without --hex or --profile");
+      }
+      return verifyFiles();
+    }
     ChannelProfile given = profileFile == null ? null : profile(profileFile, "--profile");
     ReadingsCsv.writeHeader(out);
     if (hex) {
@@ -94,12 +109,32 @@ final class DecodeCommand implements Callable<Integer> {
       decodeFiles(given);
     }
     out.flush();
-    System.err.printf("frames=%d readings=%d alarms=%d duplicates=%d skipped=%d errors=%d%n", frames, readings, alarms, duplicates, skipped, errors);
+    System.err.printf("frames=%d readings=%d alarms=%d duplicates=%d refused=%d skipped=%d errors=%d%n", frames, readings, alarms,
+        duplicates, refused, skipped, errors);
     if (hex && frames == 0 && alarms == 0 && (skipped > 0 || errors > 0)) {
       System.err.println("mast decode: nothing decoded: expected 'TOPIC HEXPAYLOAD' lines with m/DEVICE/t topics, as"
           + " mosquitto_sub -F '%t %x' -t 'm/#' prints them (topic prefix " + prefix + ")");
     }
-    return errors == 0 ? 0 : 1;
+    return errors == 0 && refused == 0 ? 0 : 1;
+  }
+
+  /** --verify: each frame file's CRC-32C, nothing decoded. */
+  private int verifyFiles() throws IOException {
+    for (Path path : paths) {
+      if (!Files.exists(path)) {
+        throw new NoSuchFileException(path + ": no such file or directory");
+      }
+      for (Path file : Files.isDirectory(path) ? frameFiles(path) : List.of(path)) {
+        try {
+          FrameIntegrity.check(Files.readAllBytes(file), "frame");
+          intact++;
+        } catch (FrameCorruptException e) {
+          refused(file.toString(), e);
+        }
+      }
+    }
+    System.err.printf("frames=%d intact=%d refused=%d%n", intact + refused, intact, refused);
+    return refused == 0 ? 0 : 1;
   }
 
   private record Row(Reading reading, ChannelProfile profile) {}
@@ -124,6 +159,8 @@ final class DecodeCommand implements Callable<Integer> {
           }
           frames++;
           frame.readings().forEach(r -> rows.add(new Row(r, profile)));
+        } catch (FrameCorruptException e) {
+          refused(file.toString(), e);
         } catch (FrameFormatException e) {
           error(file + ": " + e.getMessage());
         }
@@ -232,6 +269,8 @@ final class DecodeCommand implements Callable<Integer> {
           }
           default -> note(parts[0], parsed.get().kind(), payload);
         }
+      } catch (FrameCorruptException e) {
+        refused("stdin:" + number + ": " + parts[0], e);
       } catch (FrameFormatException | IllegalArgumentException e) {
         error("stdin:" + number + ": " + parts[0] + ": " + e.getMessage());
       }
@@ -249,6 +288,12 @@ final class DecodeCommand implements Callable<Integer> {
     }
     out.println("# " + topic + " " + MessageText.of(kind, payload));
     out.flush();
+  }
+
+  /** A damaged copy: refused before its sequence number is read, so a good copy of the same frame that comes later is kept. */
+  private void refused(String where, FrameCorruptException e) {
+    refused++;
+    System.err.println("mast decode: " + where + ": " + e.getMessage() + "; refused");
   }
 
   private void error(String message) {

@@ -45,7 +45,7 @@ class EncodeDecodeTest {
     Cli.Result dec = Cli.run("", "decode", out.toString());
     assertEquals(0, dec.status(), dec.err());
     assertEquals(text, dec.out());
-    assertEquals("frames=" + m.group(2) + " readings=" + lines + " alarms=0 duplicates=0 skipped=0 errors=0\n", dec.err());
+    assertEquals("frames=" + m.group(2) + " readings=" + lines + " alarms=0 duplicates=0 refused=0 skipped=0 errors=0\n", dec.err());
   }
 
   @Test
@@ -72,16 +72,61 @@ class EncodeDecodeTest {
         "m/pole-1/t " + f1,
         "m/pole-1/t " + f1,                 // QoS 1 redelivery: dropped as a duplicate
         "m/pole-1/h 00",                    // health: skipped
-        "m/pole-1/t 0a0b0c",                // garbage payload: an error, decoding goes on
+        "m/pole-1/t 0a0b0c",                // garbage payload: refused, decoding goes on
         "m/pole-1/t zz",                    // not hex: an error
         "m/pole-1/t " + f2,
         "") + "\n";
     Cli.Result r = Cli.run(stdin, "decode", "--hex");
     assertEquals(csv, r.out());
-    assertTrue(r.err().endsWith("frames=2 readings=6 alarms=0 duplicates=1 skipped=2 errors=2\n"), r.err());
-    assertTrue(r.err().contains("mast decode: stdin:6: m/pole-1/t: frame is not a valid protobuf message"), r.err());
+    assertTrue(r.err().endsWith("frames=2 readings=6 alarms=0 duplicates=1 refused=1 skipped=2 errors=1\n"), r.err());
+    assertTrue(r.err().contains("mast decode: stdin:6: m/pole-1/t: frame of 3 bytes is too short to carry its CRC-32C; refused"), r.err());
     assertTrue(r.err().contains("mast decode: stdin:7: m/pole-1/t: "), r.err());
     assertEquals(1, r.status());
+  }
+
+  /**
+   * A copy damaged on the way that arrives first no longer pushes out the good copy of the same
+   * frame: it is refused on its CRC-32C before its sequence number is read. Frame files verify
+   * alone, without their profile.
+   */
+  @Test
+  void aDamagedCopyIsRefusedAndTheGoodCopyAfterItIsKeptAndFrameFilesVerifyAlone() throws Exception {
+    Path channels = tmp.resolve("c.csv");
+    Files.writeString(channels, "channel,unit,exponent,interval_s,kind,description\nair.pm25,ug/m3,0,60,gauge,\n");
+    Path readings = tmp.resolve("r.csv");
+    StringBuilder csv = new StringBuilder("time,channel,value\n");
+    for (int i = 0; i < 30; i++) {
+      csv.append(java.time.Instant.ofEpochSecond(1_767_225_600L + 60L * i)).append(",air.pm25,").append(10 + i % 4).append('\n');
+    }
+    Files.writeString(readings, csv);
+    Path out = tmp.resolve("frames");
+    assertEquals(0, Cli.run("", "encode", "--channels", channels.toString(), "--readings", readings.toString(),
+        "--window", "86400", "--out", out.toString()).status());
+    byte[] good = Files.readAllBytes(out.resolve("frame-000001.pb"));
+    byte[] damaged = good.clone();
+    damaged[damaged.length / 2] ^= 0x10;
+    HexFormat hex = HexFormat.of();
+    String stdin = "m/p1/p " + hex.formatHex(Files.readAllBytes(out.resolve("profile.pb"))) + "\n"
+        + "m/p1/t " + hex.formatHex(damaged) + "\n" + "m/p1/t " + hex.formatHex(good) + "\n";
+    Cli.Result r = Cli.run(stdin, "decode", "--hex");
+    assertEquals(csv.toString(), r.out(), "every reading, from the good copy");
+    assertTrue(r.err().contains("mast decode: stdin:2: m/p1/t: frame fails its CRC-32C check (carries "), r.err());
+    assertTrue(r.err().endsWith("frames=1 readings=30 alarms=0 duplicates=0 refused=1 skipped=0 errors=0\n"), r.err());
+    assertEquals(1, r.status(), "bad input was seen");
+
+    Path archive = tmp.resolve("archive");
+    Files.createDirectories(archive);
+    Files.write(archive.resolve("frame-000001.pb"), good);
+    Files.write(archive.resolve("frame-000002.pb"), damaged);
+    Cli.Result v = Cli.run("", "decode", "--verify", archive.toString());
+    assertEquals("", v.out());
+    assertTrue(v.err().startsWith("mast decode: " + archive.resolve("frame-000002.pb") + ": frame fails its CRC-32C check"), v.err());
+    assertTrue(v.err().endsWith("frames=2 intact=1 refused=1\n"), v.err());
+    assertEquals(1, v.status());
+    Files.delete(archive.resolve("frame-000002.pb"));
+    Cli.Result ok = Cli.run("", "decode", "--verify", archive.toString());
+    assertEquals("frames=1 intact=1 refused=0\n", ok.err());
+    assertEquals(0, ok.status());
   }
 
   @Test
