@@ -49,6 +49,9 @@ public interface DurableFiles {
 
   void deleteIfExists(Path file) throws IOException;
 
+  /** Bytes this process may still write on the file system that holds {@code path} (or its nearest existing parent). */
+  long usableSpace(Path path) throws IOException;
+
   /** Forces a directory's entries (new files, renames) to the device. */
   void syncDirectory(Path dir) throws IOException;
 
@@ -82,6 +85,9 @@ public interface DurableFiles {
     void force() throws IOException;
 
     long size() throws IOException;
+
+    /** Cuts the file to {@code size} bytes (and forces it), if it is longer. */
+    void truncate(long size) throws IOException;
 
     /** Reads exactly {@code dst.remaining()} bytes at {@code position}, or fails at the end. */
     default void readFully(ByteBuffer dst, long position) throws IOException {

@@ -79,6 +79,15 @@ final class RealDurableFiles implements DurableFiles {
   }
 
   @Override
+  public long usableSpace(Path path) throws IOException {
+    Path existing = path.toAbsolutePath();
+    while (existing != null && !Files.exists(existing)) {
+      existing = existing.getParent();
+    }
+    return Files.getFileStore(existing == null ? Path.of("/") : existing).getUsableSpace();
+  }
+
+  @Override
   public void syncDirectory(Path dir) throws IOException {
     try (FileChannel ch = FileChannel.open(dir, StandardOpenOption.READ)) {
       ch.force(true);
@@ -172,6 +181,14 @@ final class RealDurableFiles implements DurableFiles {
     @Override
     public long size() throws IOException {
       return channel.size();
+    }
+
+    @Override
+    public void truncate(long size) throws IOException {
+      if (channel.size() > size) {
+        channel.truncate(size);
+        channel.force(true);
+      }
     }
 
     @Override

@@ -44,6 +44,7 @@ public final class FaultyFiles implements DurableFiles {
   private int steps;
   private int failStep = -1;
   private boolean tearStep;
+  private long usableSpace = -1;
 
   /** Writes from the {@code n}th one on (0: the next) fail with {@code message}; nothing is written. */
   public synchronized FaultyFiles failWritesFrom(int n, String message) {
@@ -197,6 +198,17 @@ public final class FaultyFiles implements DurableFiles {
     return real.list(dir);
   }
 
+  /** The free space {@link #usableSpace} reports from now on; negative: the real file system's. */
+  public synchronized FaultyFiles usableSpace(long bytes) {
+    usableSpace = bytes;
+    return this;
+  }
+
+  @Override
+  public synchronized long usableSpace(Path path) throws IOException {
+    return usableSpace >= 0 ? usableSpace : real.usableSpace(path);
+  }
+
   @Override
   public void syncDirectory(Path dir) throws IOException {
     if (stepFails()) {
@@ -281,6 +293,12 @@ public final class FaultyFiles implements DurableFiles {
     public long size() throws IOException {
       checkAlive();
       return file.size();
+    }
+
+    @Override
+    public void truncate(long size) throws IOException {
+      checkAlive();
+      file.truncate(size);
     }
 
     @Override

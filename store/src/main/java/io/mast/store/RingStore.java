@@ -549,10 +549,13 @@ public final class RingStore implements AutoCloseable {
       Closeable dirLock = files.lock(dir.resolve("lock"));
       SegmentRing readings = null;
       try {
+        int readingSlots = (int) (capacityBytes / segment);
+        int alarmSlots = (int) (alarmCapacityBytes / alarmSegmentBytes);
+        checkSpace(segment, readingSlots, alarmSlots);
         readings = SegmentRing.openForWriting(files, dir.resolve("readings"), SegmentRing.Lane.READINGS, segment,
-            (int) (capacityBytes / segment), RingStore::countReadings);
+            readingSlots, RingStore::countReadings);
         SegmentRing alarms = SegmentRing.openForWriting(files, dir.resolve("alarms"), SegmentRing.Lane.ALARMS,
-            alarmSegmentBytes, (int) (alarmCapacityBytes / alarmSegmentBytes), RingStore::countAlarm);
+            alarmSegmentBytes, alarmSlots, RingStore::countAlarm);
         Scheduler s = scheduler != null ? scheduler : Scheduler.newThread("mast-store-sync");
         RingStore store = new RingStore(readings, alarms, this, s, dirLock);
         Logger.info("store {}: readings {}..{} (acked {}), alarms {}..{}", dir, readings.firstSeq(),
@@ -564,6 +567,25 @@ public final class RingStore implements AutoCloseable {
         }
         dirLock.close();
         throw e;
+      }
+    }
+
+    /**
+     * Refuses to start preallocating what the file system cannot hold, before a byte is written:
+     * a store that fills its partition halfway and fails leaves the pole worse off than one that
+     * says at once how much it needs and how much there is.
+     */
+    private void checkSpace(int segment, int readingSlots, int alarmSlots) throws IOException {
+      long readings = SegmentRing.bytesToPreallocate(files, dir.resolve("readings"), segment, readingSlots);
+      long alarms = SegmentRing.bytesToPreallocate(files, dir.resolve("alarms"), alarmSegmentBytes, alarmSlots);
+      if (readings + alarms == 0) {
+        return;
+      }
+      long free = files.usableSpace(dir);
+      if (readings + alarms > free) {
+        throw new IOException(String.format(java.util.Locale.ROOT, "store %s needs %,d more bytes (readings %,d, alarms %,d: its"
+            + " segments are preallocated) but its file system has %,d bytes free; free space there or lower store.capacity_bytes"
+            + " (now %,d)", dir, readings + alarms, readings, alarms, free, capacityBytes));
       }
     }
 

@@ -89,6 +89,61 @@ class RingStoreTest {
     }
   }
 
+  private List<String> segmentFiles() throws IOException {
+    List<String> names = new ArrayList<>();
+    for (String lane : List.of("readings", "alarms")) {
+      Path d = dir.resolve(lane);
+      if (java.nio.file.Files.isDirectory(d)) {
+        try (var files = java.nio.file.Files.list(d)) {
+          files.filter(f -> f.getFileName().toString().startsWith("seg-"))
+              .forEach(f -> names.add(lane + "/" + f.getFileName() + " " + f.toFile().length()));
+        }
+      }
+    }
+    names.sort(null);
+    return names;
+  }
+
+  @Test
+  void aStoreTheFileSystemCannotHoldIsRefusedBeforeAByteIsWrittenWithWhatItNeedsAndWhatIsFree() throws IOException {
+    FaultyFiles files = new FaultyFiles().usableSpace(40_000);
+    IOException e = assertThrows(IOException.class, () -> open(files));
+    assertEquals("store " + dir + " needs 98,304 more bytes (readings 65,536, alarms 32,768: its segments are preallocated)"
+        + " but its file system has 40,000 bytes free; free space there or lower store.capacity_bytes (now 65,536)", e.getMessage());
+    assertEquals(0, files.writes(), "nothing written");
+    assertEquals(List.of(), segmentFiles());
+
+    // the real file system: a capacity beyond its free space
+    long free = DurableFiles.real().usableSpace(dir);
+    long capacity = (free / SEGMENT + 64) * SEGMENT;
+    IOException real = assertThrows(IOException.class, () -> open(DurableFiles.real(), capacity));
+    assertTrue(real.getMessage().contains(" bytes free; free space there or lower store.capacity_bytes"), real.getMessage());
+    assertEquals(List.of(), segmentFiles());
+  }
+
+  @Test
+  void aDiskThatFillsDuringPreallocationLeavesNoPartialFileAndTheStoreThatWasThereIntact() throws IOException {
+    // a new store: the write of page 5 fails as a full disk does
+    FaultyFiles full = new FaultyFiles();
+    full.failWritesFrom(5, "No space left on device");
+    IOException e = assertThrows(IOException.class, () -> open(full));
+    assertTrue(e.getMessage().startsWith("preallocating " + dir.resolve("readings").resolve("seg-0001.mast") + " failed at byte 4096 of "
+        + SEGMENT + ": No space left on device; the store needs 65536 more bytes in " + dir.resolve("readings")), e.getMessage());
+    assertTrue(e.getMessage().endsWith("free; the files this start made were removed"), e.getMessage());
+    assertEquals(List.of(), segmentFiles(), "no partial segment fills the partition");
+
+    // an existing store grown by a larger capacity: the new slots go, the old ones keep their size and records
+    RingStore s = open(DurableFiles.real());
+    appendRange(s, 1, 300);
+    s.close();
+    List<String> before = segmentFiles();
+    FaultyFiles filling = new FaultyFiles();
+    filling.failWritesFrom(6, "No space left on device");
+    assertThrows(IOException.class, () -> open(filling, 8 * SEGMENT));
+    assertEquals(before, segmentFiles());
+    assertHolds(open(DurableFiles.real()), 1, 300);
+  }
+
   @Test
   void recordsReadBackInOrderAfterReopen() throws IOException {
     RingStore s = open(DurableFiles.real());

@@ -133,18 +133,28 @@ public final class SegmentRing implements Closeable {
     files.createDirectories(dir);
     int count = Math.max(slotCount, existingSlots(files, dir));
     DurableFiles.DurableFile[] slots = new DurableFiles.DurableFile[count];
+    long[] before = new long[count];
     boolean created = false;
     for (int i = 0; i < count; i++) {
       Path path = dir.resolve(slotName(i));
+      boolean existed = files.exists(path);
       slots[i] = files.open(path);
       long size = slots[i].size();
+      before[i] = existed ? size : -1;
       if (size > segmentBytes) {
         closeAll(slots);
         throw new IOException(path + " is " + size + " bytes but segments are " + segmentBytes
             + " bytes: this store was made with another segment size; open it with that size");
       }
       if (size < segmentBytes) {
-        preallocate(slots[i], size, segmentBytes);
+        try {
+          preallocate(slots[i], size, segmentBytes);
+        } catch (IOException e) {
+          undoPreallocation(files, dir, slots, before, i);
+          throw new IOException("preallocating " + path + " failed at " + e.getMessage() + "; the store needs "
+              + bytesToPreallocate(files, dir, segmentBytes, slotCount) + " more bytes in " + dir + " and its file system has "
+              + files.usableSpace(dir) + " free; the files this start made were removed", e.getCause());
+        }
         created = true;
       }
     }
@@ -203,13 +213,73 @@ public final class SegmentRing implements Closeable {
     return count;
   }
 
+  /**
+   * Zeros from {@code from} to {@code to}, forced.
+   *
+   * @throws IOException whose message is "byte N of M: cause", with the cause under it
+   */
   private static void preallocate(DurableFiles.DurableFile file, long from, int to) throws IOException {
     ByteBuffer zeros = ByteBuffer.allocate(PAGE);
-    for (long at = from; at < to; at += zeros.capacity()) {
-      zeros.clear().limit((int) Math.min(zeros.capacity(), to - at));
-      file.write(zeros, at);
+    long at = from;
+    try {
+      for (; at < to; at += zeros.capacity()) {
+        zeros.clear().limit((int) Math.min(zeros.capacity(), to - at));
+        file.write(zeros, at);
+      }
+      file.force();
+    } catch (IOException e) {
+      throw new IOException("byte " + at + " of " + to + ": " + e.getMessage(), e);
     }
-    file.force();
+  }
+
+  /**
+   * After a failed preallocation of slot {@code failed}: the files this open created are closed
+   * and deleted, the ones it extended cut back to their size before ({@code before[i]}, -1 for a
+   * file that did not exist), so a full disk is not left fuller by a store that could not start.
+   */
+  private static void undoPreallocation(DurableFiles files, Path dir, DurableFiles.DurableFile[] slots, long[] before, int failed) {
+    for (int i = 0; i <= failed; i++) {
+      Path path = dir.resolve(slotName(i));
+      try {
+        if (before[i] < 0) {
+          slots[i].close();
+          files.deleteIfExists(path);
+        } else {
+          slots[i].truncate(before[i]);
+          slots[i].close();
+        }
+      } catch (IOException e) {
+        Logger.warn("store: could not undo the preallocation of {}: {}", path, e.getMessage());
+      }
+      slots[i] = null;
+    }
+    try {
+      closeAll(slots);
+      files.syncDirectory(dir);
+    } catch (IOException e) {
+      Logger.warn("store: could not close or sync {}: {}", dir, e.getMessage());
+    }
+  }
+
+  /**
+   * Bytes that opening the lane in {@code dir} for writing with {@code slotCount} slots of
+   * {@code segmentBytes} would add to the file system: every missing slot, and what an existing
+   * short one lacks. Creates nothing.
+   */
+  public static long bytesToPreallocate(DurableFiles files, Path dir, int segmentBytes, int slotCount) throws IOException {
+    int count = Math.max(slotCount, existingSlots(files, dir));
+    long needed = 0;
+    for (int i = 0; i < count; i++) {
+      Path path = dir.resolve(slotName(i));
+      long size = 0;
+      if (files.exists(path)) {
+        try (DurableFiles.DurableFile f = files.openReadOnly(path)) {
+          size = f.size();
+        }
+      }
+      needed += Math.max(0, segmentBytes - size);
+    }
+    return needed;
   }
 
   // ---------------------------------------------------------------- recovery
