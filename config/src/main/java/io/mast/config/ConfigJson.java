@@ -338,13 +338,27 @@ final class ConfigJson {
 
   /** {@code text} in double quotes, cut to {@link #ECHO} characters, control characters escaped. */
   static String quote(String text) {
-    StringBuilder out = new StringBuilder("\"");
-    String shown = cut(text);
-    for (int i = 0; i < shown.length(); i++) {
-      char c = shown.charAt(i);
+    return quote(text, '"');
+  }
+
+  /** {@code text} between {@code mark}s, cut to {@link #ECHO} characters, control characters escaped. */
+  static String quote(String text, char mark) {
+    return mark + shown(text) + mark;
+  }
+
+  /** {@code text} cut to {@link #ECHO} characters, control characters escaped: safe to echo to a terminal or a log. */
+  static String shown(String text) {
+    return escaped(cut(text));
+  }
+
+  /** {@code text} with control characters escaped as {@code \\uXXXX}. */
+  static String escaped(String text) {
+    StringBuilder out = new StringBuilder();
+    for (int i = 0; i < text.length(); i++) {
+      char c = text.charAt(i);
       out.append(c < 0x20 || c == 0x7f ? String.format("\\u%04x", (int) c) : String.valueOf(c));
     }
-    return out.append('"').toString();
+    return out.toString();
   }
 
   /** At most {@link #ECHO} characters of {@code text}, with its length when longer. */

@@ -35,6 +35,9 @@ public final class Validation {
     DEVICE
   }
 
+  /** Longest topic prefix: with a 64-character device id and a kind, a topic stays far below the uplink's 512-byte cap. */
+  static final int MAX_TOPIC_PREFIX = 128;
+
   private static final Pattern DEVICE_ID = Pattern.compile("[A-Za-z0-9._-]{1,64}");
 
   private final DeviceConfig config;
@@ -144,7 +147,7 @@ public final class Validation {
   private void identity() {
     String id = config.getIdentity().getDeviceId();
     if (!id.isEmpty() && !DEVICE_ID.matcher(id).matches()) {
-      error("identity.device_id", "'" + id + "' is not allowed: use 1 to 64 letters, digits, '.', '_' or '-'");
+      error("identity.device_id", ConfigJson.quote(id, '\'') + " is not allowed: use 1 to 64 letters, digits, '.', '_' or '-'");
     }
   }
 
@@ -152,20 +155,20 @@ public final class Validation {
   private void board() {
     String board = effective.getBoard();
     if (!board.equals("pi") && !board.equals("sim")) {
-      error("board", "'" + board + "' is not a board: use pi or sim");
+      error("board", ConfigJson.quote(board, '\'') + " is not a board: use pi or sim");
       return;
     }
     boolean sim = board.equals("sim");
     for (int i = 0; i < config.getSensorsCount(); i++) {
       String bus = config.getSensors(i).getBus();
       if (!bus.isEmpty() && bus.startsWith("sim:") != sim) {
-        error("sensors[" + i + "].bus", bus + (sim ? " is not a simulated port (sim:NAME) but the board is sim"
+        error("sensors[" + i + "].bus", ConfigJson.shown(bus) + (sim ? " is not a simulated port (sim:NAME) but the board is sim"
             : " is a simulated port but the board is " + board + "; set \"board\": \"sim\""));
       }
     }
     String console = effective.getConsole().getSerialPort();
     if (!console.isEmpty() && console.startsWith("sim:") && !sim) {
-      error("console.serial_port", console + " is a simulated port but the board is " + board);
+      error("console.serial_port", ConfigJson.shown(console) + " is a simulated port but the board is " + board);
     }
   }
 
@@ -206,7 +209,7 @@ public final class Validation {
     }
     Integer other = seen.putIfAbsent(value, index);
     if (other != null) {
-      error(path, "'" + value + "' is already used by sensors[" + other + "]");
+      error(path, ConfigJson.quote(value, '\'') + " is already used by sensors[" + other + "]");
     }
   }
 
@@ -232,7 +235,7 @@ public final class Validation {
     }
     String owner = owners.putIfAbsent(bus, at + " (" + kind + ")");
     if (owner != null && !owner.endsWith("(" + kind + ")")) {
-      error(at + ".bus", bus + " is already claimed by " + owner);
+      error(at + ".bus", ConfigJson.shown(bus) + " is already claimed by " + owner);
       return;
     }
     String source;
@@ -247,13 +250,13 @@ public final class Validation {
     } else {
       Set<String> allowed = QUANTITIES.get(s.getDriver());
       if (!allowed.contains(s.getQuantity())) {
-        error(at + ".quantity", "'" + s.getQuantity() + "' is not one of " + String.join(", ", new java.util.TreeSet<>(allowed)) + " for " + kind);
+        error(at + ".quantity", ConfigJson.quote(s.getQuantity(), '\'') + " is not one of " + String.join(", ", new java.util.TreeSet<>(allowed)) + " for " + kind);
       }
       source = (s.getDriver() == DriverKind.MBUS ? "address " + s.getAddress() + " " : "") + s.getQuantity();
     }
     Integer other = sources.putIfAbsent(bus + " " + source, i);
     if (other != null) {
-      error(at, source + " on " + bus + " is already read by sensors[" + other + "]");
+      error(at, source + " on " + ConfigJson.shown(bus) + " is already read by sensors[" + other + "]");
     }
   }
 
@@ -269,11 +272,14 @@ public final class Validation {
     if (!u.getTlsCertFile().isEmpty() && u.getTlsKeyFile().isEmpty()) {
       error("uplink.tls_key_file", "is required when tls_cert_file is set");
     }
-    if (!u.getTopicPrefix().isEmpty()) {
+    if (u.getTopicPrefix().length() > MAX_TOPIC_PREFIX) {
+      error("uplink.topic_prefix", "is " + u.getTopicPrefix().length() + " characters; at most " + MAX_TOPIC_PREFIX
+          + " (every publish pays for its topic on the air)");
+    } else if (!u.getTopicPrefix().isEmpty()) {
       try {
         Topics.withPrefix(u.getTopicPrefix());
       } catch (IllegalArgumentException e) {
-        error("uplink.topic_prefix", e.getMessage());
+        error("uplink.topic_prefix", ConfigJson.escaped(e.getMessage()));
       }
     }
     deviceFile("uplink.tls_ca_file", u.getTlsCaFile());
@@ -283,10 +289,15 @@ public final class Validation {
   }
 
   private void deviceFile(String path, String file) {
-    if (file.isEmpty() || Files.isRegularFile(Path.of(file))) {
+    try {
+      if (file.isEmpty() || Files.isRegularFile(Path.of(file))) {
+        return;
+      }
+    } catch (java.nio.file.InvalidPathException e) {
+      error(path, ConfigJson.quote(file, '\'') + " is not a path");
       return;
     }
-    String message = file + " does not exist on this machine";
+    String message = ConfigJson.shown(file) + " does not exist on this machine";
     problems.add(mode == Mode.DEVICE ? Problem.error(path, message) : Problem.warning(path, message));
   }
 
@@ -297,7 +308,7 @@ public final class Validation {
       AlarmRule rule = config.getAlarms(i);
       String at = "alarms[" + i + "]";
       if (!rule.getChannel().isEmpty() && !names.contains(rule.getChannel())) {
-        error(at + ".channel", "'" + rule.getChannel() + "' is not the channel of any sensor");
+        error(at + ".channel", ConfigJson.quote(rule.getChannel(), '\'') + " is not the channel of any sensor");
       }
       if (!rule.hasAbove() && !rule.hasBelow()) {
         error(at, "needs a threshold: above, below or both");
@@ -318,7 +329,7 @@ public final class Validation {
       }
       Integer other = ids.putIfAbsent(key.getKeyId(), i);
       if (other != null && !key.getKeyId().isEmpty()) {
-        error(at + ".key_id", "'" + key.getKeyId() + "' is already used by ota.trusted_keys[" + other + "]");
+        error(at + ".key_id", ConfigJson.quote(key.getKeyId(), '\'') + " is already used by ota.trusted_keys[" + other + "]");
       }
     }
   }

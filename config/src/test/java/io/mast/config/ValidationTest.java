@@ -147,6 +147,19 @@ class ValidationTest {
     assertEquals(List.of("uplink.broker_uris: needs at least one entry"), problems(b -> b.setUplink(b.getUplink().toBuilder().clearBrokerUris())));
   }
 
+  @Test
+  void aHugeOrHostileValueIsEchoedCutAndEscaped() throws Exception {
+    String huge = "x".repeat(1_000_000);
+    List<String> id = problems(b -> b.setIdentity(b.getIdentity().toBuilder().setDeviceId(huge)));
+    assertEquals(List.of("identity.device_id: '" + "x".repeat(60) + "... (1000000 characters)' is not allowed: use 1 to 64 letters, digits,"
+        + " '.', '_' or '-'"), id);
+    List<String> prefix = problems(b -> b.setUplink(b.getUplink().toBuilder().setTopicPrefix(huge)));
+    assertEquals(List.of("uplink.topic_prefix: is 1000000 characters; at most 128 (every publish pays for its topic on the air)"), prefix);
+    List<String> file = problems(b -> b.setUplink(b.getUplink().toBuilder().setPasswordFile("/etc/mast/pass\u0000word")));
+    assertEquals(List.of("uplink.password_file: '/etc/mast/pass\\u0000word' is not a path"), file);
+    assertTrue(problems(b -> b.setUplink(b.getUplink().toBuilder().setTlsCaFile("/no/" + huge))).stream().allMatch(p -> p.length() < 200));
+  }
+
   private List<String> broker(String uri) throws Exception {
     return problems(b -> b.setUplink(b.getUplink().toBuilder().setBrokerUris(0, uri)));
   }

@@ -283,7 +283,10 @@ public final class Uplink implements Link, AutoCloseable {
         handleEvents();
         String dead = lost ? lastError : liveness();
         if (dead != null) {
-          lastError = dead;
+          // a refused publish or a failed ack after the broker's violation: the violation is why
+          String violation = session.violation();
+          lastError = violation != null ? violation : dead;
+          dead = lastError;
           String from = broker;
           dropSession();
           reconnects.lost(from, dead);
@@ -604,7 +607,6 @@ public final class Uplink implements Link, AutoCloseable {
       budget.spend(ByteBudget.wireBytes(topic, payload.length, qos == 1));
     } catch (IOException e) {
       lastError = "publish: " + e.getMessage();
-      Logger.warn("uplink: {}; reconnecting", e.getMessage());
       if (agent != null) {
         agentsInFlight.remove(agent);
         agent.completeExceptionally(e);
