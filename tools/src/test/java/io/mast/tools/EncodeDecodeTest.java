@@ -48,20 +48,27 @@ class EncodeDecodeTest {
     assertEquals("frames=" + m.group(2) + " readings=" + lines + " alarms=0 duplicates=0 refused=0 skipped=0 errors=0\n", dec.err());
   }
 
+  /** Channels and readings CSV encoded into frames with a {@code window}-second batch window; returns the frames' directory. */
+  private Path encode(String channels, CharSequence readings, int window) throws Exception {
+    Path c = tmp.resolve("c.csv");
+    Files.writeString(c, channels);
+    Path r = tmp.resolve("r.csv");
+    Files.writeString(r, readings);
+    Path out = tmp.resolve("frames");
+    Cli.Result enc = Cli.run("", "encode", "--channels", c.toString(), "--readings", r.toString(), "--window", Integer.toString(window),
+        "--out", out.toString());
+    assertEquals(0, enc.status(), enc.err());
+    return out;
+  }
+
   @Test
   void hexLinesFromMosquittoSubDecodeWithTheProfileTopicDroppingDuplicatesAndForeignTopics() throws Exception {
-    Path channels = tmp.resolve("c.csv");
-    Files.writeString(channels, "channel,unit,exponent,interval_s,kind,description\n"
-        + "air.temp,degC,-1,60,gauge,\"temperature, outside\"\nwater.m1,L,0,60,counter,\n");
-    Path readings = tmp.resolve("r.csv");
     String csv = "time,channel,value\n"
         + "2026-01-01T00:00:00Z,air.temp,-1.5\n2026-01-01T00:00:00Z,water.m1,100\n"
         + "2026-01-01T00:01:00Z,air.temp,-1.4\n2026-01-01T00:01:00Z,water.m1,100\n"
         + "2026-01-01T00:05:00Z,air.temp,-1.2\n2026-01-01T00:05:07Z,water.m1,104\n";
-    Files.writeString(readings, csv);
-    Path out = tmp.resolve("frames");
-    assertEquals(0, Cli.run("", "encode", "--channels", channels.toString(), "--readings", readings.toString(),
-        "--window", "240", "--out", out.toString()).status());
+    Path out = encode("channel,unit,exponent,interval_s,kind,description\n"
+        + "air.temp,degC,-1,60,gauge,\"temperature, outside\"\nwater.m1,L,0,60,counter,\n", csv, 240);
     HexFormat hex = HexFormat.of();
     String profile = hex.formatHex(Files.readAllBytes(out.resolve("profile.pb")));
     String f1 = hex.formatHex(Files.readAllBytes(out.resolve("frame-000001.pb")));
@@ -91,17 +98,11 @@ class EncodeDecodeTest {
    */
   @Test
   void aDamagedCopyIsRefusedAndTheGoodCopyAfterItIsKeptAndFrameFilesVerifyAlone() throws Exception {
-    Path channels = tmp.resolve("c.csv");
-    Files.writeString(channels, "channel,unit,exponent,interval_s,kind,description\nair.pm25,ug/m3,0,60,gauge,\n");
-    Path readings = tmp.resolve("r.csv");
     StringBuilder csv = new StringBuilder("time,channel,value\n");
     for (int i = 0; i < 30; i++) {
       csv.append(java.time.Instant.ofEpochSecond(1_767_225_600L + 60L * i)).append(",air.pm25,").append(10 + i % 4).append('\n');
     }
-    Files.writeString(readings, csv);
-    Path out = tmp.resolve("frames");
-    assertEquals(0, Cli.run("", "encode", "--channels", channels.toString(), "--readings", readings.toString(),
-        "--window", "86400", "--out", out.toString()).status());
+    Path out = encode("channel,unit,exponent,interval_s,kind,description\nair.pm25,ug/m3,0,60,gauge,\n", csv, 86400);
     byte[] good = Files.readAllBytes(out.resolve("frame-000001.pb"));
     byte[] damaged = good.clone();
     damaged[damaged.length / 2] ^= 0x10;
@@ -131,13 +132,8 @@ class EncodeDecodeTest {
 
   @Test
   void framesBeforeAnyProfileAreReportedUnlessAProfileFileIsGiven() throws Exception {
-    Path channels = tmp.resolve("c.csv");
-    Files.writeString(channels, "channel,unit,exponent,interval_s,kind,description\ngas.m1,m3,-2,3600,counter,\n");
-    Path readings = tmp.resolve("r.csv");
     String csv = "time,channel,value\n2026-01-01T00:00:00Z,gas.m1,5210.77\n2026-01-01T01:00:00Z,gas.m1,5210.79\n";
-    Files.writeString(readings, csv);
-    Path out = tmp.resolve("frames");
-    Cli.run("", "encode", "--channels", channels.toString(), "--readings", readings.toString(), "--window", "86400", "--out", out.toString());
+    Path out = encode("channel,unit,exponent,interval_s,kind,description\ngas.m1,m3,-2,3600,counter,\n", csv, 86400);
     String line = "m/p9/t " + HexFormat.of().formatHex(Files.readAllBytes(out.resolve("frame-000001.pb"))) + "\n";
 
     Cli.Result without = Cli.run(line, "decode", "--hex");
@@ -178,12 +174,8 @@ class EncodeDecodeTest {
 
   @Test
   void followPrintsEachFramesRowsAsItArrivesAndOtherMessagesAsText() throws Exception {
-    Path channels = tmp.resolve("c.csv");
-    Files.writeString(channels, "channel,unit,exponent,interval_s,kind,description\ngas.m1,m3,-2,3600,counter,\n");
-    Path readings = tmp.resolve("r.csv");
-    Files.writeString(readings, "time,channel,value\n2026-01-01T01:00:00Z,gas.m1,5210.79\n2026-01-02T00:00:00Z,gas.m1,5210.70\n");
-    Path out = tmp.resolve("frames");
-    Cli.run("", "encode", "--channels", channels.toString(), "--readings", readings.toString(), "--window", "86400", "--out", out.toString());
+    Path out = encode("channel,unit,exponent,interval_s,kind,description\ngas.m1,m3,-2,3600,counter,\n",
+        "time,channel,value\n2026-01-01T01:00:00Z,gas.m1,5210.79\n2026-01-02T00:00:00Z,gas.m1,5210.70\n", 86400);
     HexFormat hex = HexFormat.of();
     String stdin = String.join("\n",
         "m/p9/s 0801",
