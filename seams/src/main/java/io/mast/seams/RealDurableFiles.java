@@ -84,7 +84,9 @@ final class RealDurableFiles implements DurableFiles {
     while (existing != null && !Files.exists(existing)) {
       existing = existing.getParent();
     }
-    return Files.getFileStore(existing == null ? Path.of("/") : existing).getUsableSpace();
+    // statvfs on the path itself: FileStore first looks the path up in the mount table, which
+    // fails ("Mount point not found") in a chroot or a container that does not show it
+    return (existing == null ? Path.of("/") : existing).toFile().getUsableSpace();
   }
 
   @Override
