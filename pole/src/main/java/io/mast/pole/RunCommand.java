@@ -23,6 +23,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -207,7 +208,8 @@ final class RunCommand implements Callable<Integer> {
   /**
    * Shows the status until the run ends by itself or a signal stops it. The runtime is closed
    * (which sends what is stored) and the summary printed exactly once, by whichever comes first:
-   * this thread or the shutdown hook. The JVM waits for the hook, so the summary always appears.
+   * this thread or the shutdown hook. The JVM waits for the hook, and the hook for the summary
+   * (main may be printing it when the hook's own close returns), so the summary always appears.
    */
   private static int runUntilDone(EdgeRuntime runtime, String broker) throws Exception {
     CountDownLatch stop = new CountDownLatch(1);
@@ -219,16 +221,24 @@ final class RunCommand implements Callable<Integer> {
       }
     });
     AtomicBoolean summarized = new AtomicBoolean();
+    CountDownLatch printed = new CountDownLatch(1);
     Runnable finish = () -> {
       runtime.close();
       screen.close();
       if (summarized.compareAndSet(false, true)) {
         printSummary(runtime, System.err);
+        printed.countDown();
       }
     };
     Thread hook = new Thread(() -> {
       stop.countDown();
       finish.run();
+      // the JVM halts when the hooks end, not when main does: if main took the summary, wait for it
+      try {
+        printed.await(5, TimeUnit.SECONDS);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
     }, "mast-shutdown");
     Runtime.getRuntime().addShutdownHook(hook);
     try {
