@@ -11,12 +11,13 @@ import org.junit.jupiter.params.provider.CsvSource;
 class RunCommandTest {
   @ParameterizedTest
   @CsvSource(delimiter = '|', value = {
-      "garbage                | has no scheme; the scheme must be tcp, ssl, ws or wss",
+      "garbage                | has no scheme; the scheme must be tcp or ssl",
       "tcp://                 | is not a URI (Expected authority); a broker URI is like tcp://broker.example:1883",
-      "mqtt://x               | has the scheme mqtt; the scheme must be tcp, ssl, ws or wss",
+      "mqtt://x               | has the scheme mqtt; the scheme must be tcp or ssl",
       "tcp://127.0.0.1:-5     | names no host (or a port outside 0..65535)",
       "tcp://127.0.0.1:70000  | has the port 70000; a port is 1..65535",
       "'tcp://[::1'           | is not a URI (Expected closing bracket for IPv6 address)",
+      "ws://broker:80         | is MQTT over WebSocket, which the uplink does not take",
   })
   void aBrokerThatIsNoBrokerUriIsAUsageErrorInOneLine(String uri, String said) {
     Cli.Result r = Cli.run("", "run", "--broker", uri, "--config", "/nonexistent/device.json");

@@ -43,7 +43,7 @@ public record UplinkSettings(List<String> brokerUris, String clientId, String de
   public static UplinkSettings of(DeviceConfig config, String deviceId, List<String> brokers) throws IOException {
     Uplink u = config.getUplink();
     List<String> uris = brokers.isEmpty() ? u.getBrokerUrisList() : brokers;
-    boolean tls = uris.stream().anyMatch(x -> x.startsWith("ssl://") || x.startsWith("wss://"));
+    boolean tls = uris.stream().anyMatch(x -> x.startsWith("ssl://"));
     SSLSocketFactory factory = tls ? Tls.socketFactory(path(u.getTlsCaFile()), path(u.getTlsCertFile()), path(u.getTlsKeyFile())) : null;
     char[] password = null;
     if (!u.getPasswordFile().isEmpty()) {
