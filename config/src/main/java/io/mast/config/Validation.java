@@ -38,6 +38,8 @@ public final class Validation {
   /** Longest topic prefix: with a 64-character device id and a kind, a topic stays far below the uplink's 512-byte cap. */
   static final int MAX_TOPIC_PREFIX = 128;
 
+  /** Groups a pole may belong to: each is one more subscription, and its topic a few more bytes at connect. */
+  static final int MAX_GROUPS = 16;
   private static final Pattern DEVICE_ID = Pattern.compile("[A-Za-z0-9._-]{1,64}");
 
   private final DeviceConfig config;
@@ -148,6 +150,19 @@ public final class Validation {
     String id = config.getIdentity().getDeviceId();
     if (!id.isEmpty() && !DEVICE_ID.matcher(id).matches()) {
       error("identity.device_id", ConfigJson.quote(id, '\'') + " is not allowed: use 1 to 64 letters, digits, '.', '_' or '-'");
+    }
+    Set<String> groups = new java.util.HashSet<>();
+    List<String> list = config.getIdentity().getGroupsList();
+    if (list.size() > MAX_GROUPS) {
+      error("identity.groups", list.size() + " groups; a pole belongs to at most " + MAX_GROUPS);
+    }
+    for (int i = 0; i < list.size(); i++) {
+      String g = list.get(i);
+      if (!DEVICE_ID.matcher(g).matches()) {
+        error("identity.groups[" + i + "]", ConfigJson.quote(g, '\'') + " is not allowed: use 1 to 64 letters, digits, '.', '_' or '-'");
+      } else if (!groups.add(g)) {
+        error("identity.groups[" + i + "]", ConfigJson.quote(g, '\'') + " is listed twice");
+      }
     }
   }
 
@@ -321,15 +336,15 @@ public final class Validation {
 
   private void trustedKeys() {
     Map<String, Integer> ids = new HashMap<>();
-    for (int i = 0; i < config.getOta().getTrustedKeysCount(); i++) {
-      TrustedKey key = config.getOta().getTrustedKeys(i);
-      String at = "ota.trusted_keys[" + i + "]";
+    for (int i = 0; i < config.getTrust().getKeysCount(); i++) {
+      TrustedKey key = config.getTrust().getKeys(i);
+      String at = "trust.keys[" + i + "]";
       if (!key.getEd25519Public().isEmpty() && key.getEd25519Public().size() != 32) {
         error(at + ".ed25519_public", key.getEd25519Public().size() + " bytes; an Ed25519 public key is 32");
       }
       Integer other = ids.putIfAbsent(key.getKeyId(), i);
       if (other != null && !key.getKeyId().isEmpty()) {
-        error(at + ".key_id", ConfigJson.quote(key.getKeyId(), '\'') + " is already used by ota.trusted_keys[" + other + "]");
+        error(at + ".key_id", ConfigJson.quote(key.getKeyId(), '\'') + " is already used by trust.keys[" + other + "]");
       }
     }
   }

@@ -42,7 +42,7 @@ class ConfigJsonTest {
         "sensors[1].exponent: \"2\" is not a whole number",
         "uplink.broker_uris: expected a list [...], found a text",
         "uplink.keepalive_s: expected a whole number, found an object",
-        "colour: no such field in the config; the fields are version, identity, sensors, uplink, store, alarms, console, ota, board"),
+        "colour: no such field in the config; the fields are version, identity, sensors, uplink, store, alarms, console, trust, board"),
         problems(json));
   }
 

@@ -70,7 +70,7 @@ class ValidationTest {
   void unknownFieldsAreAnErrorNotDropped() throws Exception {
     String json = Examples.json("sim-pole.json").replace("\"site\": \"simulated board\"", "\"site\": \"simulated board\", \"colour\": \"green\"");
     ConfigException e = assertThrows(ConfigException.class, () -> DeviceConfigs.parseJson(json));
-    assertEquals(List.of("identity.colour: no such field in identity; the fields are device_id, site, latitude_e6, longitude_e6"),
+    assertEquals(List.of("identity.colour: no such field in identity; the fields are device_id, site, latitude_e6, longitude_e6, groups"),
         e.problems().stream().map(Problem::toString).toList());
   }
 
@@ -205,14 +205,24 @@ class ValidationTest {
   }
 
   @Test
+  void groupsAreTopicLevelsListedOnceAndFew() throws Exception {
+    assertEquals(List.of("identity.groups[1]: 'a/b' is not allowed: use 1 to 64 letters, digits, '.', '_' or '-'",
+        "identity.groups[2]: 'north' is listed twice"),
+        problems(b -> b.setIdentity(b.getIdentity().toBuilder().addGroups("north").addGroups("a/b").addGroups("north"))));
+    List<String> seventeen = java.util.stream.IntStream.range(0, 17).mapToObj(i -> "g" + i).toList();
+    assertEquals(List.of("identity.groups: 17 groups; a pole belongs to at most 16"),
+        problems(b -> b.setIdentity(b.getIdentity().toBuilder().addAllGroups(seventeen))));
+  }
+
+  @Test
   void trustedKeysMustBe32BytesWithUniqueIds() throws Exception {
-    assertEquals(List.of("ota.trusted_keys[0].ed25519_public: 31 bytes; an Ed25519 public key is 32"),
-        problems(b -> b.setOta(b.getOta().toBuilder().setTrustedKeys(0, TrustedKey.newBuilder().setKeyId("k")
+    assertEquals(List.of("trust.keys[0].ed25519_public: 31 bytes; an Ed25519 public key is 32"),
+        problems(b -> b.setTrust(b.getTrust().toBuilder().setKeys(0, TrustedKey.newBuilder().setKeyId("k")
             .setEd25519Public(com.google.protobuf.ByteString.copyFrom(new byte[31]))))));
-    assertEquals(List.of("ota.trusted_keys[0].ed25519_public: is required"),
-        problems(b -> b.setOta(b.getOta().toBuilder().setTrustedKeys(0, TrustedKey.newBuilder().setKeyId("k")))));
-    assertEquals(List.of("ota.trusted_keys[1].key_id: 'platform-2026' is already used by ota.trusted_keys[0]"),
-        problems(b -> b.setOta(b.getOta().toBuilder().addTrustedKeys(b.getOta().getTrustedKeys(0)))));
+    assertEquals(List.of("trust.keys[0].ed25519_public: is required"),
+        problems(b -> b.setTrust(b.getTrust().toBuilder().setKeys(0, TrustedKey.newBuilder().setKeyId("k")))));
+    assertEquals(List.of("trust.keys[1].key_id: 'platform-2026' is already used by trust.keys[0]"),
+        problems(b -> b.setTrust(b.getTrust().toBuilder().addKeys(b.getTrust().getKeys(0)))));
   }
 
   @Test

@@ -70,6 +70,24 @@ public final class Topics {
     return before + device + after + kind.suffix();
   }
 
+  /**
+   * The topic of a kind of message for every pole of a group, e.g. {@code m/@north/c}: the
+   * device level holds {@code @} and the group's name, which no device id can hold. A pole
+   * subscribes to the config topic of each of its {@code identity.groups}.
+   */
+  public String groupTopic(String group, Kind kind) {
+    if (!isGroupName(group)) {
+      throw new IllegalArgumentException("group '" + group + "' must be 1 to 64 letters, digits, . _ or -");
+    }
+    return before + "@" + group + after + kind.suffix();
+  }
+
+  /** Whether {@code name} may name a group: 1 to 64 ASCII letters, digits, '.', '_' or '-'. */
+  public static boolean isGroupName(String name) {
+    return !name.isEmpty() && name.length() <= 64
+        && name.chars().allMatch(c -> c < 128 && (Character.isLetterOrDigit(c) || c == '.' || c == '_' || c == '-'));
+  }
+
   /** A subscription filter for one kind of message of every device, e.g. {@code m/+/t}. */
   public String filter(Kind kind) {
     return before + "+" + after + kind.suffix();

@@ -1,8 +1,10 @@
 package io.mast.protocol;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
+import java.util.List;
 import java.util.Optional;
 import org.junit.jupiter.api.Test;
 
@@ -40,5 +42,33 @@ class TopicsTest {
     assertEquals("topic prefix 'm/+/{device}/' must not contain MQTT wildcards", e.getMessage());
     IllegalArgumentException d = assertThrows(IllegalArgumentException.class, () -> Topics.standard().topic("a/b", Topics.Kind.TELEMETRY));
     assertEquals("device id 'a/b' must be one non-empty topic level without / + # or NUL", d.getMessage());
+  }
+
+  @Test
+  void aGroupTopicTakesTheDeviceLevelWithAMarkNoDeviceIdCanHold() {
+    Topics t = Topics.withPrefix("city/{device}/v1/");
+    assertEquals("city/@north-3/v1/c", t.groupTopic("north-3", Topics.Kind.CONFIG_SET));
+    assertEquals(Optional.of(new Topics.Parsed("@north-3", Topics.Kind.CONFIG_SET)), t.parse("city/@north-3/v1/c"));
+    IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> t.groupTopic("a/b", Topics.Kind.CONFIG_SET));
+    assertEquals("group 'a/b' must be 1 to 64 letters, digits, . _ or -", e.getMessage());
+    assertEquals(false, Topics.isGroupName(""));
+    assertEquals(false, Topics.isGroupName("x".repeat(65)));
+  }
+
+  @Test
+  void configSetsAndAcksRoundTripAndRefuseWhatTheyAreNot() throws Exception {
+    ConfigSetMessage set = new ConfigSetMessage(7, new byte[] {1, 2, 3}, 0);
+    ConfigSetMessage back = ConfigSetMessage.parse(set.toBytes());
+    assertEquals(7, back.version());
+    assertEquals(600, back.effectiveGraceS());
+    assertArrayEquals(new byte[] {1, 2, 3}, back.config());
+    assertThrows(FrameFormatException.class, () -> ConfigSetMessage.parse(new byte[] {(byte) 0xff}));
+    assertEquals("the config set carries no version",
+        assertThrows(FrameFormatException.class, () -> ConfigSetMessage.parse(new byte[0])).getMessage());
+    ConfigAckMessage ack = new ConfigAckMessage(7, ConfigAckMessage.Result.APPLIED, List.of(), 7, ConfigAckMessage.PLATFORM,
+        List.of("uplink.batch_window_s"), List.of("sensor pm: no port"));
+    assertEquals(ack, ConfigAckMessage.parse(ack.toBytes()));
+    assertEquals("version 7 APPLIED (active 7, from platform): changed uplink.batch_window_s; warnings: sensor pm: no port", ack.toString());
+    assertThrows(FrameFormatException.class, () -> ConfigAckMessage.parse(new byte[0]));
   }
 }
