@@ -41,20 +41,34 @@ public final class DriverCatalog {
   }
 
   public static List<SensorDriver> build(DeviceConfig config, Buses buses, Path meterDir) {
-    Map<Object, List<Sensor>> devices = new LinkedHashMap<>(); // by GPIO pin (Integer) or serial port (String)
-    for (Sensor s : DeviceConfigs.effective(config).getSensorsList()) {
-      Object device = s.getDriver() == DriverKind.PULSE_METER ? (Object) s.getGpioPin() : s.getBus();
-      devices.computeIfAbsent(device, k -> new ArrayList<>()).add(s);
-    }
     List<SensorDriver> drivers = new ArrayList<>();
-    for (List<Sensor> sensors : devices.values()) {
-      Sensor first = sensors.get(0);
-      drivers.add(first.getDriver() == DriverKind.PULSE_METER
-          ? PulseMeter.builder(buses, ChannelSpec.of(first), first.getGpioPin(), journalFile(meterDir, first.getId()))
-              .pulsesPerUnit(first.getPulsesPerUnit()).nanoClock(buses.gpioClock()).build()
-          : serial(buses, sensors));
+    for (List<Sensor> sensors : devices(config).values()) {
+      drivers.add(build(sensors, buses, meterDir));
     }
     return drivers;
+  }
+
+  /**
+   * The config's sensors (with their defaults) by the device they are wired to, in config
+   * order: a GPIO pin ({@code "gpio:N"}) or a serial port. One driver serves each device; a
+   * device whose list is equal in two configs needs no restart between them.
+   */
+  public static Map<String, List<Sensor>> devices(DeviceConfig config) {
+    Map<String, List<Sensor>> devices = new LinkedHashMap<>();
+    for (Sensor s : DeviceConfigs.effective(config).getSensorsList()) {
+      String device = s.getDriver() == DriverKind.PULSE_METER ? "gpio:" + s.getGpioPin() : s.getBus();
+      devices.computeIfAbsent(device, k -> new ArrayList<>()).add(s);
+    }
+    return devices;
+  }
+
+  /** The driver of one device's sensors (a list of {@link #devices}); nothing is opened yet. */
+  public static SensorDriver build(List<Sensor> sensors, Buses buses, Path meterDir) {
+    Sensor first = sensors.get(0);
+    return first.getDriver() == DriverKind.PULSE_METER
+        ? PulseMeter.builder(buses, ChannelSpec.of(first), first.getGpioPin(), journalFile(meterDir, first.getId()))
+            .pulsesPerUnit(first.getPulsesPerUnit()).nanoClock(buses.gpioClock()).build()
+        : serial(buses, sensors);
   }
 
   /**

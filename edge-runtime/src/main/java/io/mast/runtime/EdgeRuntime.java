@@ -1,24 +1,27 @@
 package io.mast.runtime;
 
+import io.mast.config.DeviceConfigs;
 import io.mast.config.model.DeviceConfig;
 import io.mast.config.model.DriverKind;
 import io.mast.config.model.Sensor;
 import io.mast.drivers.Buses;
 import io.mast.drivers.DriverCatalog;
-import io.mast.drivers.SensorDriver;
 import io.mast.protocol.Channel;
 import io.mast.protocol.ChannelProfile;
-import io.mast.protocol.FrameEncoder;
+import io.mast.protocol.ControlRefusedException;
 import io.mast.protocol.Reading;
 import io.mast.protocol.StatusMessage;
 import io.mast.runtime.alarm.AlarmRules;
 import io.mast.runtime.health.HealthReport;
 import io.mast.runtime.replay.ReplayFeed;
 import io.mast.runtime.sampling.Ingest;
+import io.mast.runtime.sampling.LiveSensors;
 import io.mast.runtime.sampling.Sampler;
 import io.mast.runtime.uplink.Link;
+import io.mast.runtime.uplink.ProfileHistory;
 import io.mast.runtime.uplink.Uplink;
 import io.mast.runtime.uplink.UplinkSettings;
+import io.mast.seams.DurableFiles;
 import io.mast.seams.Scheduler;
 import io.mast.store.RingStore;
 import io.mast.store.StoreStats;
@@ -30,12 +33,9 @@ import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Deque;
 import java.util.List;
-import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 import org.tinylog.Logger;
 
 /**
@@ -49,6 +49,15 @@ import org.tinylog.Logger;
  * {@code OFFLINE}, DISCONNECT), runs a last group commit and closes the store. A run with an end
  * ({@code --duration} or a replay) waits in {@link #awaitEnd} until every stored record is
  * acknowledged; waits are woken by acknowledgements, never by polling.
+ *
+ * <p><b>A new config, live</b> ({@link #apply}), in this order: what cannot change while Mast
+ * runs is refused whole before anything changes (device id, store directory and capacity,
+ * maximum frame size, board, the sensors of a replay); the new uplink settings are staged (TLS
+ * and password files read); then the sensors whose device changed restart, with a frame cut and
+ * a new profile when the channels changed (records taken before it are still sent under the old
+ * one: {@link ProfileHistory}); the alarm rules swap at once; the group commit interval, batch
+ * window and heartbeat take their new values; the uplink reconnects when its settings changed;
+ * the birth status and health carry the new version.
  *
  * <p>Threads are listed in {@code edge-runtime/CONCURRENCY.md}.
  */
@@ -70,26 +79,43 @@ public final class EdgeRuntime implements AutoCloseable {
   public record Snapshot(long stored, long framesSent, long framesAcked, long readingsAcked, long alarms,
       long bytesOnWire, Link.State link, String broker, long unacked) {}
 
+  /**
+   * What a config change did: the paths that changed, and what holds but is not well (a sensor
+   * whose device did not open: it is retried, the others sample on).
+   */
+  public record Applied(List<String> changed, List<String> warnings) {}
+
+  /** How long {@link #apply} waits for new drivers to open before it reports them. */
+  public static final Duration OPEN_WAIT = Duration.ofSeconds(5);
+
   /** How long {@link #close()} waits for the last frames' acknowledgements while the link is up. */
   public static final Duration DRAIN_WAIT = Duration.ofSeconds(10);
 
   private final Options options;
   private final Clock clock;
-  private final ChannelProfile profile;
+  private final Path stateRoot;
   private final RingStore store;
+  private final ProfileHistory profiles;
   private final Uplink uplink;
   private final Ingest ingest;
   private final Scheduler timer;
-  private final Sampler sampler;
+  private final LiveSensors sensors;
   private final HealthReport health;
-  private final Map<String, ExecutorService> executors = new ConcurrentHashMap<>();
-  private final List<SensorDriver> drivers = new ArrayList<>();
+  /** The effective config in force; replaced by {@link #apply}. */
+  private volatile DeviceConfig config;
+  /** The brokers of {@code --broker}, used until a config changes {@code uplink.broker_uris}. */
+  private volatile List<String> brokers;
+  private volatile boolean confirmed = true;
+  /** Bumped when the batch window or the heartbeat changes, so the old timer chain stops. */
+  private final AtomicLong windowChain = new AtomicLong();
+  private final AtomicLong healthChain = new AtomicLong();
   private final CountDownLatch fed = new CountDownLatch(1);
   /** What was started, in order; {@link #close()} stops them in reverse. */
   private final Deque<Step> started = new ArrayDeque<>();
   /** Notified when acknowledgements move, the link changes state, or the input ends. */
   private final Object progress = new Object();
   private final long startNanos = System.nanoTime();
+  private final long startedAt;
   private volatile Thread replayThread;
   private volatile ReplayFeed feed;
   private volatile boolean closed;
@@ -103,47 +129,68 @@ public final class EdgeRuntime implements AutoCloseable {
   }
 
   /**
-   * Wires and starts the parts in their order: the store, the uplink (connecting takes the
-   * longest part of starting, Paho alone waits 300 ms for its threads, and needs only the store:
-   * it goes on while the drivers open), the last frame's send, the timer, the input (the sensors
-   * or a replay). A failure stops what was started, in reverse.
+   * Wires and starts the parts in their order: the store, the profile history (a new profile
+   * after a cut when the config's channels differ from the last run's), the uplink (connecting
+   * takes the longest part of starting, Paho alone waits 300 ms for its threads, and needs only
+   * the store: it goes on while the drivers open), the last frame's send, the timer, the input
+   * (the sensors or a replay). A failure stops what was started, in reverse.
    */
   private EdgeRuntime(Options o, Clock clock, Scheduler timer) throws IOException {
     this.options = o;
     this.clock = clock;
     this.timer = timer;
-    DeviceConfig c = o.config();
-    this.profile = o.replay() != null ? o.replayProfile() : profileOf(c);
+    this.startedAt = clock.millis();
+    DeviceConfig c = DeviceConfigs.effective(o.config());
+    this.config = c;
+    this.brokers = o.brokers() == null ? List.of() : List.copyOf(o.brokers());
+    ChannelProfile profile = o.replay() != null ? o.replayProfile() : profileOf(c);
+    Path storeDir = storeDir(c, o.stateDir());
+    this.stateRoot = o.stateDir() != null ? o.stateDir() : storeDir.toAbsolutePath().getParent();
     try {
-      this.store = RingStore.builder(storeDir(c, o.stateDir()))
+      this.store = RingStore.builder(storeDir)
           .capacityBytes(c.getStore().getCapacityBytes())
           .syncInterval(Duration.ofMillis(c.getStore().getSyncIntervalMs()))
           .open();
       started("the store", store);
-      FrameEncoder encoder = FrameEncoder.builder(profile).maxFrameBytes(c.getUplink().getMaxFrameBytes()).build();
-      this.uplink = new Uplink(UplinkSettings.of(c, o.deviceId(), o.brokers()), store, encoder,
+      this.profiles = ProfileHistory.open(DurableFiles.real(), stateRoot.resolve("profiles"), profile);
+      this.ingest = new Ingest(store, new AlarmRules(c.getAlarmsList(), profile),
+          Ingest.recordLimit(c.getUplink().getMaxFrameBytes()), this::wakeUplink);
+      if (!profiles.current().equals(profile)) {
+        Logger.info("runtime: the channels changed since the last run (profile {} -> {}); stored records keep theirs",
+            profiles.current().hexId(), profile.hexId());
+        ingest.newProfile((r, a) -> addProfile(r, a, profile), new AlarmRules(c.getAlarmsList(), profile));
+      }
+      this.uplink = new Uplink(UplinkSettings.of(c, o.deviceId(), brokers), store, profiles, c.getUplink().getMaxFrameBytes(),
           status(StatusMessage.State.ONLINE), status(StatusMessage.State.OFFLINE), clock, new java.util.Random(), this::progressed);
       uplink.start();
       started("the uplink", uplink);
-      this.ingest = new Ingest(store, new AlarmRules(c.getAlarmsList(), profile),
-          Ingest.recordLimit(c.getUplink().getMaxFrameBytes()), uplink::wake);
       started("the last frame", this::sendLastFrame);
       started("the timer", timer);
       this.health = new HealthReport(clock, o.version(), c.getVersion(), profile, modemChannels(c));
       if (o.replay() == null) {
         Path meterDir = o.stateDir() != null ? o.stateDir().resolve("meters") : DriverCatalog.meterDir(c);
-        drivers.addAll(DriverCatalog.build(c, o.buses(), meterDir));
-        this.sampler = new Sampler(drivers, profile, ingest, timer, clock, this::executor);
-        started("the sensor threads", this::stopExecutors);
-        started("the sampler", sampler);
+        this.sensors = new LiveSensors(o.buses(), meterDir, ingest, timer, clock);
+        started("the sensors", sensors);
       } else {
-        this.sampler = null;
+        this.sensors = null;
         started("the replay", this::stopReplay);
       }
     } catch (IOException | RuntimeException e) {
       stopAll();
       throw e;
     }
+  }
+
+  private void wakeUplink() {
+    Uplink u = uplink;
+    if (u != null) {
+      u.wake();
+    }
+  }
+
+  private void addProfile(long fromRecord, long fromAlarm, ChannelProfile profile) throws IOException {
+    StoreStats s = store.stats();
+    profiles.add(fromRecord, fromAlarm, profile, s.readings().ackedSeq(), s.alarms().ackedSeq());
   }
 
   private void started(String what, AutoCloseable stop) {
@@ -166,12 +213,14 @@ public final class EdgeRuntime implements AutoCloseable {
    */
   public static EdgeRuntime start(Options o, Clock clock, Scheduler timer) throws IOException {
     EdgeRuntime r = new EdgeRuntime(o, clock, timer);
-    Duration window = Duration.ofSeconds(o.config().getUplink().getBatchWindowS());
-    r.every(window, window, r::cutWindow);
-    Duration heartbeat = Duration.ofSeconds(o.config().getUplink().getHealthIntervalS());
-    r.every(Duration.ofSeconds(Math.min(10, heartbeat.toSeconds())), heartbeat, r::sendHealth);
-    if (r.sampler != null) {
-      r.sampler.start();
+    r.scheduleWindows(r.config, true);
+    if (r.sensors != null) {
+      try {
+        r.sensors.start(r.config, r.profiles.current());
+      } catch (RuntimeException e) {
+        r.close();
+        throw e;
+      }
       if (o.durationS() >= 0) {
         // the end waits for samples in progress and an fsync: not on the timer's thread
         r.timer.schedule(Duration.ofSeconds(o.durationS()), () -> r.onItsOwnThread("mast-end-of-input", r::endOfInput));
@@ -188,8 +237,100 @@ public final class EdgeRuntime implements AutoCloseable {
     t.start();
   }
 
+  /** The batch window's cuts and the health heartbeat, on the periods of {@code c}; earlier chains stop. */
+  private void scheduleWindows(DeviceConfig c, boolean atStart) {
+    Duration window = Duration.ofSeconds(c.getUplink().getBatchWindowS());
+    every(window, window, this::cutWindow, windowChain, windowChain.incrementAndGet());
+    Duration heartbeat = Duration.ofSeconds(c.getUplink().getHealthIntervalS());
+    Duration first = atStart ? Duration.ofSeconds(Math.min(10, heartbeat.toSeconds())) : heartbeat;
+    every(first, heartbeat, this::sendHealth, healthChain, healthChain.incrementAndGet());
+  }
+
+  /** The profile in force (the newest). */
   public ChannelProfile profile() {
-    return profile;
+    return profiles.current();
+  }
+
+  /** The effective config in force. */
+  public DeviceConfig config() {
+    return config;
+  }
+
+  /** Where this runtime keeps its state (the store's parent, or the state directory given). */
+  public Path stateRoot() {
+    return stateRoot;
+  }
+
+  /**
+   * Marks the config in force confirmed (its acknowledgement reached the broker) or not (a new
+   * config waits for the link guard); health and the retained birth status say which.
+   */
+  public void confirmed(boolean yes) {
+    confirmed = yes;
+    announceConfig();
+  }
+
+  private void announceConfig() {
+    DeviceConfig c = config;
+    health.config(c.getVersion(), confirmed, profiles.current(), modemChannels(c));
+    uplink.status(status(StatusMessage.State.ONLINE), status(StatusMessage.State.OFFLINE));
+  }
+
+  /**
+   * Applies {@code next} (valid, its version checked by the caller) to the running parts, in the
+   * order of the class comment.
+   *
+   * @throws ControlRefusedException naming every change that cannot be made live; nothing changed
+   * @throws IOException if staging (TLS, password files) or writing the profile history failed;
+   *     the sensors sample on under the config in force
+   */
+  public synchronized Applied apply(DeviceConfig next) throws ControlRefusedException, IOException {
+    if (closed) {
+      throw new IOException("the runtime is stopping");
+    }
+    DeviceConfig before = config;
+    DeviceConfig after = DeviceConfigs.effective(next);
+    List<String> refused = LiveChanges.refusals(before, after, options.replay() != null);
+    if (!refused.isEmpty()) {
+      throw new ControlRefusedException(refused);
+    }
+    List<String> changed = new ArrayList<>();
+    DeviceConfigs.diff(before, after).forEach(ch -> {
+      if (!ch.path().equals("version")) {
+        changed.add(ch.path());
+      }
+    });
+    boolean brokersChanged = !before.getUplink().getBrokerUrisList().equals(after.getUplink().getBrokerUrisList());
+    List<String> nextBrokers = brokersChanged ? List.of() : brokers;
+    UplinkSettings staged = LiveChanges.uplinkChanged(before, after) ? UplinkSettings.of(after, options.deviceId(), nextBrokers) : null;
+    List<String> warnings = new ArrayList<>();
+    ChannelProfile profile = profiles.current();
+    ChannelProfile nextProfile = options.replay() != null ? profile : profileOf(after);
+    AlarmRules rules = new AlarmRules(after.getAlarmsList(), nextProfile);
+    if (!before.getSensorsList().equals(after.getSensorsList())) {
+      LiveSensors.Boundary boundary = nextProfile.equals(profile) ? () -> ingest.rules(rules)
+          : () -> ingest.newProfile((r, a) -> addProfile(r, a, nextProfile), rules);
+      warnings.addAll(sensors.change(after, nextProfile, boundary, OPEN_WAIT));
+    } else if (!before.getAlarmsList().equals(after.getAlarmsList())) {
+      ingest.rules(rules);
+    }
+    store.syncInterval(Duration.ofMillis(after.getStore().getSyncIntervalMs()));
+    config = after;
+    brokers = nextBrokers;
+    if (before.getUplink().getBatchWindowS() != after.getUplink().getBatchWindowS()
+        || before.getUplink().getHealthIntervalS() != after.getUplink().getHealthIntervalS()) {
+      scheduleWindows(after, false);
+    }
+    if (!nextProfile.equals(profile)) {
+      uplink.profileChanged();
+    }
+    if (staged != null) {
+      uplink.reconfigure(staged);
+    }
+    announceConfig();
+    Logger.info("runtime: config version {} in force; changed {}", Long.toUnsignedString(after.getVersion()),
+        changed.isEmpty() ? "nothing" : String.join(", ", changed));
+    return new Applied(changed, warnings);
   }
 
   /** Builds the profile of a config's sensors: one channel per sensor, ids in config order. */
@@ -217,22 +358,16 @@ public final class EdgeRuntime implements AutoCloseable {
   }
 
   private byte[] status(StatusMessage.State state) {
-    return new StatusMessage(state, options.version(), clock.millis() / 1000, profile.id(), options.config().getVersion()).toBytes();
+    return new StatusMessage(state, options.version(), startedAt / 1000, profiles.current().id(), config.getVersion(),
+        confirmed).toBytes();
   }
 
-  private ExecutorService executor(String driverName) {
-    return executors.computeIfAbsent(driverName, n -> Executors.newSingleThreadExecutor(r -> {
-      Thread t = new Thread(r, "mast-sensor-" + n);
-      t.setDaemon(true);
-      return t;
-    }));
-  }
-
-  private void every(Duration first, Duration period, Runnable task) {
+  /** Runs {@code task} after {@code first}, then every {@code period}, while the chain's number is still {@code number}. */
+  private void every(Duration first, Duration period, Runnable task, AtomicLong chain, long number) {
     timer.schedule(first, () -> {
-      if (!closed) {
+      if (!closed && chain.get() == number) {
         task.run();
-        every(period, period, task);
+        every(period, period, task, chain, number);
       }
     });
   }
@@ -247,14 +382,14 @@ public final class EdgeRuntime implements AutoCloseable {
 
   private void sendHealth() {
     try {
-      uplink.offerHealth(health.build(store.stats(), uplink.stats(), sampler));
+      uplink.offerHealth(health.build(store.stats(), uplink.stats(), sensors == null ? null : sensors.sampler()));
     } catch (IOException e) {
       Logger.error("runtime: health report failed: {}", e.getMessage());
     }
   }
 
   private void startReplay() throws IOException {
-    ReplayFeed feed = new ReplayFeed(options.replay(), profile, ingest, options.speed(), TimeUnit.NANOSECONDS::sleep);
+    ReplayFeed feed = new ReplayFeed(options.replay(), profiles.current(), ingest, options.speed(), TimeUnit.NANOSECONDS::sleep);
     this.feed = feed;
     Reading resume = ingest.lastStored();
     if (resume != null) {
@@ -282,8 +417,11 @@ public final class EdgeRuntime implements AutoCloseable {
   /** The input has ended: close the last frame, make it durable, let the uplink send it. */
   private void endOfInput() {
     try {
-      if (sampler != null) {
-        sampler.close();
+      if (sensors != null) {
+        Sampler s = sensors.sampler();
+        if (s != null) {
+          s.close();
+        }
       }
       ingest.cut();
       store.sync();
@@ -405,17 +543,6 @@ public final class EdgeRuntime implements AutoCloseable {
       try {
         replay.join(5000);
       } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-      }
-    }
-  }
-
-  private void stopExecutors() {
-    executors.values().forEach(ExecutorService::shutdown);
-    for (ExecutorService e : executors.values()) {
-      try {
-        e.awaitTermination(3, TimeUnit.SECONDS);
-      } catch (InterruptedException ex) {
         Thread.currentThread().interrupt();
       }
     }

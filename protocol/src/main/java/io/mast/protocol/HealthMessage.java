@@ -18,6 +18,12 @@ public final class HealthMessage {
     return this;
   }
 
+  /** Whether the config in force is confirmed (its ack reached the broker) or still guarded. */
+  public HealthMessage configConfirmed(boolean confirmed) {
+    b.setConfigConfirmed(confirmed);
+    return this;
+  }
+
   /** The ring store: capacity and use in bytes, unsent records and alarms, the oldest unsent one's age, evicted readings. */
   public HealthMessage store(long capacityBytes, long usedBytes, long unsentRecords, long unsentAlarms, long oldestUnsentAgeS,
       long evictedReadings) {

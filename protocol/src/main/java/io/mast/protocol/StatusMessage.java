@@ -8,7 +8,8 @@ import io.mast.protocol.internal.pb.Status;
  * which runtime and config it runs, since when, with which profile. The wire form is
  * {@code mast.v1.Status}; this is its API, so no module but this one touches generated classes.
  */
-public record StatusMessage(State state, String runtimeVersion, long bootTime, int profileId, long configVersion) {
+public record StatusMessage(State state, String runtimeVersion, long bootTime, int profileId, long configVersion,
+    boolean configConfirmed) {
   /** ONLINE is the birth; OFFLINE the last will the broker publishes, or the pole's own goodbye. */
   public enum State { ONLINE, OFFLINE }
 
@@ -21,7 +22,7 @@ public record StatusMessage(State state, String runtimeVersion, long bootTime, i
 
   /** The same status in another state: the last will is the birth turned OFFLINE. */
   public StatusMessage with(State other) {
-    return new StatusMessage(other, runtimeVersion, bootTime, profileId, configVersion);
+    return new StatusMessage(other, runtimeVersion, bootTime, profileId, configVersion, configConfirmed);
   }
 
   public byte[] toBytes() {
@@ -31,6 +32,7 @@ public record StatusMessage(State state, String runtimeVersion, long bootTime, i
         .setBootTime(bootTime)
         .setProfileId(profileId)
         .setConfigVersion(configVersion)
+        .setConfigConfirmed(configConfirmed)
         .build()
         .toByteArray();
   }
@@ -48,6 +50,7 @@ public record StatusMessage(State state, String runtimeVersion, long bootTime, i
       case OFFLINE -> State.OFFLINE;
       default -> throw new FrameFormatException("status state " + s.getStateValue() + " is neither ONLINE nor OFFLINE");
     };
-    return new StatusMessage(state, s.getRuntimeVersion(), s.getBootTime(), s.getProfileId(), s.getConfigVersion());
+    return new StatusMessage(state, s.getRuntimeVersion(), s.getBootTime(), s.getProfileId(), s.getConfigVersion(),
+        s.getConfigConfirmed());
   }
 }

@@ -78,7 +78,7 @@ public final class RingStore implements AutoCloseable {
   private final SegmentRing alarms;
   private final Scheduler scheduler;
   private final boolean ownScheduler;
-  private final Duration syncInterval;
+  private volatile Duration syncInterval;
   private final Closeable dirLock;
   private CompletableFuture<Void> batch;
   private boolean syncScheduled;
@@ -185,6 +185,20 @@ public final class RingStore implements AutoCloseable {
   /** Appends an alarm to the alarm lane and starts a group commit at once. */
   public Receipt appendAlarm(AlarmEvent alarm) throws IOException {
     return append(alarms, Payloads.alarm(alarm), Duration.ZERO);
+  }
+
+  /**
+   * Changes the group commit interval from the next append on (a new config): the most a power
+   * cut can lose. Commits already requested keep their deadline.
+   */
+  public void syncInterval(Duration interval) {
+    Builder.checkSyncInterval(interval);
+    this.syncInterval = interval;
+  }
+
+  /** The group commit interval in force. */
+  public Duration syncInterval() {
+    return syncInterval;
   }
 
   private Receipt append(SegmentRing lane, ByteBuffer payload, Duration syncWithin) throws IOException {
@@ -542,9 +556,7 @@ public final class RingStore implements AutoCloseable {
       int segment = effectiveSegmentBytes();
       checkGeometry("segment", segment, capacityBytes);
       checkGeometry("alarm segment", alarmSegmentBytes, alarmCapacityBytes);
-      if (syncInterval.compareTo(Duration.ofMillis(1)) < 0 || syncInterval.compareTo(Duration.ofHours(1)) > 0) {
-        throw new IllegalArgumentException("sync interval " + syncInterval.toMillis() + " ms is outside 1..3600000 ms");
-      }
+      checkSyncInterval(syncInterval);
       files.createDirectories(dir);
       Closeable dirLock = files.lock(dir.resolve("lock"));
       SegmentRing readings = null;
@@ -586,6 +598,12 @@ public final class RingStore implements AutoCloseable {
         throw new IOException(String.format(java.util.Locale.ROOT, "store %s needs %,d more bytes (readings %,d, alarms %,d: its"
             + " segments are preallocated) but its file system has %,d bytes free; free space there or lower store.capacity_bytes"
             + " (now %,d)", dir, readings + alarms, readings, alarms, free, capacityBytes));
+      }
+    }
+
+    static void checkSyncInterval(Duration syncInterval) {
+      if (syncInterval.compareTo(Duration.ofMillis(1)) < 0 || syncInterval.compareTo(Duration.ofHours(1)) > 0) {
+        throw new IllegalArgumentException("sync interval " + syncInterval.toMillis() + " ms is outside 1..3600000 ms");
       }
     }
 

@@ -34,9 +34,10 @@ public final class HealthReport {
   private final Clock clock;
   private final long startMillis;
   private final String version;
-  private final long configVersion;
-  private final ChannelProfile profile;
-  private final ModemChannels modem;
+  /** What the report says of the config, replaced whole when the config changes or is confirmed. */
+  private record Config(long version, boolean confirmed, ChannelProfile profile, ModemChannels modem) {}
+
+  private volatile Config config;
   private LocalDate day;
   private long flashAtDayStart = -1;
 
@@ -44,14 +45,20 @@ public final class HealthReport {
     this.clock = clock;
     this.startMillis = clock.millis();
     this.version = version;
-    this.configVersion = configVersion;
-    this.profile = profile;
-    this.modem = modem;
+    this.config = new Config(configVersion, true, profile, modem);
+  }
+
+  /** The config in force from now on: its version, whether it is confirmed, its channels. Any thread. */
+  public void config(long version, boolean confirmed, ChannelProfile profile, ModemChannels modem) {
+    this.config = new Config(version, confirmed, profile, modem);
   }
 
   /** A report as of now, as its wire bytes; {@code sampler} is null when readings come from a replay. */
   public byte[] build(StoreStats store, Uplink.Stats uplink, Sampler sampler) {
     long now = clock.millis();
+    Config held = config;
+    ChannelProfile profile = held.profile();
+    ModemChannels modem = held.modem();
     LaneStats r = store.readings();
     LaneStats a = store.alarms();
     long flash = r.bytesWritten() + a.bytesWritten();
@@ -61,7 +68,8 @@ public final class HealthReport {
       flashAtDayStart = flash;
     }
     HealthMessage h = new HealthMessage()
-        .identity(now / 1000, (now - startMillis) / 1000, version, System.getProperty("java.version", ""), configVersion)
+        .identity(now / 1000, (now - startMillis) / 1000, version, System.getProperty("java.version", ""), held.version())
+        .configConfirmed(held.confirmed())
         .store(r.capacityBytes(), r.usedBytes(), r.unackedRecords(), a.unackedRecords(),
             r.oldestUnackedTime() < 0 ? 0 : Math.max(0, now / 1000 - r.oldestUnackedTime()), r.evictedTotal())
         .flashBytesToday(flash - flashAtDayStart)

@@ -20,7 +20,7 @@ import java.util.concurrent.CompletableFuture;
  */
 public final class Ingest {
   private final RingStore store;
-  private final AlarmRules rules;
+  private AlarmRules rules;
   private final int maxReadingsPerRecord;
   private final Runnable onDurable;
   private CompletableFuture<Void> watched;
@@ -81,6 +81,28 @@ public final class Ingest {
         alarms++;
       }
     }
+  }
+
+  /** Where a new channel profile starts: the numbers the next readings record and alarm record will get. */
+  public interface ProfileStart {
+    void at(long firstRecord, long firstAlarm) throws IOException;
+  }
+
+  /** The alarm rules from now on: the next reading is evaluated by these alone (their hold timers start afresh). */
+  public synchronized void rules(AlarmRules next) {
+    rules = next;
+  }
+
+  /**
+   * Closes the frame with a cut and runs {@code start} with where the next records begin, then
+   * takes {@code next} as the alarm rules, all under this monitor, so no record slips in between:
+   * every record after the cut is under the new profile.
+   */
+  public synchronized void newProfile(ProfileStart start, AlarmRules next) throws IOException {
+    cut();
+    var s = store.stats();
+    start.at(s.readings().lastSeq() + 1, s.alarms().lastSeq() + 1);
+    rules = next;
   }
 
   /** Closes the current frame with a stored cut, if readings came since the last one. */

@@ -12,12 +12,16 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLongArray;
 import java.util.concurrent.atomic.AtomicReferenceArray;
+import java.util.function.Consumer;
 import java.util.function.Function;
 import org.tinylog.Logger;
 
@@ -66,9 +70,10 @@ public final class Sampler implements AutoCloseable {
     int failures;
     long reopenAtMillis;
 
-    Runner(SensorDriver driver, Executor executor) {
+    Runner(SensorDriver driver, Executor executor, boolean open) {
       this.driver = driver;
       this.executor = executor;
+      this.open = open;
       List<ChannelSpec> specs = driver.channels();
       channelIds = new int[specs.size()];
       intervals = new long[specs.size()];
@@ -88,6 +93,15 @@ public final class Sampler implements AutoCloseable {
    */
   public Sampler(List<SensorDriver> drivers, ChannelProfile profile, Ingest ingest, Scheduler scheduler, Clock clock,
       Function<String, Executor> executors) {
+    this(drivers, Set.of(), profile, ingest, scheduler, clock, executors);
+  }
+
+  /**
+   * A sampler that takes over {@code alreadyOpen} drivers from one {@link #handOver handed
+   * over}: they are sampled without being opened again.
+   */
+  public Sampler(List<SensorDriver> drivers, Set<SensorDriver> alreadyOpen, ChannelProfile profile, Ingest ingest,
+      Scheduler scheduler, Clock clock, Function<String, Executor> executors) {
     this.profile = profile;
     this.ingest = ingest;
     this.scheduler = scheduler;
@@ -98,7 +112,7 @@ public final class Sampler implements AutoCloseable {
     last = new AtomicLongArray(n);
     lastError = new AtomicReferenceArray<>(n);
     for (SensorDriver d : drivers) {
-      runners.add(new Runner(d, executors.apply(d.name())));
+      runners.add(new Runner(d, executors.apply(d.name()), alreadyOpen.contains(d)));
     }
   }
 
@@ -205,6 +219,65 @@ public final class Sampler implements AutoCloseable {
     }
   }
 
+  /**
+   * Opens every driver not open yet, each on its own executor, without waiting for its first
+   * tick; completes with one line per driver that failed to open ("pm-port: no such port"). A
+   * driver that failed is opened again at its ticks with the usual backoff.
+   */
+  public CompletableFuture<List<String>> openAll() {
+    List<CompletableFuture<String>> each = new ArrayList<>();
+    for (Runner r : runners) {
+      CompletableFuture<String> f = new CompletableFuture<>();
+      each.add(f);
+      try {
+        r.executor.execute(() -> f.complete(openNow(r)));
+      } catch (RuntimeException e) {
+        f.complete(r.driver.name() + ": " + e.getMessage());
+      }
+    }
+    return CompletableFuture.allOf(each.toArray(CompletableFuture[]::new))
+        .thenApply(v -> each.stream().map(CompletableFuture::join).filter(e -> e != null).toList());
+  }
+
+  /** On the driver's executor: opens it unless it is open; the failure, or null. */
+  private String openNow(Runner r) {
+    if (r.open || stopped) {
+      return null;
+    }
+    try {
+      r.driver.open();
+      r.open = true;
+      return null;
+    } catch (IOException | RuntimeException e) {
+      r.driver.close();
+      r.failures++;
+      r.reopenAtMillis = clock.millis() + 1000;
+      return r.driver.name() + ": " + e.getMessage();
+    }
+  }
+
+  /**
+   * Stops sampling for a new config: like {@link #close()}, but the drivers in {@code keep} are
+   * left open for the next sampler, which takes them over without reopening them. Waits up to
+   * {@link #CLOSE_WAIT} for samples in progress, so no reading under the old channel ids is
+   * stored after this returns.
+   *
+   * @return the kept drivers that were open
+   */
+  public Set<SensorDriver> handOver(Set<SensorDriver> keep) {
+    Set<SensorDriver> open = ConcurrentHashMap.newKeySet();
+    stop(r -> {
+      if (keep.contains(r.driver)) {
+        if (r.open) {
+          open.add(r.driver);
+        }
+      } else {
+        r.driver.close();
+      }
+    });
+    return Set.copyOf(open);
+  }
+
   /** Readings taken with status OK on channel {@code id}. */
   public long ok(int id) {
     return ok.get(id);
@@ -243,12 +316,17 @@ public final class Sampler implements AutoCloseable {
    */
   @Override
   public void close() {
+    stop(r -> r.driver.close());
+  }
+
+  /** Stops ticking and runs {@code last} for each runner on its executor, after any sample in progress. */
+  private void stop(Consumer<Runner> last) {
     stopped = true;
     CountDownLatch closed = new CountDownLatch(runners.size());
     for (Runner r : runners) {
       Runnable closeDriver = () -> {
         try {
-          r.driver.close();
+          last.accept(r);
         } finally {
           closed.countDown();
         }

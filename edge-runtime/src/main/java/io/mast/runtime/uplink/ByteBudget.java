@@ -15,8 +15,8 @@ import java.time.ZoneOffset;
  * synchronized.
  */
 final class ByteBudget {
-  private final long dailyBytes;
-  private final long bytesPerSecond;
+  private long dailyBytes;
+  private long bytesPerSecond;
   private final Clock clock;
   private LocalDate day;
   private long spentToday;
@@ -84,8 +84,16 @@ final class ByteBudget {
     return total;
   }
 
-  long dailyBytes() {
+  synchronized long dailyBytes() {
     return dailyBytes;
+  }
+
+  /** New limits from a new config; what was spent today still counts against the new daily budget. */
+  synchronized void limits(long daily, long perSecond) {
+    refill();
+    dailyBytes = daily;
+    bytesPerSecond = perSecond;
+    tokens = Math.min(tokens, perSecond);
   }
 
   private void refill() {

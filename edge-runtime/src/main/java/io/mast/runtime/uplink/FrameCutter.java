@@ -56,6 +56,10 @@ final class FrameCutter {
     this.encoder = encoder;
   }
 
+  FrameEncoder encoder() {
+    return encoder;
+  }
+
   static long telemetrySeq(long firstRecord) {
     return firstRecord * 2;
   }

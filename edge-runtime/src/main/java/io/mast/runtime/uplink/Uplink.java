@@ -91,18 +91,24 @@ public final class Uplink implements Link, AutoCloseable {
 
   private record Sub(String filter, BiConsumer<String, byte[]> handler) {}
 
-  private final UplinkSettings settings;
+  private volatile UplinkSettings settings;
+  /** Settings of a new config, taken over by the uplink thread at its next turn. */
+  private final AtomicReference<UplinkSettings> nextSettings = new AtomicReference<>();
+  private final RandomGenerator random;
   private final RingStore store;
-  private final FrameCutter cutter;
-  private final FrameEncoder encoder;
-  private final byte[] profile;
-  private final byte[] online;
-  private final byte[] offline;
-  private final Reconnects reconnects;
+  private final ProfileHistory profiles;
+  private final int maxFrameBytes;
+  /** A cutter (and its encoder) per profile id, built when first needed; the uplink thread's. */
+  private final Map<Integer, FrameCutter> cutters = new java.util.HashMap<>();
+  private volatile boolean profileChanged;
+  private volatile byte[] online;
+  private volatile byte[] offline;
+  private volatile boolean statusChanged;
+  private Reconnects reconnects;
   private final ByteBudget budget;
-  private final InFlightWindow window;
+  private InFlightWindow window;
   /** How often the liveness rule is checked while connected. */
-  private final long livenessTick;
+  private long livenessTick;
   private final Runnable progress;
   private final Queue<Event> events = new ConcurrentLinkedQueue<>();
   private final ArrayBlockingQueue<Outgoing> outbox = new ArrayBlockingQueue<>(OUTBOX);
@@ -140,27 +146,56 @@ public final class Uplink implements Link, AutoCloseable {
    * @param progress run on the uplink thread after the store's cursors moved or the connection
    *     state changed; it must return at once (it may notify a waiter, never wait itself)
    */
-  public Uplink(UplinkSettings settings, RingStore store, FrameEncoder encoder, byte[] online, byte[] offline,
+  public Uplink(UplinkSettings settings, RingStore store, ProfileHistory profiles, int maxFrameBytes, byte[] online, byte[] offline,
       Clock clock, RandomGenerator random, Runnable progress) {
     this.settings = settings;
     this.store = store;
-    this.encoder = encoder;
+    this.profiles = profiles;
+    this.maxFrameBytes = maxFrameBytes;
     this.progress = progress;
-    this.cutter = new FrameCutter(encoder);
-    this.profile = encoder.profile().toBytes();
+    this.random = random;
     this.online = online.clone();
     this.offline = offline.clone();
-    this.reconnects = new Reconnects(new Backoff(settings.reconnectMin(), settings.reconnectMax(), random), System::nanoTime,
-        Logger::warn);
     this.budget = new ByteBudget(settings.dailyBudgetBytes(), settings.bandwidthBytesPerSecond(), clock, System::nanoTime);
-    this.window = new InFlightWindow(settings.inflightWindow());
-    this.livenessTick = Math.max(TimeUnit.MILLISECONDS.toNanos(100), Math.min(TimeUnit.SECONDS.toNanos(5), settings.ackTimeout().toNanos() / 4));
+    derive(settings);
     this.thread = new Thread(this::run, "mast-uplink");
     this.thread.setDaemon(true);
   }
 
+  /** What follows from the settings: the reconnect schedule, the window, the liveness tick. */
+  private void derive(UplinkSettings s) {
+    this.reconnects = new Reconnects(new Backoff(s.reconnectMin(), s.reconnectMax(), random), System::nanoTime, Logger::warn);
+    this.window = new InFlightWindow(s.inflightWindow());
+    this.livenessTick = Math.max(TimeUnit.MILLISECONDS.toNanos(100), Math.min(TimeUnit.SECONDS.toNanos(5), s.ackTimeout().toNanos() / 4));
+  }
+
   public void start() {
     thread.start();
+  }
+
+  /**
+   * Takes the uplink settings of a new config: the uplink thread says goodbye on the current
+   * connection ({@code OFFLINE}), drops it, and connects at once with the new brokers, TLS,
+   * credentials, keepalive, window and limits. What is unacknowledged is sent again from the
+   * store on the new connection. Returns at once.
+   */
+  public void reconfigure(UplinkSettings next) {
+    nextSettings.set(next);
+    wake();
+  }
+
+  /** On the uplink thread: the new settings replace the old, and the connection is made again. */
+  private void adopt(UplinkSettings next) {
+    PahoSession s = session;
+    if (s != null && !lost) {
+      s.goodbye(settings.topic(Topics.Kind.STATUS), offline);
+    }
+    dropSession();
+    settings = next;
+    budget.limits(next.dailyBudgetBytes(), next.bandwidthBytesPerSecond());
+    derive(next);
+    inFlight = 0;
+    Logger.info("uplink: new settings; connecting to {}", String.join(", ", next.brokerUris()));
   }
 
   /** New durable records or alarms may be there: look again. Any thread, never blocks. */
@@ -169,6 +204,31 @@ public final class Uplink implements Link, AutoCloseable {
       woken = true;
       signal.notifyAll();
     }
+  }
+
+  /**
+   * The profile history has a new current profile: it is published (retained) at once while
+   * connected, and at every connect from now on. Records taken before it still go under theirs.
+   */
+  public void profileChanged() {
+    profileChanged = true;
+    wake();
+  }
+
+  /**
+   * A new birth status and last will (the config version changed or was confirmed): the birth
+   * is published (retained) at once while connected; the will goes with the next connect.
+   */
+  public void status(byte[] birth, byte[] will) {
+    this.online = birth.clone();
+    this.offline = will.clone();
+    statusChanged = true;
+    wake();
+  }
+
+  private FrameCutter cutterFor(io.mast.protocol.ChannelProfile profile) {
+    return cutters.computeIfAbsent(profile.id(),
+        id -> new FrameCutter(FrameEncoder.builder(profile).maxFrameBytes(maxFrameBytes).build()));
   }
 
   /** Queues a health report (QoS 0); a newer one replaces one not yet sent. */
@@ -269,6 +329,10 @@ public final class Uplink implements Link, AutoCloseable {
   private void run() {
     while (!stopping) {
       try {
+        UplinkSettings next = nextSettings.getAndSet(null);
+        if (next != null) {
+          adopt(next);
+        }
         if (session == null) {
           if (!reconnects.due()) {
             await(reconnects.remainingNanos());
@@ -349,8 +413,10 @@ public final class Uplink implements Link, AutoCloseable {
     Logger.info("uplink: connected to {} as {}", broker, settings.clientId());
     try {
       restartFromStore();
+      profileChanged = false;
+      statusChanged = false;
       publishEssential(Topics.Kind.STATUS, online);
-      publishEssential(Topics.Kind.PROFILE, profile);
+      publishEssential(Topics.Kind.PROFILE, profiles.current().toBytes());
       resubscribe = true;
       state(State.CONNECTED);
       return true;
@@ -464,6 +530,14 @@ public final class Uplink implements Link, AutoCloseable {
     for (String filter; (filter = unsubscribed.poll()) != null; ) {
       session.unsubscribe(filter);
     }
+    if (profileChanged) {
+      profileChanged = false;
+      publishEssential(Topics.Kind.PROFILE, profiles.current().toBytes());
+    }
+    if (statusChanged) {
+      statusChanged = false;
+      publishEssential(Topics.Kind.STATUS, online);
+    }
     byte[] h = health.get();
     if (h != null && !budget.overDailyBudget()
         && budget.waitNanos(ByteBudget.wireBytes(settings.topic(Topics.Kind.HEALTH), h.length, false)) == 0) {
@@ -477,7 +551,7 @@ public final class Uplink implements Link, AutoCloseable {
         StoredAlarm a = next.get(0);
         var ev = a.alarm();
         long seq = FrameCutter.alarmSeq(a.seq());
-        byte[] payload = encoder.encodeAlarm(ev.reading(), seq, ev.rule(), ev.raised(), ev.threshold());
+        byte[] payload = cutterFor(profiles.forAlarm(a.seq())).encoder().encodeAlarm(ev.reading(), seq, ev.rule(), ev.raised(), ev.threshold());
         long wait = budget.waitNanos(ByteBudget.wireBytes(settings.topic(Topics.Kind.ALARM), payload.length, true));
         if (wait > 0) {
           return wait;
@@ -546,7 +620,9 @@ public final class Uplink implements Link, AutoCloseable {
 
   private Optional<FrameCutter.Cut> nextCut() throws IOException {
     while (true) {
-      Optional<FrameCutter.Cut> cut = cutter.next(ahead);
+      // a profile starts after a stored cut, so a run of records never spans two profiles
+      Optional<FrameCutter.Cut> cut = ahead.isEmpty() ? Optional.empty()
+          : cutterFor(profiles.forRecord(ahead.get(0).seq())).next(ahead);
       if (cut.isPresent()) {
         return cut;
       }

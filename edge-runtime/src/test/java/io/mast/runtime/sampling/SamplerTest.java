@@ -49,6 +49,7 @@ class SamplerTest {
     final List<ChannelSpec> specs = new ArrayList<>();
     final AtomicInteger samples = new AtomicInteger();
     final AtomicInteger opens = new AtomicInteger();
+    final AtomicInteger closes = new AtomicInteger();
     volatile boolean dead;
     volatile CountDownLatch entered;
     volatile CountDownLatch block;
@@ -105,7 +106,9 @@ class SamplerTest {
     }
 
     @Override
-    public void close() {}
+    public void close() {
+      closes.incrementAndGet();
+    }
   }
 
   private static List<Reading> all(RingStore store) throws IOException {
@@ -250,6 +253,47 @@ class SamplerTest {
       scheduler.advance(Duration.ofSeconds(10));
       assertEquals(1, driver.samples.get());
       other.close();
+    }
+  }
+
+  @Test
+  void aNewConfigKeepsTheUnchangedDriversOpenAndTheirReadingsTakeTheNewChannelIds() throws Exception {
+    ManualScheduler scheduler = new ManualScheduler();
+    FakeDriver kept = new FakeDriver("kept", "other");
+    FakeDriver removed = new FakeDriver("removed", "fast");
+    try (RingStore store = RingStore.builder(dir).scheduler(scheduler).open()) {
+      Ingest ingest = new Ingest(store, new AlarmRules(List.of(), PROFILE), 8, () -> {});
+      java.time.Clock clock = scheduler.clock(START);
+      Sampler before = new Sampler(List.of(kept, removed), PROFILE, ingest, scheduler, clock, n -> Runnable::run);
+      before.start();
+      scheduler.advance(Duration.ofSeconds(30));
+      assertEquals(3, kept.samples.get());
+
+      java.util.Set<SensorDriver> open = before.handOver(java.util.Set.of(kept));
+      assertEquals(java.util.Set.of(kept), open);
+      assertEquals(0, kept.closes.get(), "the kept driver stays open");
+      assertEquals(1, removed.closes.get(), "the other is closed");
+      scheduler.advance(Duration.ofSeconds(30));
+      assertEquals(3, kept.samples.get(), "the old sampler ticks no more");
+
+      ChannelProfile next = ChannelProfile.of(List.of(
+          new Channel(0, "other", "", 0, 10, Channel.Kind.GAUGE, ""),
+          new Channel(1, "added", "", 0, 10, Channel.Kind.GAUGE, "")));
+      FakeDriver added = new FakeDriver("added", "added");
+      added.dead = true;
+      Sampler after = new Sampler(List.of(kept, added), open, next, ingest, scheduler, clock, n -> Runnable::run);
+      assertEquals(List.of("added: no answer on the bus"), after.openAll().get(5, TimeUnit.SECONDS));
+      assertEquals(1, kept.opens.get(), "a driver taken over is not opened again");
+      after.start();
+      scheduler.advance(Duration.ofSeconds(10));
+      store.sync();
+      List<Reading> readings = all(store);
+      Reading last = readings.get(readings.size() - 1);
+      assertEquals(0, last.channel(), "the kept driver's channel is id 0 in the new profile");
+      assertEquals(4, last.mantissa());
+      assertTrue(after.errors(1) > 0, "the added driver that does not open counts failures");
+      after.close();
+      assertEquals(1, kept.closes.get());
     }
   }
 }
