@@ -100,6 +100,35 @@ public final class ConfigStore {
     return changes;
   }
 
+  /**
+   * Puts the previous config back in force (the link guard's revert): current.json becomes the
+   * previous config by the same atomic replace; previous.json stays, so a second revert is a
+   * no-op. Returns the config now in force.
+   *
+   * @throws IllegalStateException if there is no previous config
+   */
+  public synchronized DeviceConfig revert() throws IOException {
+    if (previous == null) {
+      throw new IllegalStateException("no previous config to revert to");
+    }
+    replace(CURRENT, previous);
+    current = previous;
+    return current;
+  }
+
+  /**
+   * Takes {@code config} as the one in force without the version rule (at start, when the board's
+   * config file is newer than what the store holds, or the store holds none).
+   */
+  public synchronized void adopt(DeviceConfig config) throws IOException {
+    if (current != null && !current.equals(config)) {
+      replace(PREVIOUS, current);
+      previous = current;
+    }
+    replace(CURRENT, config);
+    current = config;
+  }
+
   private void replace(String name, DeviceConfig config) throws IOException {
     AtomicFiles.replace(files, dir.resolve(name), DeviceConfigs.toJson(config).getBytes(StandardCharsets.UTF_8));
   }

@@ -38,6 +38,19 @@ class ConfigStoreTest {
   }
 
   @Test
+  void aRevertPutsThePreviousConfigBackAcrossReopen() throws Exception {
+    DeviceConfig v1 = Examples.sim();
+    ConfigStore store = ConfigStore.open(dir, DurableFiles.real(), Validation.Mode.DRY_RUN);
+    assertThrows(IllegalStateException.class, store::revert);
+    store.adopt(v1);
+    store.apply(v2(v1));
+    assertEquals(v1, store.revert());
+    ConfigStore reopened = ConfigStore.open(dir, DurableFiles.real(), Validation.Mode.DRY_RUN);
+    assertEquals(v1, reopened.current());
+    assertEquals(v1, reopened.revert(), "a second revert changes nothing");
+  }
+
+  @Test
   void aVersionNotNewerIsRefusedAndNothingChanges() throws Exception {
     DeviceConfig v1 = Examples.sim();
     ConfigStore store = ConfigStore.open(dir, DurableFiles.real(), Validation.Mode.DRY_RUN);

@@ -1,6 +1,8 @@
 package io.mast.runtime;
 
+import io.mast.config.ConfigStore;
 import io.mast.config.DeviceConfigs;
+import io.mast.config.Validation;
 import io.mast.config.model.DeviceConfig;
 import io.mast.config.model.DriverKind;
 import io.mast.config.model.Sensor;
@@ -11,6 +13,7 @@ import io.mast.protocol.ChannelProfile;
 import io.mast.protocol.ControlRefusedException;
 import io.mast.protocol.Reading;
 import io.mast.protocol.StatusMessage;
+import io.mast.runtime.agent.ConfigAgent;
 import io.mast.runtime.alarm.AlarmRules;
 import io.mast.runtime.health.HealthReport;
 import io.mast.runtime.replay.ReplayFeed;
@@ -101,6 +104,8 @@ public final class EdgeRuntime implements AutoCloseable {
   private final Scheduler timer;
   private final LiveSensors sensors;
   private final HealthReport health;
+  private final ConfigStore configs;
+  private volatile ConfigAgent agent;
   /** The effective config in force; replaced by {@link #apply}. */
   private volatile DeviceConfig config;
   /** The brokers of {@code --broker}, used until a config changes {@code uplink.broker_uris}. */
@@ -140,12 +145,15 @@ public final class EdgeRuntime implements AutoCloseable {
     this.clock = clock;
     this.timer = timer;
     this.startedAt = clock.millis();
-    DeviceConfig c = DeviceConfigs.effective(o.config());
+    Path storeDir = storeDir(DeviceConfigs.effective(o.config()), o.stateDir());
+    this.stateRoot = o.stateDir() != null ? o.stateDir() : storeDir.toAbsolutePath().getParent();
+    this.configs = ConfigStore.open(stateRoot.resolve("config"), DurableFiles.real(), Validation.Mode.DRY_RUN);
+    DeviceConfig chosen = DeviceConfigs.effective(chooseConfig(configs, o.config()));
+    // the id given (--device-id) is the pole's id everywhere, the config's identity included
+    DeviceConfig c = chosen.toBuilder().setIdentity(chosen.getIdentity().toBuilder().setDeviceId(o.deviceId())).build();
     this.config = c;
     this.brokers = o.brokers() == null ? List.of() : List.copyOf(o.brokers());
     ChannelProfile profile = o.replay() != null ? o.replayProfile() : profileOf(c);
-    Path storeDir = storeDir(c, o.stateDir());
-    this.stateRoot = o.stateDir() != null ? o.stateDir() : storeDir.toAbsolutePath().getParent();
     try {
       this.store = RingStore.builder(storeDir)
           .capacityBytes(c.getStore().getCapacityBytes())
@@ -178,6 +186,35 @@ public final class EdgeRuntime implements AutoCloseable {
     } catch (IOException | RuntimeException e) {
       stopAll();
       throw e;
+    }
+  }
+
+  /**
+   * The config to start with: the config store's (a push from the platform, a technician's
+   * edit) when its version is at least the given file's; otherwise the file's, which the store
+   * then takes (an integrator's or technician's newer file wins).
+   */
+  private static DeviceConfig chooseConfig(ConfigStore configs, DeviceConfig file) throws IOException {
+    DeviceConfig stored = configs.current();
+    if (stored != null && Long.compareUnsigned(stored.getVersion(), file.getVersion()) >= 0) {
+      if (!stored.equals(file)) {
+        Logger.info("runtime: config version {} from the config store is in force (the file given has version {})",
+            Long.toUnsignedString(stored.getVersion()), Long.toUnsignedString(file.getVersion()));
+      }
+      return stored;
+    }
+    configs.adopt(file);
+    return file;
+  }
+
+  /** Waits (bounded) for a step of an apply, so what follows it sees it done. */
+  private static void waitFor(java.util.concurrent.CompletableFuture<Void> step, String what) {
+    try {
+      step.get(15, TimeUnit.SECONDS);
+    } catch (java.util.concurrent.TimeoutException | java.util.concurrent.ExecutionException e) {
+      Logger.warn("runtime: waited 15 s for {}; going on", what);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
     }
   }
 
@@ -214,6 +251,13 @@ public final class EdgeRuntime implements AutoCloseable {
   public static EdgeRuntime start(Options o, Clock clock, Scheduler timer) throws IOException {
     EdgeRuntime r = new EdgeRuntime(o, clock, timer);
     r.scheduleWindows(r.config, true);
+    try {
+      r.agent = ConfigAgent.start(r, r.configs, r.stateRoot.resolve("config"), clock, timer);
+      r.started("the config agent", r.agent);
+    } catch (IOException | RuntimeException e) {
+      r.close();
+      throw e;
+    }
     if (r.sensors != null) {
       try {
         r.sensors.start(r.config, r.profiles.current());
@@ -249,6 +293,16 @@ public final class EdgeRuntime implements AutoCloseable {
   /** The profile in force (the newest). */
   public ChannelProfile profile() {
     return profiles.current();
+  }
+
+  /** The device id the pole goes by on the wire (its topics, the audience of signed messages). */
+  public String deviceId() {
+    return options.deviceId();
+  }
+
+  /** The config agent (platform pushes, technician edits). */
+  public ConfigAgent configAgent() {
+    return agent;
   }
 
   /** The effective config in force. */
@@ -325,7 +379,7 @@ public final class EdgeRuntime implements AutoCloseable {
       uplink.profileChanged();
     }
     if (staged != null) {
-      uplink.reconfigure(staged);
+      waitFor(uplink.reconfigure(staged), "the uplink to take the new settings");
     }
     announceConfig();
     Logger.info("runtime: config version {} in force; changed {}", Long.toUnsignedString(after.getVersion()),

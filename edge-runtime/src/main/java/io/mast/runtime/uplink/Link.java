@@ -24,7 +24,8 @@ public interface Link {
    * completes when the broker's PUBACK arrives; it fails if the connection is lost first (the
    * message may or may not have arrived: send it again if it matters), if the link stops, or at
    * once if {@value Uplink#OUTBOX} messages already wait (nothing is queued without bound).
-   * Messages given while the link is down wait for the next connection.
+   * Messages given while the link is down wait for the next connection; cancelling the future
+   * of one that still waits withdraws it.
    */
   CompletableFuture<Void> publish(Topics.Kind kind, byte[] payload, boolean retained);
 

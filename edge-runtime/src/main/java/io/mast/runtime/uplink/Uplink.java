@@ -93,7 +93,10 @@ public final class Uplink implements Link, AutoCloseable {
 
   private volatile UplinkSettings settings;
   /** Settings of a new config, taken over by the uplink thread at its next turn. */
-  private final AtomicReference<UplinkSettings> nextSettings = new AtomicReference<>();
+  private final AtomicReference<Adoption> nextSettings = new AtomicReference<>();
+
+  /** New settings and who waits for the uplink thread to take them. */
+  private record Adoption(UplinkSettings settings, CompletableFuture<Void> taken) {}
   private final RandomGenerator random;
   private final RingStore store;
   private final ProfileHistory profiles;
@@ -177,11 +180,17 @@ public final class Uplink implements Link, AutoCloseable {
    * Takes the uplink settings of a new config: the uplink thread says goodbye on the current
    * connection ({@code OFFLINE}), drops it, and connects at once with the new brokers, TLS,
    * credentials, keepalive, window and limits. What is unacknowledged is sent again from the
-   * store on the new connection. Returns at once.
+   * store on the new connection. Returns at once; the future completes once the old connection
+   * is gone, so a message published after it travels on a connection made with {@code next}.
    */
-  public void reconfigure(UplinkSettings next) {
-    nextSettings.set(next);
+  public CompletableFuture<Void> reconfigure(UplinkSettings next) {
+    CompletableFuture<Void> taken = new CompletableFuture<>();
+    Adoption replaced = nextSettings.getAndSet(new Adoption(next, taken));
+    if (replaced != null) {
+      replaced.taken().complete(null);
+    }
     wake();
+    return taken;
   }
 
   /** On the uplink thread: the new settings replace the old, and the connection is made again. */
@@ -329,9 +338,10 @@ public final class Uplink implements Link, AutoCloseable {
   private void run() {
     while (!stopping) {
       try {
-        UplinkSettings next = nextSettings.getAndSet(null);
+        Adoption next = nextSettings.getAndSet(null);
         if (next != null) {
-          adopt(next);
+          adopt(next.settings());
+          next.taken().complete(null);
         }
         if (session == null) {
           if (!reconnects.due()) {
@@ -369,6 +379,10 @@ public final class Uplink implements Link, AutoCloseable {
       }
     }
     goodbye();
+    Adoption left = nextSettings.getAndSet(null);
+    if (left != null) {
+      left.taken().complete(null);
+    }
     failAgents("the link stopped");
     state(State.STOPPED);
   }
@@ -612,6 +626,9 @@ public final class Uplink implements Link, AutoCloseable {
         return wait;
       }
       outbox.poll();
+      if (o.done().isDone()) {
+        continue; // cancelled by its agent while it waited
+      }
       agentsInFlight.add(o.done());
       publish(o.kind(), o.payload(), 1, o.retained(), null, o.done());
     }
