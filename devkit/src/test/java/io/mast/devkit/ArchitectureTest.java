@@ -131,7 +131,7 @@ class ArchitectureTest {
   void thePolesCodeNeverReachesTheSimulatorBrokerOrBenchmarks() {
     noClasses().that().resideInAnyPackage("io.mast.runtime..", "io.mast.pole..", "io.mast.store..", "io.mast.drivers..", "io.mast.cli..")
         .should().dependOnClassesThat().resideInAnyPackage("io.mast.sim..", "io.mast.devkit..", "io.mast.tools..", "io.mast.datasets..",
-            "io.moquette..", "com.squareup.tape2..", "com.pi4j.plugin.mock..")
+            "io.netty.handler.codec.mqtt..", "com.squareup.tape2..", "com.pi4j.plugin.mock..")
         .check(main);
   }
 

@@ -48,7 +48,7 @@ class ConfigAgentTest {
   Path dir;
 
   static Stream<String> brokers() {
-    return Stream.of("mosquitto");
+    return Stream.of("mosquitto", "embedded");
   }
 
   /** A broker of the named kind, closed with the test. */

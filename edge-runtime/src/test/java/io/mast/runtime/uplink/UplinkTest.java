@@ -34,7 +34,7 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 
-/** The uplink against the embedded broker (Moquette, in-process) and Mosquitto, through the link shaper. */
+/** The uplink against the embedded broker (in-process) and Mosquitto, through the link shaper. */
 class UplinkTest {
   @TempDir
   Path dir;
@@ -113,7 +113,7 @@ class UplinkTest {
         data[0], profile, 0, -1, "test"));
   }
 
-  /** Against Mosquitto: Moquette 0.17 neither sets the retain flag nor always keeps a retained payload (see sim-board). */
+  /** Against Mosquitto, the broker a platform runs. */
   @Test
   void everythingIsAcknowledgedAndTheRetainedBirthAndProfileAreThere() throws Exception {
     try (Mosquitto broker = Mosquitto.start(dir.resolve("mosquitto")); Subscriber sub = new Subscriber(broker.uri());
