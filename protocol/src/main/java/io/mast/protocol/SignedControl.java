@@ -93,6 +93,17 @@ public final class SignedControl {
    */
   public static Verified verify(byte[] envelope, int maxBytes, TrustedKeys keys, Type expected, Audience me, long now)
       throws ControlRefusedException {
+    return verify(envelope, maxBytes, keys, expected, me, now, true);
+  }
+
+  /**
+   * As {@link #verify(byte[], int, TrustedKeys, Type, Audience, long)}, for a pole that may not
+   * know the time: with {@code clockTrusted} false (a board without a real-time clock before it
+   * learned the time) a message issued after {@code now} is taken, since the pole cannot tell
+   * how far behind it is; an expired one is still refused, {@code now} being the persisted floor.
+   */
+  public static Verified verify(byte[] envelope, int maxBytes, TrustedKeys keys, Type expected, Audience me, long now,
+      boolean clockTrusted) throws ControlRefusedException {
     if (envelope.length > maxBytes) {
       throw new ControlRefusedException("a message of " + envelope.length + " bytes is larger than the " + maxBytes
           + " bytes a " + name(expected) + " may have");
@@ -133,7 +144,7 @@ public final class SignedControl {
     } else if (b.getExpiresAt() <= now) {
       reasons.add("it expired at " + time(b.getExpiresAt()) + "; the pole's time is " + time(now));
     }
-    if (b.getIssuedAt() > now + MAX_AHEAD_S) {
+    if (clockTrusted && b.getIssuedAt() > now + MAX_AHEAD_S) {
       reasons.add("it is not valid yet: issued at " + time(b.getIssuedAt()) + ", " + (b.getIssuedAt() - now)
           + " s after the pole's time " + time(now) + " (at most " + MAX_AHEAD_S + " s allowed; is a clock wrong?)");
     }

@@ -114,6 +114,14 @@ class SignedControlTest {
   }
 
   @Test
+  void aPoleThatDoesNotKnowTheTimeTakesAMessageFromItsFutureButNeverAnExpiredOne() throws Exception {
+    byte[] later = signed(Type.CONFIG_SET, "pole-17", NOW + 86_400, NOW + 90_000, platform.getPrivate());
+    assertArrayEquals(PAYLOAD, SignedControl.verify(later, 4096, trusted, Type.CONFIG_SET, POLE, NOW, false).payload());
+    byte[] expired = signed(Type.CONFIG_SET, "pole-17", NOW - 100, NOW - 1, platform.getPrivate());
+    assertThrows(ControlRefusedException.class, () -> SignedControl.verify(expired, 4096, trusted, Type.CONFIG_SET, POLE, NOW, false));
+  }
+
+  @Test
   void everyReasonOfTheBodyComesAtOnce() throws Exception {
     List<String> reasons = refusal(signed(Type.CONSOLE_COMMAND, "pole-3", NOW + 5000, NOW + 10, platform.getPrivate()));
     assertEquals(4, reasons.size(), reasons.toString());

@@ -42,7 +42,9 @@ import org.tinylog.Logger;
  * <p><b>A push</b>, in this order, each step only when the one before held: the envelope is
  * verified ({@link SignedControl}: at most {@value ConfigSetMessage#MAX_ENVELOPE_BYTES} bytes, a
  * trusted key, the signature over the exact body, then type, target and validity against the
- * pole's time, which never goes below the persisted clock floor); its version must be newer than
+ * pole's time, which never goes below the persisted clock floor, the newest issue time verified;
+ * a clock behind that floor or before this release, as on a board without a real-time clock that
+ * has not learned the time, cannot call a message "not valid yet", but expired stays expired); its version must be newer than
  * every version this pole has taken (reverted ones too); the config must parse and validate
  * ({@link ConfigCandidate}); the runtime must be able to take it live ({@link EdgeRuntime#apply}).
  * Any refusal is acknowledged {@code REJECTED} with every reason, and nothing changed. A retained
@@ -86,6 +88,7 @@ public final class ConfigAgent implements AutoCloseable {
   private CompletableFuture<Void> pendingAck;
   private byte[] lastIgnored;
   private volatile long dropped;
+  private volatile Guard armed;
   private final java.util.concurrent.atomic.AtomicInteger queuedPushes = new java.util.concurrent.atomic.AtomicInteger();
   private volatile boolean closed;
 
@@ -182,9 +185,20 @@ public final class ConfigAgent implements AutoCloseable {
     return dropped;
   }
 
-  /** The pole's time for validity checks: the clock, never below the floor. */
+  /**
+   * No pole runs before this release was made: a clock earlier than this (a board without a
+   * real-time clock, back at 1970 after a power cut, before it learned the time) is not trusted.
+   */
+  static final long EARLIEST_TRUSTED = java.time.Instant.parse("2026-01-01T00:00:00Z").getEpochSecond();
+
+  /** The pole's time for validity checks: the clock, never below the floor or this release. */
   private long now() {
-    return Math.max(clock.instant().getEpochSecond(), state.clockFloor());
+    return Math.max(clock.instant().getEpochSecond(), Math.max(state.clockFloor(), EARLIEST_TRUSTED));
+  }
+
+  /** Whether the clock can judge that a message is from the future: it is not behind what the pole has already seen. */
+  private boolean clockTrusted() {
+    return clock.instant().getEpochSecond() >= Math.max(state.clockFloor(), EARLIEST_TRUSTED);
   }
 
   private void onPush(byte[] payload) {
@@ -196,7 +210,7 @@ public final class ConfigAgent implements AutoCloseable {
     ConfigSetMessage set;
     try {
       v = SignedControl.verify(payload, ConfigSetMessage.MAX_ENVELOPE_BYTES, trusted(current), SignedControl.Type.CONFIG_SET,
-          new SignedControl.Audience(runtime.deviceId(), Set.copyOf(current.getIdentity().getGroupsList())), now());
+          new SignedControl.Audience(runtime.deviceId(), Set.copyOf(current.getIdentity().getGroupsList())), now(), clockTrusted());
       if (v.issuedAt() > state.clockFloor()) {
         save(state.floor(v.issuedAt()));
       }
@@ -294,9 +308,18 @@ public final class ConfigAgent implements AutoCloseable {
     return ack;
   }
 
+  /** A config waiting for its acknowledgement to reach the broker, and when the guard reverts it. */
+  public record Guard(long version, java.time.Instant revertAt) {}
+
+  /** The guard that runs, or null when the config in force is confirmed. Any thread. */
+  public Guard guard() {
+    return armed;
+  }
+
   private void startGuard(long version, int graceS) {
     long number = ++guard;
     timer.schedule(Duration.ofSeconds(graceS), () -> worker.execute(() -> guardExpired(number, version)));
+    armed = new Guard(version, clock.instant().plusSeconds(graceS));
   }
 
   private void guardExpired(long number, long version) {
@@ -334,6 +357,7 @@ public final class ConfigAgent implements AutoCloseable {
     }
     save(state.settled());
     guard++;
+    armed = null;
     runtime.confirmed(true);
     subscribe();
     acknowledge(new ConfigAckMessage(version, Result.REVERTED, List.of(why), back.getVersion(), origin, List.of(), List.of()));
@@ -378,6 +402,7 @@ public final class ConfigAgent implements AutoCloseable {
     if (ack.result() == Result.APPLIED && state.pendingVersion() == ack.version()) {
       save(state.settled());
       guard++;
+      armed = null;
       runtime.confirmed(true);
       Logger.info("config: version {} confirmed: its acknowledgement reached the broker", Long.toUnsignedString(ack.version()));
     }

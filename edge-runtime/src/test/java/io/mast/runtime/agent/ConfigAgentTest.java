@@ -215,11 +215,12 @@ class ConfigAgentTest {
       try (EdgeRuntime runtime = start(v1, timer.clock(Instant.now()), timer, board)) {
         awaitConnected(runtime);
         platform.publish("m/" + POLE + "/c", platform.signed(v2, 2, POLE, 120), true);
-        Awaitility.await("the pole tries the dead broker").atMost(Duration.ofSeconds(30))
-            .until(() -> runtime.config().getVersion() == 2 && !runtime.uplinkStats().lastError().isEmpty()
-                && runtime.link().state() != io.mast.runtime.uplink.Link.State.CONNECTED);
+        Awaitility.await("the guard runs and the pole tries the dead broker").atMost(Duration.ofSeconds(30))
+            .until(() -> runtime.configAgent().guard() != null && runtime.configAgent().guard().version() == 2
+                && !runtime.uplinkStats().lastError().isEmpty() && runtime.link().state() != io.mast.runtime.uplink.Link.State.CONNECTED);
         timer.advance(Duration.ofSeconds(119));
         assertEquals(2, runtime.config().getVersion(), "119 s into a grace of 120 s nothing is reverted");
+        assertEquals(2, runtime.configAgent().guard().version());
         assertEquals(0, platform.acks(POLE).size(), "no acknowledgement could reach the broker");
         timer.advance(Duration.ofSeconds(1));
         ConfigAckMessage reverted = platform.ack(POLE, 1);
@@ -236,6 +237,44 @@ class ConfigAgentTest {
         assertFalse(platform.acks(POLE).stream().anyMatch(a -> a.result() == Result.APPLIED), "the withdrawn APPLIED never went out");
         Awaitility.await().atMost(Duration.ofSeconds(20)).until(() -> platform.status(POLE).configConfirmed()
             && platform.status(POLE).configVersion() == 1);
+      }
+    } finally {
+      for (AutoCloseable c : board) {
+        c.close();
+      }
+    }
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("brokers")
+  void aPoleWhoseClockSays1970TakesAPushAndItsClockFloorKeepsExpiredMessagesOutAfterARestart(String kind) throws Exception {
+    List<String> uri = new ArrayList<>();
+    List<AutoCloseable> board = new ArrayList<>();
+    try (AutoCloseable b = broker(kind, uri); Platform platform = new Platform(uri.get(0))) {
+      DeviceConfig v1 = config(platform, uri.get(0));
+      ManualScheduler timer = new ManualScheduler();
+      Clock in1970 = timer.clock(Instant.ofEpochSecond(86_400));
+      long signedAt = Instant.now().getEpochSecond() - 5;
+      try (EdgeRuntime runtime = start(v1, in1970, timer, board)) {
+        awaitConnected(runtime);
+        platform.publish("m/" + POLE + "/c", platform.signed(next(v1, 2, x -> x.setUplink(x.getUplink().toBuilder().setKeepaliveS(900))),
+            2, POLE, 0), false);
+        assertEquals(Result.APPLIED, platform.ack(POLE, 1).result(), "a clock at 1970 cannot call a fresh push 'not valid yet'");
+        Awaitility.await("confirmed before the restart").atMost(Duration.ofSeconds(20))
+            .until(() -> platform.status(POLE).configVersion() == 2 && platform.status(POLE).configConfirmed());
+      }
+      ManualScheduler timer2 = new ManualScheduler();
+      try (EdgeRuntime runtime = start(v1, timer2.clock(Instant.ofEpochSecond(86_400)), timer2, board)) {
+        awaitConnected(runtime);
+        long now = Instant.now().getEpochSecond();
+        byte[] set = new ConfigSetMessage(3, next(v1, 3, x -> x).toByteArray(), 0).toBytes();
+        platform.publish("m/" + POLE + "/c", platform.signed(SignedControl.Type.CONFIG_SET, set, POLE, now - 7200, now - 3600,
+            platform.key.getPrivate()), false);
+        ConfigAckMessage ack = platform.ack(POLE, 2);
+        assertEquals(Result.REJECTED, ack.result(), ack.toString());
+        String poleTime = ack.errors().get(0).replaceAll(".*the pole's time is ", "");
+        assertTrue(Instant.parse(poleTime).getEpochSecond() >= signedAt,
+            "after a restart still at 1970 the pole's time is the floor, the last push's issue time: " + ack.errors());
       }
     } finally {
       for (AutoCloseable c : board) {
