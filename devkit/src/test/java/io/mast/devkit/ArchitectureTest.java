@@ -121,8 +121,8 @@ class ArchitectureTest {
   }
 
   @Test
-  void pahoStaysInTheUplinkAndTheBenchmarkSubscriber() {
-    noClasses().that().resideOutsideOfPackages("io.mast.runtime.uplink..", "io.mast.devkit..")
+  void pahoStaysInTheUplinkThePlatformToolsAndTheBenchmarkSubscriber() {
+    noClasses().that().resideOutsideOfPackages("io.mast.runtime.uplink..", "io.mast.devkit..", "io.mast.tools..")
         .should().dependOnClassesThat().resideInAPackage("org.eclipse.paho..")
         .check(main);
   }

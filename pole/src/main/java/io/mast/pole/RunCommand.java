@@ -100,6 +100,12 @@ final class RunCommand implements Callable<Integer> {
         "--sim needs the simulated board, which the pole's distribution does not carry: use the developer's (./mast in a checkout)"));
     DeviceConfig device = loadConfig(simulated);
     RingStore.checkNotInUse(EdgeRuntime.storeDir(device, stateDir));
+    Path simKey = null;
+    if (sim && config == null) {
+      Path root = stateDir != null ? stateDir : EdgeRuntime.storeDir(device, null).toAbsolutePath().getParent();
+      simKey = SimPlatformKey.ensure(root);
+      device = SimPlatformKey.trusted(device, simKey);
+    }
     List<AutoCloseable> resources = new ArrayList<>();
     EdgeRuntime runtime = null;
     try {
@@ -135,6 +141,9 @@ final class RunCommand implements Callable<Integer> {
       long window = device.getUplink().getBatchWindowS();
       err.println("mast: " + id + ", " + RunStatus.count(runtime.profile().size(), "channel") + " (profile "
           + runtime.profile().hexId() + "), broker " + shown);
+      if (simKey != null && brokers.isEmpty()) {
+        pushLines(uris.get(0), id, simKey, runtime).forEach(l -> err.println(l));
+      }
       err.println("mast: " + (replay.file != null ? "replaying " + replay.file.getFileName()
           : "first frame in about " + window + " s, then every " + window + " s (batch window)") + "; Ctrl-C stops");
       return runUntilDone(runtime, shown);
@@ -166,6 +175,19 @@ final class RunCommand implements Callable<Integer> {
       lines.add("  | " + mast + " decode --hex --follow");
     }
     return lines;
+  }
+
+  /** How to push a config to this simulated pole: the command, and the file to start from. */
+  static List<String> pushLines(String broker, String id, Path key, EdgeRuntime runtime) {
+    String mast = System.getenv().getOrDefault("MAST_COMMAND", "mast");
+    Path here = Path.of("").toAbsolutePath();
+    Path shownKey = key.toAbsolutePath().startsWith(here) ? here.relativize(key.toAbsolutePath()) : key;
+    Path current = runtime.stateRoot().resolve("config/current.json");
+    Path shownCurrent = current.toAbsolutePath().startsWith(here) ? here.relativize(current.toAbsolutePath()) : current;
+    return List.of("mast: to change it live, copy " + shownCurrent + ", raise its version above "
+        + Long.toUnsignedString(runtime.config().getVersion()) + ", edit, then:",
+        "  " + mast + " config push --broker " + broker + " --device " + id + " \\",
+        "    --key " + shownKey + " --key-id " + SimPlatformKey.KEY_ID + " FILE.json");
   }
 
   private DeviceConfig loadConfig(SimulatedPole simulated) throws IOException {

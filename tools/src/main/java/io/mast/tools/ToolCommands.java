@@ -3,7 +3,7 @@ package io.mast.tools;
 import io.mast.cli.CommandSet;
 import java.util.List;
 
-/** The platform tools: frames to readings and back, and what a reading costs on the wire. */
+/** The platform tools: frames to readings and back, what a reading costs on the wire, signing keys, config pushes. */
 public final class ToolCommands implements CommandSet {
   @Override
   public int order() {
@@ -12,6 +12,12 @@ public final class ToolCommands implements CommandSet {
 
   @Override
   public List<Entry> commands() {
-    return List.of(Entry.top(EncodeCommand.class), Entry.top(DecodeCommand.class), Entry.in("bench", WireBench.class));
+    return List.of(Entry.top(EncodeCommand.class), Entry.top(DecodeCommand.class), Entry.in("bench", WireBench.class),
+        Entry.in("config", ConfigPush.Sign.class), Entry.in("config", ConfigPush.Push.class), Entry.in("keys", KeysCommand.Gen.class));
+  }
+
+  @Override
+  public List<Group> groups() {
+    return List.of(new Group("keys", "Signing keys of the platform (Ed25519, PEM)."));
   }
 }

@@ -168,6 +168,9 @@ public final class ConfigAgent implements AutoCloseable {
 
   /** On Paho's thread: hands a push to the agent's thread, or drops it when {@value #QUEUE} wait already. */
   private void arrived(byte[] payload) {
+    if (payload.length == 0) {
+      return; // a retained push cleared by the platform: nothing to answer
+    }
     if (queuedPushes.incrementAndGet() > QUEUE) {
       queuedPushes.decrementAndGet();
       dropped++;

@@ -3,6 +3,7 @@ package io.mast.runtime.uplink;
 import io.mast.config.BrokerUri;
 import io.mast.config.model.DeviceConfig;
 import io.mast.config.model.Uplink;
+import io.mast.protocol.Tls;
 import io.mast.protocol.Topics;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;

@@ -1,4 +1,4 @@
-package io.mast.runtime.uplink;
+package io.mast.protocol;
 
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
@@ -23,8 +23,9 @@ import javax.net.ssl.SSLSocketFactory;
 import javax.net.ssl.TrustManagerFactory;
 
 /**
- * TLS for the uplink from PEM files as a platform hands them out: the CA certificate(s) that
- * signed the broker's, and for mutual TLS the device certificate (chain) and its private key in
+ * TLS for an MQTT connection (the pole's uplink, the platform tools) from PEM files as a platform
+ * hands them out: the CA certificate(s) that signed the broker's, and for mutual TLS the client
+ * certificate (chain) and its private key in
  * PKCS#8 ({@code -----BEGIN PRIVATE KEY-----}; RSA, EC or Ed25519). Only TLS 1.2 and 1.3 are
  * enabled. A key in another form is refused with the {@code openssl} command that converts it.
  */

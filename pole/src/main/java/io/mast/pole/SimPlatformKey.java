@@ -1,0 +1,57 @@
+package io.mast.pole;
+
+import com.google.protobuf.ByteString;
+import io.mast.config.model.DeviceConfig;
+import io.mast.config.model.Trust;
+import io.mast.config.model.TrustedKey;
+import io.mast.protocol.Ed25519Keys;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.security.GeneralSecurityException;
+import java.security.KeyPair;
+import java.security.PublicKey;
+
+/**
+ * The platform key of a simulated pole: made once in its state directory ({@code keys/sim-platform.pem},
+ * mode 0600, and the public half beside it) and trusted by the embedded example config, so that
+ * {@code mast config push} can change a live {@code mast run --sim} on the developer's machine.
+ * A pole's own config names the keys its platform signs with; this one is for the simulator only.
+ */
+final class SimPlatformKey {
+  static final String KEY_ID = "sim-platform";
+
+  private SimPlatformKey() {}
+
+  /** The private key file, made now if missing. */
+  static Path ensure(Path stateRoot) throws IOException {
+    Path dir = stateRoot.resolve("keys");
+    Path file = dir.resolve(KEY_ID + ".pem");
+    Path pub = dir.resolve(KEY_ID + ".pub.pem");
+    if (Files.exists(file) && Files.exists(pub)) {
+      return file;
+    }
+    Files.createDirectories(dir);
+    KeyPair pair = Ed25519Keys.generate();
+    Files.deleteIfExists(file);
+    Files.createFile(file, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
+    Files.writeString(file, Ed25519Keys.privatePem(pair.getPrivate()), StandardCharsets.US_ASCII);
+    Files.writeString(pub, Ed25519Keys.publicPem(pair.getPublic()), StandardCharsets.US_ASCII);
+    return file;
+  }
+
+  /** {@code config} trusting the simulator's platform key (and no other). */
+  static DeviceConfig trusted(DeviceConfig config, Path keyFile) throws IOException {
+    Path pub = keyFile.resolveSibling(KEY_ID + ".pub.pem");
+    PublicKey key;
+    try {
+      key = Ed25519Keys.readPublicPem(Files.readString(pub, StandardCharsets.US_ASCII));
+    } catch (GeneralSecurityException e) {
+      throw new IOException(pub + ": " + e.getMessage() + " (delete " + keyFile.getParent() + " to make a new key)", e);
+    }
+    return config.toBuilder().setTrust(Trust.newBuilder().addKeys(TrustedKey.newBuilder().setKeyId(KEY_ID)
+        .setEd25519Public(ByteString.copyFrom(Ed25519Keys.raw(key))))).build();
+  }
+}
