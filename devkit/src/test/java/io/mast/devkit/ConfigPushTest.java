@@ -1,0 +1,151 @@
+package io.mast.devkit;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.google.protobuf.ByteString;
+import io.mast.cli.Cli;
+import io.mast.config.DeviceConfigs;
+import io.mast.config.model.DeviceConfig;
+import io.mast.config.model.Trust;
+import io.mast.config.model.TrustedKey;
+import io.mast.protocol.Ed25519Keys;
+import io.mast.runtime.EdgeRuntime;
+import io.mast.runtime.uplink.Link;
+import io.mast.sim.EmbeddedBroker;
+import io.mast.sim.SimulatedBoard;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.awaitility.Awaitility;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * {@code mast config push} against live simulated poles on the embedded broker, with a key made
+ * by the real {@code openssl genpkey}: a push applied, one that cuts the pole off reverted by the
+ * pole itself, a group push answered by each pole, an invalid config never sent.
+ */
+class ConfigPushTest {
+  @TempDir
+  Path dir;
+
+  private final List<AutoCloseable> open = new ArrayList<>();
+
+  @AfterEach
+  void close() throws Exception {
+    for (int i = open.size() - 1; i >= 0; i--) {
+      open.get(i).close();
+    }
+  }
+
+  private static String openssl(Path dir, String... args) throws Exception {
+    List<String> cmd = new ArrayList<>();
+    cmd.add(Files.isExecutable(Path.of("/usr/bin/openssl")) ? "/usr/bin/openssl" : "openssl");
+    cmd.addAll(List.of(args));
+    Process p;
+    try {
+      p = new ProcessBuilder(cmd).directory(dir.toFile()).redirectErrorStream(true).start();
+    } catch (java.io.IOException e) {
+      throw new AssertionError("openssl is not installed; run ./run-tests (it installs it) or apt-get install openssl", e);
+    }
+    String out = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+    assertTrue(p.waitFor(30, TimeUnit.SECONDS) && p.exitValue() == 0, "openssl " + String.join(" ", args) + ": " + out);
+    return out;
+  }
+
+  /** A key pair made by openssl: the private PEM's path and the trust entry for it. */
+  private TrustedKey opensslKey() throws Exception {
+    openssl(dir, "genpkey", "-algorithm", "ed25519", "-out", "ops.pem");
+    openssl(dir, "pkey", "-in", "ops.pem", "-pubout", "-out", "ops.pub.pem");
+    byte[] raw = Ed25519Keys.raw(Ed25519Keys.readPublicPem(Files.readString(dir.resolve("ops.pub.pem"))));
+    return TrustedKey.newBuilder().setKeyId("ops-1").setEd25519Public(ByteString.copyFrom(raw)).build();
+  }
+
+  private DeviceConfig config(String id, String broker, TrustedKey key, String... groups) throws Exception {
+    DeviceConfig base = SimulatedBoard.exampleConfig();
+    return base.toBuilder().setIdentity(base.getIdentity().toBuilder().setDeviceId(id).addAllGroups(List.of(groups)))
+        .setUplink(base.getUplink().toBuilder().clearBrokerUris().addBrokerUris(broker).setReconnectMinMs(50).setReconnectMaxS(1))
+        .setTrust(Trust.newBuilder().addKeys(key)).build();
+  }
+
+  private EdgeRuntime pole(DeviceConfig c) throws Exception {
+    SimulatedBoard board = SimulatedBoard.start(c, SimulatedBoard.Transport.IN_PROCESS, dir);
+    open.add(board);
+    EdgeRuntime r = EdgeRuntime.start(new EdgeRuntime.Options(c, c.getIdentity().getDeviceId(), List.of(),
+        dir.resolve("state-" + c.getIdentity().getDeviceId()), board, null, null, 0, -1, "test"));
+    open.add(r);
+    Awaitility.await().atMost(Duration.ofSeconds(30)).until(() -> r.link().state() == Link.State.CONNECTED);
+    return r;
+  }
+
+  private Path file(String name, DeviceConfig c) throws Exception {
+    Path f = dir.resolve(name);
+    Files.writeString(f, DeviceConfigs.toJson(c));
+    return f;
+  }
+
+  @Test
+  void aPushChangesALivePoleAndOneThatCutsItOffIsRevertedByThePole() throws Exception {
+    EmbeddedBroker broker = EmbeddedBroker.start(0);
+    open.add(broker);
+    TrustedKey key = opensslKey();
+    DeviceConfig v1 = config("pole-1", broker.uri(), key);
+    EdgeRuntime pole = pole(v1);
+    DeviceConfig v2 = v1.toBuilder().setVersion(2).setSensors(0, v1.getSensors(0).toBuilder().setIntervalS(30))
+        .setAlarms(0, v1.getAlarms(0).toBuilder().setAbove(40)).build();
+    Cli.Result applied = Cli.run("", "config", "push", "--broker", broker.uri(), "--device", "pole-1", "--key",
+        dir.resolve("ops.pem").toString(), "--key-id", "ops-1", "--timeout", "30", file("v2.json", v2).toString());
+    assertEquals(0, applied.status(), applied.out() + applied.err());
+    assertTrue(applied.out().contains("pole-1: APPLIED version 2, active 2\n  changed: sensors[pms].interval_s, alarms[air.pm25].above"),
+        applied.out());
+    assertEquals(30, pole.profile().channel("air.pm25").intervalS());
+
+    DeviceConfig v3 = v2.toBuilder().setVersion(3).setUplink(v2.getUplink().toBuilder().setBrokerUris(0, "tcp://127.0.0.1:1")).build();
+    Cli.Result reverted = Cli.run("", "config", "push", "--broker", broker.uri(), "--device", "pole-1", "--key",
+        dir.resolve("ops.pem").toString(), "--key-id", "ops-1", "--grace", "2", "--timeout", "60", file("v3.json", v3).toString());
+    assertEquals(3, reverted.status(), reverted.out() + reverted.err());
+    assertTrue(reverted.out().contains("pole-1: REVERTED version 3, active 2\n  the broker was not reached within 2 s of applying version 3"),
+        reverted.out());
+    assertTrue(reverted.out().contains("the retained push was cleared"), reverted.out());
+    Awaitility.await().atMost(Duration.ofSeconds(30)).until(() -> pole.link().state() == Link.State.CONNECTED);
+    assertEquals(2, pole.config().getVersion());
+  }
+
+  @Test
+  void aGroupPushIsAnsweredByEveryPoleOfTheGroupAndEachKeepsItsIdentity() throws Exception {
+    EmbeddedBroker broker = EmbeddedBroker.start(0);
+    open.add(broker);
+    TrustedKey key = opensslKey();
+    EdgeRuntime a = pole(config("pole-a", broker.uri(), key, "north"));
+    EdgeRuntime b = pole(config("pole-b", broker.uri(), key, "north", "water"));
+    DeviceConfig template = config("x", broker.uri(), key).toBuilder().setVersion(5).clearIdentity()
+        .setUplink(config("x", broker.uri(), key).getUplink().toBuilder().setHealthIntervalS(600)).build();
+    Cli.Result r = Cli.run("", "config", "push", "--broker", broker.uri(), "--group", "north", "--key", dir.resolve("ops.pem").toString(),
+        "--key-id", "ops-1", "--expect", "2", "--timeout", "30", file("group.json", template).toString());
+    assertEquals(0, r.status(), r.out() + r.err());
+    assertTrue(r.out().contains("2 poles answered: 2 applied, 0 rejected, 0 reverted"), r.out());
+    assertEquals(5, a.config().getVersion());
+    assertEquals("pole-b", b.config().getIdentity().getDeviceId());
+    assertEquals(List.of("north", "water"), b.config().getIdentity().getGroupsList(), "a group push leaves each pole its identity");
+  }
+
+  @Test
+  void anInvalidConfigIsRefusedWithEveryProblemAndNothingIsSent() throws Exception {
+    EmbeddedBroker broker = EmbeddedBroker.start(0);
+    open.add(broker);
+    TrustedKey key = opensslKey();
+    DeviceConfig bad = config("pole-1", broker.uri(), key).toBuilder().setVersion(2)
+        .setSensors(0, SimulatedBoard.exampleConfig().getSensors(0).toBuilder().setIntervalS(0)).clearTrust().build();
+    Cli.Result r = Cli.run("", "config", "push", "--broker", "tcp://127.0.0.1:1", "--device", "pole-1", "--key",
+        dir.resolve("ops.pem").toString(), "--key-id", "ops-1", file("bad.json", bad).toString());
+    assertEquals(1, r.status(), r.out() + r.err());
+    assertTrue(r.out().contains("trust.keys: a pushed config keeps at least one trusted key"), r.out());
+    assertTrue(r.out().contains("sensors[0].interval_s: 0 is below the minimum 1"), r.out());
+    assertTrue(r.out().endsWith("nothing was sent\n"), r.out() + " (the broker given does not even exist: it was never tried)");
+  }
+}
