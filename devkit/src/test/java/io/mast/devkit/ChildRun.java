@@ -27,7 +27,12 @@ final class ChildRun implements AutoCloseable {
   }
 
   static ChildRun start(Path log, Map<String, String> env, String... args) throws IOException {
-    ProcessBuilder pb = ChildJvm.mast(ChildJvm.runOptions(), List.of(args)).redirectErrorStream(true)
+    return start(log, env, List.of(), args);
+  }
+
+  /** As {@link #start(Path, Map, String...)} with {@code jvmOptions} after the pole's own. */
+  static ChildRun start(Path log, Map<String, String> env, List<String> jvmOptions, String... args) throws IOException {
+    ProcessBuilder pb = ChildJvm.mast(ChildJvm.runOptions(jvmOptions.toArray(String[]::new)), List.of(args)).redirectErrorStream(true)
         .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
     pb.environment().remove("INVOCATION_ID");
     pb.environment().putAll(env);

@@ -381,6 +381,7 @@ public final class EdgeRuntime implements AutoCloseable {
     if (staged != null) {
       waitFor(uplink.reconfigure(staged), "the uplink to take the new settings");
     }
+    confirmed = false; // until the agent's acknowledgement reaches the broker
     announceConfig();
     Logger.info("runtime: config version {} in force; changed {}", Long.toUnsignedString(after.getVersion()),
         changed.isEmpty() ? "nothing" : String.join(", ", changed));

@@ -30,6 +30,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import org.tinylog.Logger;
@@ -137,6 +138,7 @@ public final class ConfigAgent implements AutoCloseable {
     if (current != null && current.getVersion() == state.pendingVersion()) {
       Logger.info("config: version {} was pending at the last stop; guarding it again for {} s",
           Long.toUnsignedString(state.pendingVersion()), state.pendingGraceS());
+      save(state.took(state.pendingVersion()));
       runtime.confirmed(false);
       startGuard(state.pendingVersion(), state.pendingGraceS());
       acknowledge(new ConfigAckMessage(state.pendingVersion(), Result.APPLIED, List.of(), state.pendingVersion(),
@@ -282,6 +284,7 @@ public final class ConfigAgent implements AutoCloseable {
     if (!save(state.pending(version, graceS, origin))) {
       throw new ControlRefusedException("the pole could not write its config state (" + statePath + "); nothing changed");
     }
+    pause("pending-saved");
     EdgeRuntime.Applied applied;
     try {
       applied = runtime.apply(next);
@@ -292,6 +295,7 @@ public final class ConfigAgent implements AutoCloseable {
       save(before);
       throw new ControlRefusedException("the pole could not stage the config: " + e.getMessage() + "; nothing changed");
     }
+    pause("runtime-applied");
     try {
       store.apply(next);
     } catch (ConfigException e) {
@@ -301,6 +305,8 @@ public final class ConfigAgent implements AutoCloseable {
       revertNow(version, "writing it failed: " + e.getMessage());
       throw new ControlRefusedException("writing the config failed (" + e.getMessage() + "); the previous config is back");
     }
+    save(state.took(version));
+    pause("stored");
     runtime.confirmed(false);
     subscribe();
     startGuard(version, graceS);
@@ -308,6 +314,7 @@ public final class ConfigAgent implements AutoCloseable {
         Long.toUnsignedString(version), origin, graceS);
     ConfigAckMessage ack = new ConfigAckMessage(version, Result.APPLIED, List.of(), version, origin, applied.changed(), applied.warnings());
     acknowledge(ack);
+    pause("acknowledged");
     return ack;
   }
 
@@ -317,6 +324,25 @@ public final class ConfigAgent implements AutoCloseable {
   /** The guard that runs, or null when the config in force is confirmed. Any thread. */
   public Guard guard() {
     return armed;
+  }
+
+  /**
+   * Fault injection for the power-cut tests: with the system property {@value #PAUSE_PROPERTY}
+   * set to a step's name (pending-saved, runtime-applied, stored, acknowledged), the agent says so
+   * on stderr and stops there, for the test to kill the process at that exact point.
+   */
+  static final String PAUSE_PROPERTY = "mast.config.pauseAt";
+
+  private static void pause(String step) {
+    if (step.equals(System.getProperty(PAUSE_PROPERTY))) {
+      System.err.println("mast: config apply paused at " + step + " (" + PAUSE_PROPERTY + ")");
+      System.err.flush();
+      try {
+        new CountDownLatch(1).await();
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    }
   }
 
   private void startGuard(long version, int graceS) {

@@ -16,7 +16,7 @@ import java.nio.file.Path;
  * offset  size  field
  *      0     8  clock floor: the newest issue time (Unix s) of a verified message; the pole's
  *               time is never earlier, so an expired message stays expired after a reboot to 1970
- *      8     8  highest: the newest config version ever applied here (unsigned), reverted ones
+ *      8     8  highest: the newest config version ever stored here (unsigned), reverted ones
  *               included, so a reverted version is never taken again from the retained message
  *     16     8  pending version: a config applied whose acknowledgement has not reached the
  *               broker (the link guard runs), 0 when none
@@ -43,7 +43,13 @@ record GuardState(long clockFloor, long highest, long pendingVersion, int pendin
   }
 
   GuardState pending(long version, int graceS, String origin) {
-    return new GuardState(clockFloor, Long.compareUnsigned(version, highest) > 0 ? version : highest, version, graceS, origin);
+    return new GuardState(clockFloor, highest, version, graceS, origin);
+  }
+
+  /** A version now stored as the config in force: no version up to it is taken again. */
+  GuardState took(long version) {
+    return new GuardState(clockFloor, Long.compareUnsigned(version, highest) > 0 ? version : highest, pendingVersion, pendingGraceS,
+        pendingOrigin);
   }
 
   GuardState settled() {
