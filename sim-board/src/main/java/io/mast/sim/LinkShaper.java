@@ -261,6 +261,12 @@ public final class LinkShaper implements AutoCloseable {
     private long lastArrivalNanos;
     private long waiting;
     private boolean paused;
+    /**
+     * Chunks in flight, oldest first. Each scheduled delivery sends the oldest: two chunks due at
+     * the same instant may have their tasks run in either order (each deadline is taken from the
+     * moment it was scheduled), and the bytes must still arrive in order.
+     */
+    private final java.util.ArrayDeque<ByteBuf> inFlight = new java.util.ArrayDeque<>();
 
     Direction(Channel source, Channel target, AtomicLong counter) {
       this.source = source;
@@ -288,7 +294,8 @@ public final class LinkShaper implements AutoCloseable {
       long arrives = Math.max(departs + settings.latency.toNanos() + jitter, lastArrivalNanos);
       lastArrivalNanos = arrives;
       waiting += bytes;
-      target.eventLoop().schedule(() -> deliver(buf, bytes), Math.max(0, arrives - now), TimeUnit.NANOSECONDS);
+      inFlight.add(buf);
+      target.eventLoop().schedule(this::deliverOldest, Math.max(0, arrives - now), TimeUnit.NANOSECONDS);
       if (waiting <= HIGH_WATER) {
         source.read();
       } else {
@@ -296,7 +303,12 @@ public final class LinkShaper implements AutoCloseable {
       }
     }
 
-    private void deliver(ByteBuf buf, int bytes) {
+    private void deliverOldest() {
+      ByteBuf buf = inFlight.poll();
+      if (buf == null) {
+        return;
+      }
+      int bytes = buf.readableBytes();
       waiting -= bytes;
       if (target.isActive()) {
         counter.addAndGet(bytes);
