@@ -113,9 +113,11 @@ class RingStoreTest {
     assertEquals(0, files.writes(), "nothing written");
     assertEquals(List.of(), segmentFiles());
 
-    // the real file system: a capacity beyond its free space
+    // the real file system: a capacity beyond its free space by far more than other processes
+    // could free meanwhile (a margin of a few segments once let a concurrent build's cleanup make
+    // room, and the store began preallocating a million segments)
     long free = DurableFiles.real().usableSpace(dir);
-    long capacity = (free / SEGMENT + 64) * SEGMENT;
+    long capacity = (free / SEGMENT + (1L << 40) / SEGMENT) * SEGMENT;
     IOException real = assertThrows(IOException.class, () -> open(DurableFiles.real(), capacity));
     assertTrue(real.getMessage().contains(" bytes free; free space there or lower store.capacity_bytes"), real.getMessage());
     assertEquals(List.of(), segmentFiles());

@@ -267,17 +267,19 @@ public final class SegmentRing implements Closeable {
    * short one lacks. Creates nothing.
    */
   public static long bytesToPreallocate(DurableFiles files, Path dir, int segmentBytes, int slotCount) throws IOException {
+    // one listing of the directory, not one lookup per slot: a large capacity has millions of slots
     int count = Math.max(slotCount, existingSlots(files, dir));
-    long needed = 0;
-    for (int i = 0; i < count; i++) {
-      Path path = dir.resolve(slotName(i));
-      long size = 0;
-      if (files.exists(path)) {
-        try (DurableFiles.DurableFile f = files.openReadOnly(path)) {
-          size = f.size();
+    long needed = (long) count * segmentBytes;
+    if (!files.exists(dir)) {
+      return needed;
+    }
+    for (Path p : files.list(dir)) {
+      Matcher m = SEGMENT_NAME.matcher(p.getFileName().toString());
+      if (m.matches() && Integer.parseInt(m.group(1)) < count) {
+        try (DurableFiles.DurableFile f = files.openReadOnly(p)) {
+          needed -= Math.min(segmentBytes, f.size());
         }
       }
-      needed += Math.max(0, segmentBytes - size);
     }
     return needed;
   }
