@@ -89,6 +89,7 @@ public final class ConfigAgent implements AutoCloseable {
   private CompletableFuture<Void> pendingAck;
   private byte[] lastIgnored;
   private volatile long dropped;
+  private volatile long handled;
   private volatile Guard armed;
   private final java.util.concurrent.atomic.AtomicInteger queuedPushes = new java.util.concurrent.atomic.AtomicInteger();
   private volatile boolean closed;
@@ -206,10 +207,23 @@ public final class ConfigAgent implements AutoCloseable {
     return clock.instant().getEpochSecond() >= Math.max(state.clockFloor(), EARLIEST_TRUSTED);
   }
 
+  /** Pushes handled so far, whatever became of them (applied, refused, or seen again and ignored). */
+  public long handled() {
+    return handled;
+  }
+
   private void onPush(byte[] payload) {
     if (closed) {
       return;
     }
+    try {
+      handle(payload);
+    } finally {
+      handled++;
+    }
+  }
+
+  private void handle(byte[] payload) {
     DeviceConfig current = runtime.config();
     SignedControl.Verified v;
     ConfigSetMessage set;
