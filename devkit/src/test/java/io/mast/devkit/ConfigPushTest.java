@@ -89,16 +89,28 @@ class ConfigPushTest {
     return f;
   }
 
-  @Test
-  void aPushChangesALivePoleAndOneThatCutsItOffIsRevertedByThePole() throws Exception {
-    EmbeddedBroker broker = EmbeddedBroker.start(0);
-    open.add(broker);
+  /** The broker of the named kind: the platform's (Mosquitto) or the embedded one of mast run --sim. */
+  private String broker(String kind) throws Exception {
+    if (kind.equals("mosquitto")) {
+      io.mast.runtime.peers.Mosquitto m = io.mast.runtime.peers.Mosquitto.start(dir.resolve("mosquitto"));
+      open.add(m);
+      return m.uri();
+    }
+    EmbeddedBroker e = EmbeddedBroker.start(0);
+    open.add(e);
+    return e.uri();
+  }
+
+  @org.junit.jupiter.params.ParameterizedTest(name = "{0}")
+  @org.junit.jupiter.params.provider.ValueSource(strings = {"mosquitto", "embedded"})
+  void aPushChangesALivePoleAndOneThatCutsItOffIsRevertedByThePole(String kind) throws Exception {
+    String uri = broker(kind);
     TrustedKey key = opensslKey();
-    DeviceConfig v1 = config("pole-1", broker.uri(), key);
+    DeviceConfig v1 = config("pole-1", uri, key);
     EdgeRuntime pole = pole(v1);
     DeviceConfig v2 = v1.toBuilder().setVersion(2).setSensors(0, v1.getSensors(0).toBuilder().setIntervalS(30))
         .setAlarms(0, v1.getAlarms(0).toBuilder().setAbove(40)).build();
-    Cli.Result applied = Cli.run("", "config", "push", "--broker", broker.uri(), "--device", "pole-1", "--key",
+    Cli.Result applied = Cli.run("", "config", "push", "--broker", uri, "--device", "pole-1", "--key",
         dir.resolve("ops.pem").toString(), "--key-id", "ops-1", "--timeout", "30", file("v2.json", v2).toString());
     assertEquals(0, applied.status(), applied.out() + applied.err());
     assertTrue(applied.out().contains("pole-1: APPLIED version 2, active 2\n  changed: sensors[pms].interval_s, alarms[air.pm25].above"),
@@ -106,7 +118,7 @@ class ConfigPushTest {
     assertEquals(30, pole.profile().channel("air.pm25").intervalS());
 
     DeviceConfig v3 = v2.toBuilder().setVersion(3).setUplink(v2.getUplink().toBuilder().setBrokerUris(0, "tcp://127.0.0.1:1")).build();
-    Cli.Result reverted = Cli.run("", "config", "push", "--broker", broker.uri(), "--device", "pole-1", "--key",
+    Cli.Result reverted = Cli.run("", "config", "push", "--broker", uri, "--device", "pole-1", "--key",
         dir.resolve("ops.pem").toString(), "--key-id", "ops-1", "--grace", "2", "--timeout", "60", file("v3.json", v3).toString());
     assertEquals(3, reverted.status(), reverted.out() + reverted.err());
     assertTrue(reverted.out().contains("pole-1: REVERTED version 3, active 2\n  the broker was not reached within 2 s of applying version 3"),

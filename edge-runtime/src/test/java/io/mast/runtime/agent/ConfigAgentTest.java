@@ -84,6 +84,13 @@ class ConfigAgentTest {
     return change.apply(c.toBuilder().setVersion(version)).build();
   }
 
+  /** Ten seconds of the pole's time, then until a reading of that tick is stored (samples run on the sensors' own threads). */
+  private static void step(ManualScheduler timer, EdgeRuntime r) throws Exception {
+    long before = r.snapshot().stored();
+    timer.advance(Duration.ofSeconds(10));
+    Awaitility.await("a sample of the tick stored").atMost(Duration.ofSeconds(20)).until(() -> r.snapshot().stored() > before);
+  }
+
   private static void awaitConnected(EdgeRuntime r) {
     Awaitility.await().atMost(Duration.ofSeconds(30)).until(() -> r.link().state() == io.mast.runtime.uplink.Link.State.CONNECTED);
   }
@@ -305,6 +312,68 @@ class ConfigAgentTest {
         ConfigAckMessage refused = runtime.configAgent().submit(stale, ConfigAckMessage.CONSOLE, 600).get(30, java.util.concurrent.TimeUnit.SECONDS);
         assertEquals(Result.REJECTED, refused.result());
         assertEquals(List.of("version 2 is not newer than 2"), refused.errors());
+      }
+    } finally {
+      for (AutoCloseable c : board) {
+        c.close();
+      }
+    }
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("brokers")
+  void recordsStoredBeforeAChannelChangeAreSentUnderTheirOldProfileAndASensorThatDoesNotOpenIsAWarning(String kind) throws Exception {
+    List<String> uri = new ArrayList<>();
+    List<AutoCloseable> board = new ArrayList<>();
+    try (AutoCloseable b = broker(kind, uri); Platform platform = new Platform(uri.get(0))) {
+      DeviceConfig v1 = config(platform, uri.get(0));
+      ManualScheduler timer = new ManualScheduler();
+      try (EdgeRuntime runtime = start(v1, timer.clock(Instant.now()), timer, board)) {
+        awaitConnected(runtime);
+        io.mast.protocol.ChannelProfile before = runtime.profile();
+        for (int i = 0; i < 6; i++) {
+          step(timer, runtime);
+        }
+        Awaitility.await("frames under the first profile").atMost(Duration.ofSeconds(30)).until(() -> platform.count("m/" + POLE + "/t") >= 3);
+        DeviceConfig v2 = next(v1, 2, x -> x.setSensors(0, x.getSensors(0).toBuilder().setIntervalS(30))
+            .addSensors(Sensor.newBuilder().setId("co2-2").setChannel("air.co2.b").setDriver(io.mast.config.model.DriverKind.MHZ19)
+                .setBus("sim:missing").setQuantity("co2").setIntervalS(10).setUnit("ppm")));
+        platform.publish("m/" + POLE + "/c", platform.signed(v2, 2, POLE, 0), true);
+        ConfigAckMessage ack = platform.ack(POLE, 1);
+        assertEquals(Result.APPLIED, ack.result(), ack.toString());
+        assertEquals(1, ack.warnings().size(), ack.toString());
+        assertTrue(ack.warnings().get(0).contains("sim:missing"), ack.warnings().toString());
+        io.mast.protocol.ChannelProfile after = runtime.profile();
+        long framesBefore = platform.count("m/" + POLE + "/t");
+        for (int i = 0; i < 9; i++) {
+          step(timer, runtime);
+        }
+        Awaitility.await("frames under the new profile").atMost(Duration.ofSeconds(30))
+            .until(() -> platform.count("m/" + POLE + "/t") >= framesBefore + 2);
+        java.util.Map<Integer, Integer> byProfile = new java.util.HashMap<>();
+        io.mast.protocol.FrameDecoder[] decoders = {new io.mast.protocol.FrameDecoder(before), new io.mast.protocol.FrameDecoder(after)};
+        List<Platform.Message> frames;
+        synchronized (platform.messages) {
+          frames = platform.messages.stream().filter(m -> m.topic().equals("m/" + POLE + "/t")).toList();
+        }
+        for (Platform.Message m : frames) {
+          io.mast.protocol.DecodedFrame decoded = null;
+          for (io.mast.protocol.FrameDecoder d : decoders) {
+            try {
+              decoded = d.decode(m.payload());
+            } catch (io.mast.protocol.FrameFormatException e) {
+              // the other profile's
+            }
+          }
+          assertTrue(decoded != null, "every frame decodes under a profile the platform was sent");
+          byProfile.merge(decoded.profileId(), 1, Integer::sum);
+          if (decoded.profileId() == after.id()) {
+            int pm25 = after.channel("air.pm25").id();
+            decoded.readings().stream().filter(r -> r.channel() == pm25).forEach(r -> assertEquals(0, r.time() % 30, "pm2.5 every 30 s now"));
+          }
+        }
+        assertTrue(byProfile.getOrDefault(before.id(), 0) >= 3 && byProfile.getOrDefault(after.id(), 0) >= 1, byProfile.toString());
+        assertTrue(runtime.uplinkStats().droppedRecords() == 0);
       }
     } finally {
       for (AutoCloseable c : board) {
