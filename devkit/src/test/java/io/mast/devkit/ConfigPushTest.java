@@ -43,25 +43,11 @@ class ConfigPushTest {
     }
   }
 
-  private static String openssl(Path dir, String... args) throws Exception {
-    List<String> cmd = new ArrayList<>();
-    cmd.add(Files.isExecutable(Path.of("/usr/bin/openssl")) ? "/usr/bin/openssl" : "openssl");
-    cmd.addAll(List.of(args));
-    Process p;
-    try {
-      p = new ProcessBuilder(cmd).directory(dir.toFile()).redirectErrorStream(true).start();
-    } catch (java.io.IOException e) {
-      throw new AssertionError("openssl is not installed; run ./run-tests (it installs it) or apt-get install openssl", e);
-    }
-    String out = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
-    assertTrue(p.waitFor(30, TimeUnit.SECONDS) && p.exitValue() == 0, "openssl " + String.join(" ", args) + ": " + out);
-    return out;
-  }
-
   /** A key pair made by openssl: the private PEM's path and the trust entry for it. */
   private TrustedKey opensslKey() throws Exception {
-    openssl(dir, "genpkey", "-algorithm", "ed25519", "-out", "ops.pem");
-    openssl(dir, "pkey", "-in", "ops.pem", "-pubout", "-out", "ops.pub.pem");
+    io.mast.protocol.Openssl openssl = new io.mast.protocol.Openssl(dir);
+    openssl.run("genpkey", "-algorithm", "ed25519", "-out", "ops.pem");
+    openssl.run("pkey", "-in", "ops.pem", "-pubout", "-out", "ops.pub.pem");
     byte[] raw = Ed25519Keys.raw(Ed25519Keys.readPublicPem(Files.readString(dir.resolve("ops.pub.pem"))));
     return TrustedKey.newBuilder().setKeyId("ops-1").setEd25519Public(ByteString.copyFrom(raw)).build();
   }

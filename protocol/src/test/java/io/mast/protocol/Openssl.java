@@ -11,16 +11,16 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 
-/** Runs the real openssl in a directory; a missing openssl fails the test with how to install it. */
-final class Openssl {
+/** Runs the real openssl (a test peer) in a directory; a missing openssl fails the test with how to install it. Shared with other modules' tests (this module's test-jar). */
+public final class Openssl {
   private final Path dir;
 
-  Openssl(Path dir) {
+  public Openssl(Path dir) {
     this.dir = dir;
   }
 
   /** Runs {@code openssl args...} in the directory and returns its output; a non-zero exit fails the test. */
-  String run(String... args) throws IOException, InterruptedException {
+  public String run(String... args) throws IOException, InterruptedException {
     List<String> cmd = new ArrayList<>();
     cmd.add(binary());
     cmd.addAll(List.of(args));

@@ -32,17 +32,7 @@ class KeysAndSignTest {
   Path dir;
 
   private String openssl(String... args) throws Exception {
-    List<String> cmd = new ArrayList<>(List.of(Files.isExecutable(Path.of("/usr/bin/openssl")) ? "/usr/bin/openssl" : "openssl"));
-    cmd.addAll(List.of(args));
-    Process p;
-    try {
-      p = new ProcessBuilder(cmd).directory(dir.toFile()).redirectErrorStream(true).start();
-    } catch (java.io.IOException e) {
-      throw new AssertionError("openssl is not installed; run ./run-tests (it installs it) or apt-get install openssl", e);
-    }
-    String out = new String(p.getInputStream().readAllBytes());
-    assertTrue(p.waitFor(30, TimeUnit.SECONDS) && p.exitValue() == 0, out);
-    return out;
+    return new io.mast.protocol.Openssl(dir).run(args);
   }
 
   @Test

@@ -29,21 +29,7 @@ class MutualTlsTest {
   Path dir;
 
   private void openssl(String... args) throws Exception {
-    List<String> cmd = new java.util.ArrayList<>();
-    cmd.add(openssl());
-    cmd.addAll(List.of(args));
-    Process p = new ProcessBuilder(cmd).directory(dir.toFile()).redirectErrorStream(true).start();
-    String out = new String(p.getInputStream().readAllBytes());
-    assertTrue(p.waitFor(60, TimeUnit.SECONDS) && p.exitValue() == 0, String.join(" ", cmd) + ":\n" + out);
-  }
-
-  private static String openssl() {
-    for (String c : List.of("/usr/bin/openssl", "/usr/local/bin/openssl")) {
-      if (Files.isExecutable(Path.of(c))) {
-        return c;
-      }
-    }
-    throw new AssertionError("openssl is not installed; install it with: sudo apt-get install openssl");
+    new io.mast.protocol.Openssl(dir).run(args);
   }
 
   private void certificates() throws Exception {
