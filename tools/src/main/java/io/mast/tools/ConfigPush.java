@@ -51,15 +51,11 @@ final class ConfigPush {
     @Option(names = "--out", required = true, paramLabel = "FILE", description = "Where the signed push (binary) goes.")
     Path out;
 
-    @Option(names = "--topic-prefix", defaultValue = Topics.DEFAULT_PREFIX, paramLabel = "PREFIX",
-        description = "The poles' topic prefix (uplink.topic_prefix), default ${DEFAULT-VALUE}.")
-    String prefix;
-
     @Override
     public Integer call() throws IOException {
       SignOptions.Signed s;
       try {
-        s = sign.sign(prefix, Instant.now());
+        s = sign.sign(Instant.now());
       } catch (SignOptions.Refused e) {
         e.problems.forEach(System.out::println);
         return REFUSED;
@@ -99,10 +95,6 @@ final class ConfigPush {
     @Option(names = "--password-file", paramLabel = "FILE", description = "File holding the MQTT password.")
     Path passwordFile;
 
-    @Option(names = "--topic-prefix", defaultValue = Topics.DEFAULT_PREFIX, paramLabel = "PREFIX",
-        description = "The poles' topic prefix (uplink.topic_prefix), default ${DEFAULT-VALUE}.")
-    String prefix;
-
     @Option(names = "--timeout", defaultValue = "120", paramLabel = "S",
         description = "Seconds to wait for answers (default ${DEFAULT-VALUE}); over NB-IoT a pole answers in seconds to minutes.")
     int timeoutS;
@@ -120,13 +112,13 @@ final class ConfigPush {
       }
       SignOptions.Signed s;
       try {
-        s = sign.sign(prefix, Instant.now());
+        s = sign.sign(Instant.now());
       } catch (SignOptions.Refused e) {
         e.problems.forEach(System.out::println);
         System.out.println("nothing was sent");
         return REFUSED;
       }
-      Topics topics = Topics.withPrefix(prefix);
+      Topics topics = Topics.withPrefix(sign.prefix);
       String ackFilter = sign.toGroup() ? topics.filter(Topics.Kind.CONFIG_ACK) : topics.topic(sign.target.device, Topics.Kind.CONFIG_ACK);
       BlockingQueue<Answer> answers = new LinkedBlockingQueue<>();
       MqttClient client;

@@ -56,6 +56,10 @@ final class SignOptions {
       description = "How long the push stays valid, e.g. 30m, 12h, 7d (default 7d): a pole offline longer never takes it.")
   String expires;
 
+  @Option(names = "--topic-prefix", defaultValue = Topics.DEFAULT_PREFIX, paramLabel = "PREFIX",
+      description = "The poles' topic prefix (uplink.topic_prefix), default ${DEFAULT-VALUE}.")
+  String prefix;
+
   @Parameters(paramLabel = "FILE", description = "The device config (JSON); its version must be newer than the poles'.")
   Path file;
 
@@ -77,8 +81,8 @@ final class SignOptions {
     return target.group != null;
   }
 
-  /** The config read, validated (every error), signed for its target; {@code prefix} is the poles' topic prefix. */
-  Signed sign(String prefix, Instant now) throws Refused, IOException {
+  /** The config read, validated (every error), signed for its target. */
+  Signed sign(Instant now) throws Refused, IOException {
     List<String> problems = new ArrayList<>();
     Topics topics;
     try {
