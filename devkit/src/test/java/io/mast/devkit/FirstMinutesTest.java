@@ -87,8 +87,10 @@ class FirstMinutesTest {
       List<String> printed = out.lines().dropWhile(l -> !l.contains("to watch it:")).skip(1).takeWhile(l -> l.startsWith("  ")).toList();
       assertEquals(3, printed.size(), "a listing line and a decoding pipe continued on a second line: " + out);
       for (String line : out.lines().toList()) {
-        // what mast itself says fits 80 columns; log lines carry paths and are left as they are
-        assertTrue(line.length() <= 80 || line.matches("(\\d{4}-\\d\\d-\\d\\d )?\\d\\d:\\d\\d:\\d\\d.*"), "fits 80 columns: " + line);
+        // what mast itself says fits 80 columns; log lines and lines that show a path of the state
+        // directory (this test's is long) carry data and are left as they are
+        assertTrue(line.length() <= 80 || line.matches("(\\d{4}-\\d\\d-\\d\\d )?\\d\\d:\\d\\d:\\d\\d.*")
+            || line.contains(dir.resolve("state").toString()), "fits 80 columns: " + line);
       }
       assertEquals("  mosquitto_sub -h 127.0.0.1 -p " + port + " -t 'm/#' -F '%I %t %l bytes'", printed.get(0));
       assertTrue(printed.get(1).endsWith(" -F '%t %x' \\") && printed.get(2).equals("    | mast decode --hex --follow"), printed.toString());
@@ -118,6 +120,22 @@ class FirstMinutesTest {
       assertEquals("time,channel,value", decoded.get(0));
       assertTrue(decoded.stream().anyMatch(l -> l.startsWith("# m/sim-pole-1/s status: state: ONLINE")), decoded.toString());
       assertTrue(decoded.stream().anyMatch(l -> l.startsWith("# m/sim-pole-1/p profile: ")), decoded.toString());
+
+      // the printed push, pasted with a copy of the printed config given a new version and interval
+      List<String> push = out.lines().dropWhile(l -> !l.startsWith("mast: to change it live")).skip(1)
+          .takeWhile(l -> l.startsWith("  ")).toList();
+      Path current = Path.of(push.get(0).strip());
+      io.mast.config.model.DeviceConfig v1 = io.mast.config.DeviceConfigs.readFile(current);
+      io.mast.config.model.DeviceConfig v2 = v1.toBuilder().setVersion(2)
+          .setSensors(0, v1.getSensors(0).toBuilder().setIntervalS(30)).build();
+      Path file = dir.resolve("FILE.json");
+      Files.writeString(file, io.mast.config.DeviceConfigs.toJson(v2));
+      List<String> answer = Collections.synchronizedList(new ArrayList<>());
+      Piped pushed = shell(String.join("\n", push.subList(1, push.size())).replace("FILE.json", file.toString()), answer, path);
+      assertTrue(pushed.ended(60), "the pasted push ended: " + answer);
+      assertEquals(0, pushed.process().exitValue(), "the pasted push: " + answer);
+      assertTrue(answer.contains("sim-pole-1: APPLIED version 2, active 2"), answer.toString());
+      assertTrue(answer.contains("  changed: sensors[pms].interval_s"), answer.toString());
 
       // Ctrl-C: what is stored is cut, sent and acknowledged before the summary
       run.interrupt();

@@ -142,7 +142,8 @@ final class RunCommand implements Callable<Integer> {
       err.println("mast: " + id + ", " + RunStatus.count(runtime.profile().size(), "channel") + " (profile "
           + runtime.profile().hexId() + "), broker " + shown);
       if (simKey != null && brokers.isEmpty()) {
-        pushLines(uris.get(0), id, simKey, runtime).forEach(l -> err.println(l));
+        pushLines(uris.get(0), id, simKey, runtime.stateRoot().resolve("config/current.json"), runtime.config().getVersion())
+            .forEach(err::println);
       }
       err.println("mast: " + (replay.file != null ? "replaying " + replay.file.getFileName()
           : "first frame in about " + window + " s, then every " + window + " s (batch window)") + "; Ctrl-C stops");
@@ -177,17 +178,31 @@ final class RunCommand implements Callable<Integer> {
     return lines;
   }
 
-  /** How to push a config to this simulated pole: the command, and the file to start from. */
-  static List<String> pushLines(String broker, String id, Path key, EdgeRuntime runtime) {
+  /**
+   * How to push a config to this simulated pole: the file to start from, and the command,
+   * continued with a backslash so it pastes as one. Within 80 columns but for the paths, which
+   * stand on lines of their own when they are long.
+   */
+  static List<String> pushLines(String broker, String id, Path key, Path current, long version) {
     String mast = System.getenv().getOrDefault("MAST_COMMAND", "mast");
+    List<String> lines = new ArrayList<>();
+    lines.add("mast: to change it live, edit a copy of its config, give it a version above " + Long.toUnsignedString(version) + ":");
+    lines.add("  " + shown(current));
+    lines.add("  " + mast + " config push --broker " + broker + " --device " + id + " \\");
+    String keyLine = "    --key " + shown(key) + " --key-id " + SimPlatformKey.KEY_ID + " FILE.json";
+    if (keyLine.length() <= 80) {
+      lines.add(keyLine);
+    } else {
+      lines.add("    --key " + shown(key) + " \\");
+      lines.add("    --key-id " + SimPlatformKey.KEY_ID + " FILE.json");
+    }
+    return lines;
+  }
+
+  /** A path relative to the working directory when it is below it, as a person would type it. */
+  private static Path shown(Path p) {
     Path here = Path.of("").toAbsolutePath();
-    Path shownKey = key.toAbsolutePath().startsWith(here) ? here.relativize(key.toAbsolutePath()) : key;
-    Path current = runtime.stateRoot().resolve("config/current.json");
-    Path shownCurrent = current.toAbsolutePath().startsWith(here) ? here.relativize(current.toAbsolutePath()) : current;
-    return List.of("mast: to change it live, copy " + shownCurrent + ", raise its version above "
-        + Long.toUnsignedString(runtime.config().getVersion()) + ", edit, then:",
-        "  " + mast + " config push --broker " + broker + " --device " + id + " \\",
-        "    --key " + shownKey + " --key-id " + SimPlatformKey.KEY_ID + " FILE.json");
+    return p.toAbsolutePath().startsWith(here) ? here.relativize(p.toAbsolutePath()) : p;
   }
 
   private DeviceConfig loadConfig(SimulatedPole simulated) throws IOException {
