@@ -246,9 +246,9 @@ public final class ConfigAgent implements AutoCloseable {
       Logger.debug("config: version {} is already in force; the retained push is not applied again", Long.toUnsignedString(version));
       return;
     }
-    if (Long.compareUnsigned(version, Math.max(state.highest(), current.getVersion())) <= 0) {
-      refuseOnce(payload, version, List.of("version " + Long.toUnsignedString(version) + " is not newer than "
-          + Long.toUnsignedString(Math.max(state.highest(), current.getVersion())) + ", the newest this pole has taken"
+    String stale = notNewer(version);
+    if (stale != null) {
+      refuseOnce(payload, version, List.of(stale + ", the newest this pole has taken"
           + (Long.compareUnsigned(state.highest(), current.getVersion()) > 0 ? " (and reverted)" : "")));
       return;
     }
@@ -258,6 +258,17 @@ public final class ConfigAgent implements AutoCloseable {
     } catch (ControlRefusedException e) {
       refuseOnce(payload, version, e.reasons());
     }
+  }
+
+  /**
+   * Why {@code version} may not be taken, or null when it is newer than every version stored here
+   * (the one in force, and reverted ones). Versions are unsigned.
+   */
+  private String notNewer(long version) {
+    long current = runtime.config().getVersion();
+    long newest = Long.compareUnsigned(state.highest(), current) > 0 ? state.highest() : current;
+    return Long.compareUnsigned(version, newest) > 0 ? null
+        : "version " + Long.toUnsignedString(version) + " is not newer than " + Long.toUnsignedString(newest);
   }
 
   /** Whether a push is the config in force (a retained push seen again at a connect). */
@@ -277,9 +288,9 @@ public final class ConfigAgent implements AutoCloseable {
     CompletableFuture<ConfigAckMessage> answer = new CompletableFuture<>();
     worker.execute(() -> {
       long version = next.getVersion();
-      if (Long.compareUnsigned(version, Math.max(state.highest(), runtime.config().getVersion())) <= 0) {
-        answer.complete(refuse(version, origin, List.of("version " + Long.toUnsignedString(version) + " is not newer than "
-            + Long.toUnsignedString(Math.max(state.highest(), runtime.config().getVersion())))));
+      String stale = notNewer(version);
+      if (stale != null) {
+        answer.complete(refuse(version, origin, List.of(stale)));
         return;
       }
       try {

@@ -183,11 +183,7 @@ public final class Sampler implements AutoCloseable {
       sample = r.driver.sample();
       r.failures = 0;
     } catch (IOException | RuntimeException e) {
-      r.driver.close();
-      r.open = false;
-      r.failures++;
-      long wait = Math.min(MAX_REOPEN_MS, 1000L << Math.min(r.failures - 1, 20));
-      r.reopenAtMillis = clock.millis() + wait;
+      long wait = lost(r);
       Logger.warn("sampler: {} failed ({}); reopening in {} ms", r.driver.name(), e.getMessage(), wait);
       failAll(r, due, "device lost: " + e.getMessage());
       return;
@@ -249,11 +245,19 @@ public final class Sampler implements AutoCloseable {
       r.open = true;
       return null;
     } catch (IOException | RuntimeException e) {
-      r.driver.close();
-      r.failures++;
-      r.reopenAtMillis = clock.millis() + 1000;
+      lost(r);
       return r.driver.name() + ": " + e.getMessage();
     }
+  }
+
+  /** On the driver's executor: it failed; closes it and sets when to open it again (1 s doubling to 5 min). Returns the wait. */
+  private long lost(Runner r) {
+    r.driver.close();
+    r.open = false;
+    r.failures++;
+    long wait = Math.min(MAX_REOPEN_MS, 1000L << Math.min(r.failures - 1, 20));
+    r.reopenAtMillis = clock.millis() + wait;
+    return wait;
   }
 
   /**
