@@ -9,9 +9,7 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.security.GeneralSecurityException;
-import java.security.KeyPair;
 import java.security.PublicKey;
 
 /**
@@ -34,11 +32,8 @@ final class SimPlatformKey {
       return file;
     }
     Files.createDirectories(dir);
-    KeyPair pair = Ed25519Keys.generate();
-    Files.deleteIfExists(file);
-    Files.createFile(file, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
-    Files.writeString(file, Ed25519Keys.privatePem(pair.getPrivate()), StandardCharsets.US_ASCII);
-    Files.writeString(pub, Ed25519Keys.publicPem(pair.getPublic()), StandardCharsets.US_ASCII);
+    Files.deleteIfExists(file); // half a pair: start again
+    Ed25519Keys.writeNew(file, pub);
     return file;
   }
 

@@ -1,5 +1,10 @@
 package io.mast.protocol;
 
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.security.GeneralSecurityException;
 import java.security.KeyFactory;
 import java.security.KeyPair;
@@ -33,6 +38,20 @@ public final class Ed25519Keys {
     } catch (GeneralSecurityException e) {
       throw new IllegalStateException("this JDK has no Ed25519 (Java 15 and later do)", e);
     }
+  }
+
+  /**
+   * Makes a new key pair and writes it: {@code privatePem} created afresh with mode 0600 (a
+   * {@link java.nio.file.FileAlreadyExistsException} if it exists: a key is never overwritten),
+   * then {@code publicPem}.
+   */
+  public static KeyPair writeNew(Path privatePem, Path publicPem) throws IOException {
+    KeyPair pair = generate();
+    Files.createFile(privatePem,
+        PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
+    Files.writeString(privatePem, privatePem(pair.getPrivate()), StandardCharsets.US_ASCII);
+    Files.writeString(publicPem, publicPem(pair.getPublic()), StandardCharsets.US_ASCII);
+    return pair;
   }
 
   /** The public key of 32 raw bytes (the config's {@code ed25519_public}). */

@@ -2,12 +2,9 @@ package io.mast.tools;
 
 import io.mast.protocol.Ed25519Keys;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.security.KeyPair;
 import java.util.Base64;
 import java.util.concurrent.Callable;
@@ -45,15 +42,13 @@ final class KeysCommand {
           return 1;
         }
       }
-      KeyPair pair = Ed25519Keys.generate();
+      KeyPair pair;
       try {
-        Files.createFile(privateFile, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
+        pair = Ed25519Keys.writeNew(privateFile, publicFile);
       } catch (FileAlreadyExistsException e) {
         System.err.println("mast keys gen: " + privateFile + " appeared meanwhile; nothing written");
         return 1;
       }
-      Files.writeString(privateFile, Ed25519Keys.privatePem(pair.getPrivate()), StandardCharsets.US_ASCII, StandardOpenOption.TRUNCATE_EXISTING);
-      Files.writeString(publicFile, Ed25519Keys.publicPem(pair.getPublic()), StandardCharsets.US_ASCII);
       String raw = Base64.getEncoder().encodeToString(Ed25519Keys.raw(pair.getPublic()));
       System.out.println("private key: " + privateFile + " (0600; keep it off the poles)");
       System.out.println("public key:  " + publicFile);
