@@ -6,6 +6,7 @@ import com.google.protobuf.Descriptors.FieldDescriptor;
 import com.google.protobuf.InvalidProtocolBufferException;
 import com.google.protobuf.Message;
 import com.google.protobuf.util.JsonFormat;
+import io.mast.config.model.DeviceConfig;
 import io.mast.config.model.FieldSpec;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -216,5 +217,137 @@ final class ConfigPaths {
       }
     }
     return json(current);
+  }
+
+  /**
+   * {@code root} with the value at {@code path} replaced by {@code value}: JSON text (a number,
+   * {@code true}, {@code "text"}, an object for a whole entry) or a bare word taken as a string;
+   * {@code null} removes the field or the list entry. A list entry is named by its key or index;
+   * a new key adds an entry with that key. The result is parsed again strictly, so a value of the
+   * wrong type is refused with its path.
+   */
+  static DeviceConfig set(DeviceConfig root, String path, String value) throws ConfigException {
+    com.google.gson.JsonObject tree;
+    try {
+      tree = com.google.gson.JsonParser.parseString(JsonFormat.printer().preservingProtoFieldNames().print(root)).getAsJsonObject();
+    } catch (InvalidProtocolBufferException e) {
+      throw new IllegalStateException(e);
+    }
+    com.google.gson.JsonElement parsed;
+    try {
+      parsed = com.google.gson.JsonParser.parseString(value);
+      if (parsed.isJsonPrimitive() && parsed.getAsJsonPrimitive().isString() && !value.strip().startsWith("\"")) {
+        parsed = new com.google.gson.JsonPrimitive(value); // a bare word: the text itself
+      }
+    } catch (com.google.gson.JsonParseException e) {
+      parsed = new com.google.gson.JsonPrimitive(value);
+    }
+    List<String> parts = parts(path);
+    Descriptor type = DeviceConfig.getDescriptor();
+    com.google.gson.JsonObject at = tree;
+    for (int i = 0; i < parts.size(); i++) {
+      String part = parts.get(i);
+      boolean last = i == parts.size() - 1;
+      String name = part;
+      String key = null;
+      int bracket = part.indexOf('[');
+      if (bracket >= 0 && part.endsWith("]")) {
+        name = part.substring(0, bracket);
+        key = part.substring(bracket + 1, part.length() - 1);
+      }
+      FieldDescriptor field = type == null ? null : type.findFieldByName(name);
+      if (field == null) {
+        throw new ConfigException("path " + path + ": no field '" + name + "'" + (type == null ? "" : " in " + type.getName()
+            + "; it has " + String.join(", ", type.getFields().stream().map(FieldDescriptor::getName).toList())));
+      }
+      if (key == null) {
+        if (last) {
+          if (parsed.isJsonNull()) {
+            at.remove(name);
+          } else {
+            at.add(name, parsed);
+          }
+          break;
+        }
+        if (field.getJavaType() != FieldDescriptor.JavaType.MESSAGE || field.isRepeated()) {
+          throw new ConfigException("path " + path + ": " + name + " has no fields inside" + (field.isRepeated() ? "; name an entry: " + name + "[ID]" : ""));
+        }
+        if (!at.has(name) || !at.get(name).isJsonObject()) {
+          at.add(name, new com.google.gson.JsonObject());
+        }
+        at = at.getAsJsonObject(name);
+        type = field.getMessageType();
+        continue;
+      }
+      if (!field.isRepeated() || field.getJavaType() != FieldDescriptor.JavaType.MESSAGE) {
+        throw new ConfigException("path " + path + ": " + name + " is not a list of entries");
+      }
+      if (!at.has(name) || !at.get(name).isJsonArray()) {
+        at.add(name, new com.google.gson.JsonArray());
+      }
+      com.google.gson.JsonArray list = at.getAsJsonArray(name);
+      FieldDescriptor keyField = keyField(field.getMessageType());
+      int found = -1;
+      for (int k = 0; k < list.size() && found < 0; k++) {
+        com.google.gson.JsonElement e = list.get(k);
+        if (keyField != null && e.isJsonObject() && e.getAsJsonObject().has(keyField.getName())
+            && e.getAsJsonObject().get(keyField.getName()).getAsString().equals(key)) {
+          found = k;
+        }
+      }
+      if (found < 0 && key.matches("\\d+") && Integer.parseInt(key) < list.size()) {
+        found = Integer.parseInt(key);
+      }
+      if (last) {
+        if (parsed.isJsonNull()) {
+          if (found < 0) {
+            throw new ConfigException("path " + path + ": " + name + " has no entry '" + key + "' to remove");
+          }
+          list.remove(found);
+        } else if (!parsed.isJsonObject()) {
+          throw new ConfigException("path " + path + ": a whole entry is a JSON object, e.g. {\"id\": \"" + key + "\", ...}; "
+              + "or set one field: " + path + ".FIELD VALUE");
+        } else if (found >= 0) {
+          list.set(found, parsed);
+        } else {
+          list.add(parsed);
+        }
+        break;
+      }
+      if (found < 0) {
+        if (keyField == null || key.isEmpty()) {
+          throw new ConfigException("path " + path + ": " + name + " has no entry '" + key + "'");
+        }
+        com.google.gson.JsonObject fresh = new com.google.gson.JsonObject();
+        fresh.addProperty(keyField.getName(), key);
+        list.add(fresh);
+        found = list.size() - 1;
+      }
+      at = list.get(found).getAsJsonObject();
+      type = field.getMessageType();
+    }
+    return ConfigJson.parse(tree.toString());
+  }
+
+  /**
+   * Every path of {@code root} a person may name: each field of each message (the fields of
+   * entries under their keys, {@code sensors[pms].interval_s}), depth first. For completion.
+   */
+  static void paths(String prefix, Message root, List<String> out) {
+    for (FieldDescriptor field : root.getDescriptorForType().getFields()) {
+      String path = join(prefix, field.getName());
+      if (field.isRepeated() && field.getJavaType() == FieldDescriptor.JavaType.MESSAGE) {
+        out.add(path);
+        for (Map.Entry<String, Message> e : keyed(root, field).entrySet()) {
+          String at = path + "[" + e.getKey() + "]";
+          out.add(at);
+          paths(at, e.getValue(), out);
+        }
+      } else if (!field.isRepeated() && field.getJavaType() == FieldDescriptor.JavaType.MESSAGE) {
+        paths(path, (Message) root.getField(field), out);
+      } else {
+        out.add(path);
+      }
+    }
   }
 }

@@ -208,4 +208,21 @@ public final class DeviceConfigs {
   public static String valueAt(DeviceConfig config, String path) throws ConfigException {
     return ConfigPaths.valueAt(mask(config), path);
   }
+
+  /**
+   * {@code config} with the value at {@code path} set: JSON text or a bare word (a string);
+   * {@code null} removes it. Parsed again strictly; validation is the caller's.
+   *
+   * @throws ConfigException naming the path and what it holds instead
+   */
+  public static DeviceConfig withValue(DeviceConfig config, String path, String value) throws ConfigException {
+    return ConfigPaths.set(config, path, value);
+  }
+
+  /** Every path of {@code config}, for completion: {@code uplink.keepalive_s}, {@code sensors[pms].interval_s}... */
+  public static List<String> paths(DeviceConfig config) {
+    List<String> out = new ArrayList<>();
+    ConfigPaths.paths("", config, out);
+    return out;
+  }
 }

@@ -42,4 +42,12 @@ public final class SimulatedPoleSupport implements SimulatedPole {
   public Buses startBoard(DeviceConfig config, List<AutoCloseable> resources) throws IOException {
     return SimSignals.live(SimulatedBoard.start(config, SimulatedBoard.Transport.IN_PROCESS, null), config, resources);
   }
+
+  @Override
+  public ConsolePty startConsolePty(java.nio.file.Path dir, List<AutoCloseable> resources) throws IOException {
+    java.nio.file.Files.createDirectories(dir);
+    io.mast.sim.SocatPty pty = io.mast.sim.SocatPty.start(dir, "console-tty");
+    resources.add(0, pty);
+    return new ConsolePty(pty.driverPath(), pty.devicePath());
+  }
 }

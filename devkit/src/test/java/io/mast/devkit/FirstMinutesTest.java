@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.mast.runtime.peers.Mosquitto;
+import io.mast.runtime.peers.Picocom;
 import io.mast.sim.EmbeddedBroker;
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
@@ -143,6 +144,48 @@ class FirstMinutesTest {
       String end = run.output();
       assertTrue(end.contains("mast: stopped after "), end);
       assertTrue(end.contains("mast: nothing left unsent\n"), end);
+    }
+  }
+
+  @Test
+  void theConsoleLinesPrintedByRunSimWorkInPicocomAndMastConsoleAndRestartComesBack() throws Exception {
+    int port = EmbeddedBroker.freePort();
+    try (ChildRun run = ChildRun.start(dir.resolve("run.log"), Map.of("MAST_COMMAND", ChildRun.shellCommand()),
+        "run", "--sim", "--store", dir.resolve("state").toString(), "--broker-port", Integer.toString(port))) {
+      String out = run.awaitOutput("Ctrl-C stops", START);
+      String picocomLine = out.lines().filter(l -> l.startsWith("mast: console: picocom ")).findFirst()
+          .orElseThrow(() -> new AssertionError("no picocom line: " + out));
+      assertTrue(picocomLine.endsWith(" (PIN 0000)"), picocomLine);
+      String attachLine = out.lines().filter(l -> l.startsWith("  or: ")).findFirst().orElseThrow().substring("  or: ".length());
+      // the picocom line, pasted as printed, in a real terminal
+      try (io.mast.runtime.peers.Picocom p = io.mast.runtime.peers.Picocom.run(
+          picocomLine.substring("mast: console: ".length(), picocomLine.length() - " (PIN 0000)".length()))) {
+        p.press("Enter");
+        p.await("a prompt", s -> s.contains("sim-pole-1>"));
+        p.line("status");
+        p.await("the status", s -> s.contains("pole     sim-pole-1, simulated board"));
+        p.line("login");
+        p.await("the PIN prompt", s -> s.contains("PIN:"));
+        p.line("0000");
+        p.await("logged in", s -> s.contains("logged in; changes are audited"));
+        p.line("config set sensors[pms].interval_s 30");
+        p.line("config apply");
+        p.await("applied", s -> s.contains("applied as version 2: changed sensors[pms].interval_s"));
+        // the attach line, pasted with two commands on its input, as over SSH
+        List<String> attached = Collections.synchronizedList(new ArrayList<>());
+        Piped mastConsole = shell("printf 'config get sensors[pms].interval_s\\nexit\\n' | " + attachLine, attached, System.getenv("PATH"));
+        assertTrue(mastConsole.ended(60), "mast console ended after exit: " + attached);
+        assertTrue(attached.stream().anyMatch(l -> l.contains("sensors[pms].interval_s = 30")), attached.toString());
+        // restart, confirmed: the runtime stops, starts again on the same state, and the console answers
+        p.line("restart");
+        p.await("the question", s -> s.contains("restart Mast now? type yes:"));
+        p.line("yes");
+        run.awaitOutput("mast: restarting", START);
+        p.press("Enter");
+        p.await("the console back after the restart", s -> s.contains("Mast console on sim-pole-1"));
+        p.line("config get sensors[pms].interval_s");
+        p.await("the edit kept", s -> Picocom.count(s, "sensors[pms].interval_s = 30") >= 1);
+      }
     }
   }
 

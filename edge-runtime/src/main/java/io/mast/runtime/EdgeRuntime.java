@@ -14,6 +14,7 @@ import io.mast.protocol.ControlRefusedException;
 import io.mast.protocol.Reading;
 import io.mast.protocol.StatusMessage;
 import io.mast.runtime.agent.ConfigAgent;
+import io.mast.runtime.console.ConsoleService;
 import io.mast.runtime.alarm.AlarmRules;
 import io.mast.runtime.health.HealthReport;
 import io.mast.runtime.replay.ReplayFeed;
@@ -106,6 +107,8 @@ public final class EdgeRuntime implements AutoCloseable {
   private final HealthReport health;
   private final ConfigStore configs;
   private volatile ConfigAgent agent;
+  private volatile ConsoleService console;
+  private final java.util.concurrent.CompletableFuture<String> restart = new java.util.concurrent.CompletableFuture<>();
   /** The effective config in force; replaced by {@link #apply}. */
   private volatile DeviceConfig config;
   /** The brokers of {@code --broker}, used until a config changes {@code uplink.broker_uris}. */
@@ -254,6 +257,8 @@ public final class EdgeRuntime implements AutoCloseable {
     try {
       r.agent = ConfigAgent.start(r, r.configs, r.stateRoot.resolve("config"), clock, timer);
       r.started("the config agent", r.agent);
+      r.console = ConsoleService.start(r, r.stateRoot.resolve("console"), clock, timer);
+      r.started("the console", r.console);
     } catch (IOException | RuntimeException e) {
       r.close();
       throw e;
@@ -303,6 +308,47 @@ public final class EdgeRuntime implements AutoCloseable {
   /** The config agent (platform pushes, technician edits). */
   public ConfigAgent configAgent() {
     return agent;
+  }
+
+  /** The technician's console: attach transports to it (serial port, socket, terminal). */
+  public ConsoleService console() {
+    return console;
+  }
+
+  /** The version of Mast running (for status and health). */
+  public String version() {
+    return options.version();
+  }
+
+  /** The sensors of this run, or null when it replays a dataset. */
+  public LiveSensors sensors() {
+    return sensors;
+  }
+
+  /** The sampler in force, or null when this run replays a dataset. */
+  public Sampler sampler() {
+    return sensors == null ? null : sensors.sampler();
+  }
+
+  /** The ring store's figures now. */
+  public StoreStats storeStats() throws IOException {
+    return store.stats();
+  }
+
+  /**
+   * Asks whoever runs this runtime to restart it (the console's {@code restart}): completes
+   * {@link #restartRequested()} with why. {@code mast run} closes the runtime, which sends what
+   * is stored, and starts it again.
+   */
+  public void requestRestart(String why) {
+    Logger.info("runtime: restart requested by {}", why);
+    restart.complete(why);
+    progressed();
+  }
+
+  /** Completes with why once a restart was asked for. */
+  public java.util.concurrent.CompletableFuture<String> restartRequested() {
+    return restart;
   }
 
   /** The effective config in force. */

@@ -6,7 +6,9 @@ import java.io.Console;
 import java.io.IOException;
 import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
 import java.util.Arrays;
+import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 
@@ -15,9 +17,95 @@ import picocli.CommandLine.Command;
  * is read twice without echo on a terminal (or two lines from standard input, for scripts) and
  * never printed; only its salted hash is.
  */
-@Command(name = "console", mixinStandardHelpOptions = true, description = "The technician's console.",
+@Command(name = "console", mixinStandardHelpOptions = true, description = {
+    "Attach to the technician's console of the Mast running on this board (its Unix socket); type exit to leave.",
+    "Example: mast console"},
     subcommands = ConsoleCommand.HashPin.class)
-final class ConsoleCommand {
+final class ConsoleCommand implements Callable<Integer> {
+  /** Where a runtime's socket is looked for, in order, when --socket is not given. */
+  static final List<Path> DEFAULT_SOCKETS = List.of(Path.of("/run/mast/console.sock"), Path.of("/var/lib/mast/console.sock"),
+      Path.of("mast-sim/console.sock"));
+
+  @picocli.CommandLine.Option(names = "--socket", paramLabel = "PATH", description = "The runtime's console socket "
+      + "(default: the first of /run/mast/console.sock, /var/lib/mast/console.sock, mast-sim/console.sock that exists).")
+  Path socket;
+
+  /**
+   * The socket of a runtime whose state is under {@code stateRoot}: in systemd's runtime
+   * directory ({@code RUNTIME_DIRECTORY}) when there is one, else beside the state.
+   */
+  static Path socketOf(Path stateRoot) {
+    String runtimeDir = System.getenv("RUNTIME_DIRECTORY");
+    if (runtimeDir != null && !runtimeDir.isBlank()) {
+      return Path.of(runtimeDir.split(":")[0], "console.sock");
+    }
+    return stateRoot.resolve("console.sock");
+  }
+
+  /** Whether {@code mast console} finds {@code path} without being told. */
+  static boolean foundByDefault(Path path) {
+    Path p = path.toAbsolutePath().normalize();
+    return DEFAULT_SOCKETS.stream().anyMatch(d -> d.toAbsolutePath().normalize().equals(p));
+  }
+
+  @Override
+  public Integer call() throws IOException {
+    Path path = socket;
+    if (path == null) {
+      path = DEFAULT_SOCKETS.stream().filter(java.nio.file.Files::exists).findFirst().orElse(null);
+      if (path == null) {
+        System.err.println("mast console: no running Mast found (no socket at " + DEFAULT_SOCKETS.stream().map(Path::toString)
+            .collect(java.util.stream.Collectors.joining(", ")) + "); start it, or give --socket PATH");
+        return 1;
+      }
+    }
+    java.nio.channels.SocketChannel channel;
+    try {
+      channel = java.nio.channels.SocketChannel.open(java.net.UnixDomainSocketAddress.of(path));
+    } catch (IOException e) {
+      System.err.println("mast console: cannot attach to " + path + " (" + e.getMessage()
+          + "): is Mast running, and is this the user it runs as?");
+      return 1;
+    }
+    StdioTerminal raw = System.console() != null ? StdioTerminal.open() : null;
+    Thread up = new Thread(() -> {
+      byte[] buffer = new byte[256];
+      try {
+        if (raw != null) {
+          while (true) {
+            int n = raw.read(buffer, 1000);
+            if (n > 0) {
+              channel.write(java.nio.ByteBuffer.wrap(buffer, 0, n));
+            }
+          }
+        }
+        int n;
+        while ((n = System.in.read(buffer)) > 0) {
+          channel.write(java.nio.ByteBuffer.wrap(buffer, 0, n));
+        }
+      } catch (IOException e) {
+        // the terminal or the socket went away
+      }
+    }, "mast-console-up");
+    up.setDaemon(true);
+    up.start();
+    try (channel) {
+      java.nio.ByteBuffer in = java.nio.ByteBuffer.allocate(4096);
+      while (channel.read(in) > 0) {
+        System.out.write(in.array(), 0, in.position());
+        System.out.flush();
+        in.clear();
+      }
+    } catch (IOException e) {
+      // the runtime closed the session
+    } finally {
+      if (raw != null) {
+        raw.close();
+      }
+    }
+    System.out.println();
+    return 0;
+  }
   /** The shortest PIN taken: four digits are what a keypad lock has, and the lock-out does the rest. */
   static final int MIN_PIN = 4;
   static final int MAX_PIN = 64;

@@ -78,6 +78,12 @@ final class RunCommand implements Callable<Integer> {
   @Option(names = "--link", paramLabel = "nbiot|direct", defaultValue = "direct", description = "With --sim: put an emulated NB-IoT link (10 kbit/s, 2 s latency, 1 s jitter, a cut every 10 min on average) between Mast and the broker (default: ${DEFAULT-VALUE}).")
   String link;
 
+  @Option(names = "--console", paramLabel = "port|terminal|none", defaultValue = "port", description = {
+      "Where the technician's console is besides the Unix socket (mast console): port, the config's console.serial_port "
+          + "(with --sim, a pseudo-terminal to open with picocom); terminal, this terminal instead of the status line; "
+          + "none (default: ${DEFAULT-VALUE})."})
+  String consoleMode;
+
   @Override
   public Integer call() throws Exception {
     PrintStream err = System.err;
@@ -86,6 +92,12 @@ final class RunCommand implements Callable<Integer> {
     }
     if (!link.equals("direct") && !link.equals("nbiot")) {
       throw new ParameterException(spec.commandLine(), "--link is nbiot or direct, not '" + link + "'");
+    }
+    if (!List.of("port", "terminal", "none").contains(consoleMode)) {
+      throw new ParameterException(spec.commandLine(), "--console is port, terminal or none, not '" + consoleMode + "'");
+    }
+    if (consoleMode.equals("terminal") && System.console() == null) {
+      throw new ParameterException(spec.commandLine(), "--console terminal needs a terminal; this run's input or output is not one");
     }
     if (!link.equals("direct") && !sim) {
       throw new ParameterException(spec.commandLine(), "--link nbiot emulates the link of a simulated pole: give --sim too");
@@ -104,7 +116,7 @@ final class RunCommand implements Callable<Integer> {
     if (sim && config == null) {
       Path root = stateDir != null ? stateDir : EdgeRuntime.storeDir(device, null).toAbsolutePath().getParent();
       simKey = SimPlatformKey.ensure(root);
-      device = SimPlatformKey.trusted(device, simKey);
+      device = SimPlatformKey.withPin(SimPlatformKey.trusted(device, simKey), root);
     }
     List<AutoCloseable> resources = new ArrayList<>();
     EdgeRuntime runtime = null;
@@ -136,18 +148,32 @@ final class RunCommand implements Callable<Integer> {
       }
       ChannelProfile profile = replay.file == null ? null : ReadingsCsv.readChannels(channels);
       String id = deviceId != null ? deviceId : device.getIdentity().getDeviceId();
-      runtime = EdgeRuntime.start(new EdgeRuntime.Options(device, id, uris, stateDir, buses, replay.file, profile,
-          speed, duration == null ? -1 : duration, MastCommand.version()));
-      long window = device.getUplink().getBatchWindowS();
-      err.println("mast: " + id + ", " + RunStatus.count(runtime.profile().size(), "channel") + " (profile "
-          + runtime.profile().hexId() + "), broker " + shown);
-      if (simKey != null && brokers.isEmpty()) {
-        pushLines(uris.get(0), id, simKey, runtime.stateRoot().resolve("config/current.json"), runtime.config().getVersion())
-            .forEach(err::println);
+      String consolePort = null;
+      boolean first = true;
+      while (true) {
+        runtime = EdgeRuntime.start(new EdgeRuntime.Options(device, id, uris, stateDir, buses, replay.file, profile,
+            speed, duration == null ? -1 : duration, MastCommand.version()));
+        if (first) {
+          long window = device.getUplink().getBatchWindowS();
+          err.println("mast: " + id + ", " + RunStatus.count(runtime.profile().size(), "channel") + " (profile "
+              + runtime.profile().hexId() + "), broker " + shown);
+          if (simKey != null && brokers.isEmpty()) {
+            pushLines(uris.get(0), id, simKey, runtime.stateRoot().resolve("config/current.json"), runtime.config().getVersion())
+                .forEach(err::println);
+          }
+          consolePort = consolePort(runtime, simulated, resources, err);
+          err.println("mast: " + (replay.file != null ? "replaying " + replay.file.getFileName()
+              : "first frame in about " + window + " s, then every " + window + " s (batch window)") + "; Ctrl-C stops");
+        }
+        serveConsole(runtime, buses, consolePort);
+        int rc = runUntilDone(runtime, shown);
+        if (!runtime.restartRequested().isDone()) {
+          return rc;
+        }
+        err.println("mast: restarting (" + runtime.restartRequested().getNow("") + ")");
+        runtime = null;
+        first = false;
       }
-      err.println("mast: " + (replay.file != null ? "replaying " + replay.file.getFileName()
-          : "first frame in about " + window + " s, then every " + window + " s (batch window)") + "; Ctrl-C stops");
-      return runUntilDone(runtime, shown);
     } finally {
       if (runtime != null) {
         runtime.close();
@@ -155,6 +181,49 @@ final class RunCommand implements Callable<Integer> {
       for (AutoCloseable r : resources) {
         r.close();
       }
+    }
+  }
+
+  /**
+   * Where the serial console goes for this run, said on {@code err} with how to reach it: the
+   * config's {@code console.serial_port}, or with {@code --sim} a pseudo-terminal pair (the
+   * runtime takes one end, picocom the other); null for none. The Unix socket for
+   * {@code mast console} is always served.
+   */
+  private String consolePort(EdgeRuntime runtime, SimulatedPole simulated, List<AutoCloseable> resources, PrintStream err) {
+    String mast = System.getenv().getOrDefault("MAST_COMMAND", "mast");
+    Path socket = ConsoleCommand.socketOf(runtime.stateRoot());
+    String attach = mast + " console" + (ConsoleCommand.foundByDefault(socket) ? "" : " --socket " + shown(socket));
+    if (!consoleMode.equals("port") || replay.file != null) {
+      err.println("mast: console: " + attach);
+      return null;
+    }
+    String port = runtime.config().getConsole().getSerialPort();
+    int baud = runtime.config().getConsole().getBaud();
+    if (port.startsWith("sim:") && simulated != null) {
+      try {
+        SimulatedPole.ConsolePty pty = simulated.startConsolePty(runtime.stateRoot(), resources);
+        err.println("mast: console: picocom -q -b " + baud + " " + shown(pty.technician())
+            + (config == null ? " (PIN " + SimPlatformKey.SIM_PIN + ")" : ""));
+        err.println("  or: " + attach);
+        return pty.board().toString();
+      } catch (IOException e) {
+        err.println("mast: console: " + attach + " (no pty for picocom: " + e.getMessage() + ")");
+        return null;
+      }
+    }
+    err.println("mast: console: " + (port.isEmpty() ? "" : port + " at " + baud + " bit/s, or ") + attach);
+    return port.isEmpty() ? null : port;
+  }
+
+  /** Attaches the console's transports to a (re)started runtime. */
+  private void serveConsole(EdgeRuntime runtime, Buses buses, String port) throws IOException {
+    runtime.console().serveSocket(ConsoleCommand.socketOf(runtime.stateRoot()));
+    if (port != null) {
+      runtime.console().serveSerial(buses, port, runtime.config().getConsole().getBaud());
+    }
+    if (consoleMode.equals("terminal")) {
+      runtime.console().attach(StdioTerminal.open());
     }
   }
 
@@ -248,9 +317,10 @@ final class RunCommand implements Callable<Integer> {
    * this thread or the shutdown hook. The JVM waits for the hook, and the hook for the summary
    * (main may be printing it when the hook's own close returns), so the summary always appears.
    */
-  private static int runUntilDone(EdgeRuntime runtime, String broker) throws Exception {
+  private int runUntilDone(EdgeRuntime runtime, String broker) throws Exception {
+    boolean terminalConsole = consoleMode.equals("terminal");
     CountDownLatch stop = new CountDownLatch(1);
-    StatusScreen screen = StatusScreen.open(width -> {
+    StatusScreen screen = StatusScreen.open(runtime.console() != null && terminalConsole ? StatusScreen.Mode.OFF : null, width -> {
       try {
         return RunStatus.line(runtime.snapshot(), broker, width);
       } catch (IOException e) {
@@ -279,7 +349,7 @@ final class RunCommand implements Callable<Integer> {
     }, "mast-shutdown");
     Runtime.getRuntime().addShutdownHook(hook);
     try {
-      while (stop.getCount() > 0 && !(runtime.ends() && runtime.finished())) {
+      while (stop.getCount() > 0 && !(runtime.ends() && runtime.finished()) && !runtime.restartRequested().isDone()) {
         screen.tick();
         runtime.awaitEnd(Duration.ofMillis(250));
       }

@@ -47,6 +47,24 @@ final class SimPlatformKey {
       throw new IOException(pub + ": " + e.getMessage() + " (delete " + keyFile.getParent() + " to make a new key)", e);
     }
     return config.toBuilder().setTrust(Trust.newBuilder().addKeys(TrustedKey.newBuilder().setKeyId(KEY_ID)
-        .setEd25519Public(ByteString.copyFrom(Ed25519Keys.raw(key))))).build();
+        .setEd25519Public(ByteString.copyFrom(Ed25519Keys.raw(key))).setConsoleChanges(true))).build();
+  }
+
+  /** The simulated pole's technician PIN: well known, because the simulated pole guards nothing. */
+  static final String SIM_PIN = "0000";
+
+  /**
+   * {@code config} with the console PIN {@value #SIM_PIN}, its salted hash made once and kept in
+   * {@code keys/sim-console.pin-hash} (so the config stays the same from run to run).
+   */
+  static DeviceConfig withPin(DeviceConfig config, Path stateRoot) throws IOException {
+    Path file = stateRoot.resolve("keys").resolve("sim-console.pin-hash");
+    String hash = Files.exists(file) ? Files.readString(file, StandardCharsets.US_ASCII).strip() : "";
+    if (!io.mast.runtime.console.PinHash.wellFormed(hash)) {
+      hash = io.mast.runtime.console.PinHash.hash(SIM_PIN.toCharArray());
+      Files.createDirectories(file.getParent());
+      io.mast.seams.AtomicFiles.replace(io.mast.seams.DurableFiles.real(), file, (hash + "\n").getBytes(StandardCharsets.US_ASCII));
+    }
+    return config.toBuilder().setConsole(config.getConsole().toBuilder().setPinHash(hash)).build();
   }
 }

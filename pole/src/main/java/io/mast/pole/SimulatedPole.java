@@ -3,6 +3,7 @@ package io.mast.pole;
 import io.mast.config.model.DeviceConfig;
 import io.mast.drivers.Buses;
 import java.io.IOException;
+import java.nio.file.Path;
 import java.util.List;
 import java.util.Optional;
 import java.util.ServiceLoader;
@@ -34,6 +35,18 @@ public interface SimulatedPole {
 
   /** The simulated board of {@code config}, its values moving like a live pole's. */
   Buses startBoard(DeviceConfig config, List<AutoCloseable> resources) throws IOException;
+
+  /**
+   * A pseudo-terminal pair for the simulated pole's serial console: the runtime opens
+   * {@code board}, a person opens {@code technician} with picocom. Made by socat; closed with
+   * {@code resources}.
+   *
+   * @throws IOException when socat is missing (the message says how to install it)
+   */
+  ConsolePty startConsolePty(Path dir, List<AutoCloseable> resources) throws IOException;
+
+  /** The two ends of the simulated console's line. */
+  record ConsolePty(Path technician, Path board) {}
 
   /** The simulated pole of this distribution, if it has one. */
   static Optional<SimulatedPole> find() {

@@ -48,7 +48,12 @@ final class StatusScreen implements AutoCloseable {
 
   /** The screen for this process's standard error; on a terminal it takes over {@code System.err} until closed. */
   static StatusScreen open(IntFunction<String> status) {
-    Mode mode = mode(System.getenv("INVOCATION_ID"), System.console() != null, System.getenv("TERM"));
+    return open(null, status);
+  }
+
+  /** As {@link #open(IntFunction)}, in {@code forced} mode when it is not null (OFF while the console has the terminal). */
+  static StatusScreen open(Mode forced, IntFunction<String> status) {
+    Mode mode = forced != null ? forced : mode(System.getenv("INVOCATION_ID"), System.console() != null, System.getenv("TERM"));
     return open(mode, status, mode == Mode.LIVE ? terminalWidth() : 80);
   }
 

@@ -44,6 +44,7 @@ public final class MessageText {
         case OTA_CHUNK_REQUEST -> chunkRequest(payload);
         case OTA_CHUNK_DATA -> chunkData(payload);
         case CONSOLE_REPLY -> text(ConsoleReply.parser(), payload);
+        case AUDIT -> text(io.mast.protocol.internal.pb.AuditRecord.parser(), payload);
         case CONFIG_SET, OTA_OFFER, CONSOLE_COMMAND -> envelope(payload);
         case TELEMETRY, ALARM -> throw new FrameFormatException(name + " is a frame: decode it with FrameDecoder");
       };

@@ -19,7 +19,7 @@ public final class Topics {
   public enum Kind {
     TELEMETRY("t"), ALARM("a"), PROFILE("p"), HEALTH("h"), STATUS("s"),
     CONFIG_SET("c"), CONFIG_ACK("ca"), OTA_OFFER("o"), OTA_STATUS("os"),
-    OTA_CHUNK_REQUEST("oc"), OTA_CHUNK_DATA("od"), CONSOLE_COMMAND("x"), CONSOLE_REPLY("xr");
+    OTA_CHUNK_REQUEST("oc"), OTA_CHUNK_DATA("od"), CONSOLE_COMMAND("x"), CONSOLE_REPLY("xr"), AUDIT("au");
 
     private final String suffix;
 

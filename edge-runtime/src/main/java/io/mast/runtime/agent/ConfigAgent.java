@@ -83,7 +83,7 @@ public final class ConfigAgent implements AutoCloseable {
   private final ThreadPoolExecutor worker;
   private final List<Link.Subscription> subscriptions = new ArrayList<>();
   private List<String> subscribed = List.of();
-  private GuardState state;
+  private volatile GuardState state;
   private long guard;
   /** The APPLIED acknowledgement of the pending config while it waits for the link; withdrawn by a revert. */
   private CompletableFuture<Void> pendingAck;
@@ -186,6 +186,13 @@ public final class ConfigAgent implements AutoCloseable {
     });
   }
 
+  /** The version a technician's next edit gets: above the one in force and every one taken. */
+  public long nextVersion() {
+    long current = runtime.config().getVersion();
+    long newest = Long.compareUnsigned(state.highest(), current) > 0 ? state.highest() : current;
+    return newest + 1;
+  }
+
   /** Messages dropped because the agent's queue was full. */
   public long dropped() {
     return dropped;
@@ -197,13 +204,13 @@ public final class ConfigAgent implements AutoCloseable {
    */
   static final long EARLIEST_TRUSTED = java.time.Instant.parse("2026-01-01T00:00:00Z").getEpochSecond();
 
-  /** The pole's time for validity checks: the clock, never below the floor or this release. */
-  private long now() {
+  /** The pole's time for validity checks: the clock, never below the floor or this release. Any thread. */
+  public long now() {
     return Math.max(clock.instant().getEpochSecond(), Math.max(state.clockFloor(), EARLIEST_TRUSTED));
   }
 
   /** Whether the clock can judge that a message is from the future: it is not behind what the pole has already seen. */
-  private boolean clockTrusted() {
+  public boolean clockTrusted() {
     return clock.instant().getEpochSecond() >= Math.max(state.clockFloor(), EARLIEST_TRUSTED);
   }
 
@@ -282,7 +289,10 @@ public final class ConfigAgent implements AutoCloseable {
 
   /**
    * A technician's edit (the console): the same apply, guard and acknowledgement as a push, with
-   * origin {@code console}; completes with the answer the platform is sent.
+   * origin {@code console}; completes with the answer the platform is sent. With {@code graceS}
+   * 0 the link guard does not run: for an edit that leaves the uplink and the trusted keys alone
+   * (a pole whose link is down, the usual reason for a visit, would otherwise revert it); its
+   * acknowledgement goes when the link is up.
    */
   public CompletableFuture<ConfigAckMessage> submit(DeviceConfig next, String origin, int graceS) {
     CompletableFuture<ConfigAckMessage> answer = new CompletableFuture<>();
@@ -332,11 +342,21 @@ public final class ConfigAgent implements AutoCloseable {
     }
     save(state.took(version));
     pause("stored");
-    runtime.confirmed(false);
-    subscribe();
-    startGuard(version, graceS);
-    Logger.info("config: version {} from {} applied; waiting up to {} s for the broker to confirm it",
-        Long.toUnsignedString(version), origin, graceS);
+    if (graceS == 0) {
+      // a technician's edit that leaves the link alone: nothing for the link guard to prove
+      save(state.settled());
+      guard++;
+      armed = null;
+      runtime.confirmed(true);
+      subscribe();
+      Logger.info("config: version {} from {} applied", Long.toUnsignedString(version), origin);
+    } else {
+      runtime.confirmed(false);
+      subscribe();
+      startGuard(version, graceS);
+      Logger.info("config: version {} from {} applied; waiting up to {} s for the broker to confirm it",
+          Long.toUnsignedString(version), origin, graceS);
+    }
     ConfigAckMessage ack = new ConfigAckMessage(version, Result.APPLIED, List.of(), version, origin, applied.changed(), applied.warnings());
     acknowledge(ack);
     pause("acknowledged");
@@ -444,7 +464,8 @@ public final class ConfigAgent implements AutoCloseable {
     sent.whenComplete((v, failure) -> worker.execute(() -> {
       if (failure == null) {
         delivered(ack);
-      } else if (ack.result() != Result.APPLIED || state.pendingVersion() == ack.version()) {
+      } else if (ack.result() != Result.APPLIED || state.pendingVersion() == ack.version()
+          || !ack.origin().equals(ConfigAckMessage.PLATFORM) && ack.version() == runtime.config().getVersion()) {
         Logger.debug("config: the {} acknowledgement of version {} failed ({}); sending it again", ack.result(),
             Long.toUnsignedString(ack.version()), failure.getMessage());
         timer.schedule(ACK_RETRY, () -> worker.execute(() -> acknowledge(ack)));
@@ -473,7 +494,8 @@ public final class ConfigAgent implements AutoCloseable {
     }
   }
 
-  private static TrustedKeys trusted(DeviceConfig c) {
+  /** The keys {@code c} trusts to sign control messages (config, remote console, updates). */
+  public static TrustedKeys trusted(DeviceConfig c) {
     Map<String, byte[]> raw = new LinkedHashMap<>();
     for (TrustedKey k : c.getTrust().getKeysList()) {
       raw.put(k.getKeyId(), k.getEd25519Public().toByteArray());

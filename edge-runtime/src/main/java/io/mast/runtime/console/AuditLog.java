@@ -17,7 +17,7 @@ import java.util.zip.CRC32C;
  *
  * <pre>
  * DIR/audit.log   entries, oldest first, one line each:
- *                 TIME SP WHO SP WHAT SP '#' CRC-32C of the text before it (8 hex digits) LF
+ *                 SEQ SP TIME SP WHO SP WHAT SP '#' CRC-32C of the text before it (8 hex digits) LF
  * DIR/audit.old   the previous audit.log, once audit.log passed maxBytes
  * </pre>
  *
@@ -31,8 +31,8 @@ import java.util.zip.CRC32C;
  * <p>Not thread safe: the shell serialises its appends.
  */
 public final class AuditLog {
-  /** One entry. */
-  public record Entry(Instant time, String who, String what) {}
+  /** One entry; {@code seq} rises by one per entry, across restarts and the previous file. */
+  public record Entry(long seq, Instant time, String who, String what) {}
 
   static final String CURRENT = "audit.log";
   static final String OLD = "audit.old";
@@ -42,6 +42,8 @@ public final class AuditLog {
   private final long maxBytes;
   /** Where the next line goes: after the last whole, valid line. */
   private long end;
+  /** The number of the next entry. */
+  private long nextSeq = 1;
 
   private AuditLog(DurableFiles files, Path dir, long maxBytes) {
     this.files = files;
@@ -54,12 +56,15 @@ public final class AuditLog {
     AtomicFiles.removeLeftovers(files, dir.resolve(CURRENT));
     AuditLog log = new AuditLog(files, dir, maxBytes);
     log.end = log.validEnd(log.read(CURRENT));
+    List<Entry> last = log.recent(1);
+    log.nextSeq = last.isEmpty() ? 1 : last.get(0).seq() + 1;
     return log;
   }
 
-  /** Appends an entry, durably; control characters in {@code who} and {@code what} become spaces. */
-  public void append(Instant time, String who, String what) throws IOException {
-    String text = time + " " + clean(who).replace(' ', '_') + " " + clean(what);
+  /** Appends an entry, durably, and returns it; control characters in {@code who} and {@code what} become spaces. */
+  public Entry append(Instant time, String who, String what) throws IOException {
+    Entry entry = new Entry(nextSeq, time, clean(who).replace(' ', '_'), clean(what));
+    String text = entry.seq() + " " + time + " " + entry.who() + " " + entry.what();
     byte[] line = (text + " #" + crc(text) + "\n").getBytes(StandardCharsets.UTF_8);
     if (end > 0 && end + line.length > maxBytes) {
       rotate();
@@ -70,6 +75,26 @@ public final class AuditLog {
       f.force();
     }
     end += line.length;
+    nextSeq++;
+    return entry;
+  }
+
+  /** Up to {@code max} entries numbered above {@code seq}, oldest first (those still on flash). */
+  public List<Entry> after(long seq, int max) throws IOException {
+    List<Entry> all = new ArrayList<>(entries(read(OLD)));
+    all.addAll(entries(read(CURRENT)));
+    List<Entry> out = new ArrayList<>();
+    for (Entry e : all) {
+      if (e.seq() > seq && out.size() < max) {
+        out.add(e);
+      }
+    }
+    return out;
+  }
+
+  /** The number the next entry will get. */
+  public long nextSeq() {
+    return nextSeq;
   }
 
   /** The newest {@code n} entries, oldest first, across the current and the previous file. */
@@ -128,13 +153,13 @@ public final class AuditLog {
     if (!line.substring(hash + 2).equals(crc(text))) {
       return null;
     }
-    String[] parts = text.split(" ", 3);
-    if (parts.length < 3) {
+    String[] parts = text.split(" ", 4);
+    if (parts.length < 4) {
       return null;
     }
     try {
-      return new Entry(Instant.parse(parts[0]), parts[1], parts[2]);
-    } catch (java.time.format.DateTimeParseException e) {
+      return new Entry(Long.parseLong(parts[0]), Instant.parse(parts[1]), parts[2], parts[3]);
+    } catch (java.time.format.DateTimeParseException | NumberFormatException e) {
       return null;
     }
   }

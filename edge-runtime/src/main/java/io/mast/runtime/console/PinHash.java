@@ -40,6 +40,23 @@ public final class PinHash {
    * @throws IllegalArgumentException if {@code stored} is not a hash of this form (naming what is wrong)
    */
   public static boolean matches(char[] pin, String stored) {
+    Parsed p = parse(stored);
+    return MessageDigest.isEqual(p.expected(), derive(pin, p.salt(), p.iterations()));
+  }
+
+  /** Whether {@code stored} is a hash of this form (without deriving anything). */
+  public static boolean wellFormed(String stored) {
+    try {
+      parse(stored);
+      return true;
+    } catch (IllegalArgumentException e) {
+      return false;
+    }
+  }
+
+  private record Parsed(int iterations, byte[] salt, byte[] expected) {}
+
+  private static Parsed parse(String stored) {
     String[] parts = stored.split("\\$", -1);
     if (parts.length != 4 || !parts[0].equals(SCHEME)) {
       throw new IllegalArgumentException("console.pin_hash is not '" + SCHEME + "$ITERATIONS$SALT$HASH' (make one with: mast console hash-pin)");
@@ -58,7 +75,7 @@ public final class PinHash {
       throw new IllegalArgumentException("console.pin_hash has " + iterations + " iterations, a " + salt.length
           + "-byte salt and a " + expected.length + "-byte hash; expected 1000..10000000, at least 8 and 32");
     }
-    return MessageDigest.isEqual(expected, derive(pin, salt, iterations));
+    return new Parsed(iterations, salt, expected);
   }
 
   private static byte[] derive(char[] pin, byte[] salt, int iterations) {

@@ -53,7 +53,7 @@ public final class LiveSensors implements AutoCloseable {
   private final Clock clock;
   private final Map<String, ExecutorService> executors = new ConcurrentHashMap<>();
   /** The driver of each device, with the sensors it was built for. */
-  private Map<String, Device> devices = new HashMap<>();
+  private volatile Map<String, Device> devices = new HashMap<>();
   private volatile Sampler sampler;
 
   private record Device(List<Sensor> sensors, SensorDriver driver) {}
@@ -123,6 +123,16 @@ public final class LiveSensors implements AutoCloseable {
     List<SensorDriver> list = new ArrayList<>();
     devices.values().forEach(d -> list.add(d.driver()));
     return list;
+  }
+
+  /** The driver sampling sensor {@code sensorId} of the config in force, if there is one. */
+  public java.util.Optional<SensorDriver> driverOf(String sensorId) {
+    for (Device d : devices.values()) {
+      if (d.sensors().stream().anyMatch(s -> s.getId().equals(sensorId))) {
+        return java.util.Optional.of(d.driver());
+      }
+    }
+    return java.util.Optional.empty();
   }
 
   /** The sampler in force: its counters are since the last change. */

@@ -55,6 +55,7 @@ public final class Sampler implements AutoCloseable {
   private final AtomicLongArray ok;
   private final AtomicLongArray errors;
   private final AtomicLongArray last;
+  private final AtomicLongArray lastAt;
   private final AtomicReferenceArray<String> lastError;
   private volatile boolean stopped;
   private volatile long overruns;
@@ -110,6 +111,7 @@ public final class Sampler implements AutoCloseable {
     ok = new AtomicLongArray(n);
     errors = new AtomicLongArray(n);
     last = new AtomicLongArray(n);
+    lastAt = new AtomicLongArray(n);
     lastError = new AtomicReferenceArray<>(n);
     for (SensorDriver d : drivers) {
       runners.add(new Runner(d, executors.apply(d.name()), alreadyOpen.contains(d)));
@@ -195,6 +197,7 @@ public final class Sampler implements AutoCloseable {
       if (v.isOk()) {
         ok.incrementAndGet(id);
         last.set(id, v.mantissa());
+        lastAt.set(id, time);
         readings.add(new Reading(id, time, v.mantissa()));
       } else {
         errors.incrementAndGet(id);
@@ -301,6 +304,86 @@ public final class Sampler implements AutoCloseable {
   /** The latest good mantissa on channel {@code id} (0 before the first). */
   public long last(int id) {
     return last.get(id);
+  }
+
+  /** The grid time (Unix seconds) of the latest good reading on channel {@code id}, 0 before the first. */
+  public long lastAt(int id) {
+    return lastAt.get(id);
+  }
+
+  /**
+   * Samples {@code driver} now, on its own executor (after a sample in progress, never beside
+   * one), opening it first if it is not open; the result is shown, not stored: the grid's
+   * samples stay the record. Completes exceptionally with the driver's failure, or at once
+   * when the driver is not this sampler's or sampling has stopped.
+   */
+  public CompletableFuture<Sample> sampleNow(SensorDriver driver) {
+    return onDriver(driver, r -> {
+      try {
+        if (!r.open) {
+          r.driver.open();
+          r.open = true;
+        }
+        return r.driver.sample();
+      } catch (IOException | RuntimeException e) {
+        lost(r);
+        throw e;
+      }
+    });
+  }
+
+  /**
+   * Runs {@code task} with {@code driver} open, on its executor, between samples (a meter's
+   * total set by hand); a driver not open yet (before its first tick) is opened first.
+   */
+  public <T> CompletableFuture<T> withDriver(SensorDriver driver, DriverTask<T> task) {
+    return onDriver(driver, r -> {
+      if (!r.open) {
+        try {
+          r.driver.open();
+          r.open = true;
+        } catch (IOException | RuntimeException e) {
+          lost(r);
+          throw e;
+        }
+      }
+      return task.run(r.driver);
+    });
+  }
+
+  /** Work on a driver that may fail with I/O. */
+  public interface DriverTask<T> {
+    T run(SensorDriver driver) throws IOException;
+  }
+
+  private interface RunnerTask<T> {
+    T run(Runner r) throws IOException;
+  }
+
+  private <T> CompletableFuture<T> onDriver(SensorDriver driver, RunnerTask<T> task) {
+    CompletableFuture<T> done = new CompletableFuture<>();
+    Runner runner = runners.stream().filter(r -> r.driver == driver).findFirst().orElse(null);
+    if (runner == null || stopped) {
+      done.completeExceptionally(new IOException(stopped ? "sampling has stopped (a config change or shutdown); try again"
+          : driver.name() + " is not sampled here"));
+      return done;
+    }
+    try {
+      runner.executor.execute(() -> {
+        if (stopped) {
+          done.completeExceptionally(new IOException("sampling stopped before " + driver.name() + " was free; try again"));
+          return;
+        }
+        try {
+          done.complete(task.run(runner));
+        } catch (IOException | RuntimeException e) {
+          done.completeExceptionally(e);
+        }
+      });
+    } catch (RuntimeException e) {
+      done.completeExceptionally(e);
+    }
+    return done;
   }
 
   /** Ticks skipped because the driver was still busy with the previous one. */

@@ -28,8 +28,8 @@ final class Reconnects {
   private final Backoff backoff;
   private final LongSupplier nanos;
   private final Consumer<String> log;
-  private long dueAt;
-  private boolean waiting;
+  private volatile long dueAt;
+  private volatile boolean waiting;
   private String lastSaid = "";
   private long saidAt;
   private int unsaid;

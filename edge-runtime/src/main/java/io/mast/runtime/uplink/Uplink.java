@@ -73,10 +73,12 @@ public final class Uplink implements Link, AutoCloseable {
    * @param readingsAcked readings in acknowledged telemetry frames
    * @param ackRttMillis publish to PUBACK, a moving mean over about 16 frames
    * @param lastError the latest failure, empty before the first
+   * @param connectedAt Unix milliseconds of the latest connect, 0 before the first
+   * @param retryInMillis while waiting after a failure, the time left before the next attempt; else 0
    */
   public record Stats(State state, String broker, int connects, long framesSent, long framesAcked, long readingsAcked,
       long alarmsAcked, long bytesToday, long bytesTotal, int ackRttMillis, int inFlight, long droppedRecords,
-      boolean overBudget, String lastError) {}
+      boolean overBudget, String lastError, long connectedAt, long retryInMillis) {}
 
   /** Something Paho or an agent reported, handled on the uplink thread. */
   private sealed interface Event {}
@@ -107,7 +109,7 @@ public final class Uplink implements Link, AutoCloseable {
   private volatile byte[] online;
   private volatile byte[] offline;
   private volatile boolean statusChanged;
-  private Reconnects reconnects;
+  private volatile Reconnects reconnects;
   private final ByteBudget budget;
   private InFlightWindow window;
   /** How often the liveness rule is checked while connected. */
@@ -132,6 +134,8 @@ public final class Uplink implements Link, AutoCloseable {
   private volatile long sessionNumber;
   private boolean lost;
   private boolean resubscribe;
+  private volatile long connectedAt;
+  private final Clock clock;
   private long nextRecord;
   private long nextAlarm;
   private volatile int connects;
@@ -156,6 +160,7 @@ public final class Uplink implements Link, AutoCloseable {
     this.profiles = profiles;
     this.maxFrameBytes = maxFrameBytes;
     this.progress = progress;
+    this.clock = clock;
     this.random = random;
     this.online = online.clone();
     this.offline = offline.clone();
@@ -249,7 +254,8 @@ public final class Uplink implements Link, AutoCloseable {
   public Stats stats() {
     return new Stats(state, broker, connects, framesSent, framesAcked, readingsAcked, alarmsAcked,
         budget.spentToday(), budget.total(), (int) Math.round(rttMillis), inFlight, dropped,
-        budget.overDailyBudget(), lastError);
+        budget.overDailyBudget(), lastError, connectedAt,
+        state == State.WAITING ? Math.max(0, reconnects.remainingNanos() / 1_000_000) : 0);
   }
 
   // ---------------------------------------------------------------- Link, for the agents
@@ -423,6 +429,7 @@ public final class Uplink implements Link, AutoCloseable {
     lost = false;
     broker = session.serverUri();
     connects++;
+    connectedAt = clock.millis();
     reconnects.connected();
     Logger.info("uplink: connected to {} as {}", broker, settings.clientId());
     try {

@@ -22,15 +22,15 @@ import org.eclipse.paho.client.mqttv3.MqttConnectOptions;
 import org.eclipse.paho.client.mqttv3.persist.MemoryPersistence;
 
 /** The platform's side in a test: a key pair, an MQTT client on m/#, signed pushes, the acks that come back. */
-final class Platform implements AutoCloseable {
-  record Message(String topic, byte[] payload) {}
+public final class Platform implements AutoCloseable {
+  public record Message(String topic, byte[] payload) {}
 
-  final KeyPair key = Ed25519Keys.generate();
-  final String keyId = "ops-1";
-  final List<Message> messages = Collections.synchronizedList(new ArrayList<>());
+  public final KeyPair key = Ed25519Keys.generate();
+  public final String keyId = "ops-1";
+  public final List<Message> messages = Collections.synchronizedList(new ArrayList<>());
   private final MqttClient client;
 
-  Platform(String uri) throws Exception {
+  public Platform(String uri) throws Exception {
     client = new MqttClient(uri, "platform-" + System.nanoTime(), new MemoryPersistence());
     MqttConnectOptions o = new MqttConnectOptions();
     o.setMaxInflight(1000);
@@ -39,26 +39,26 @@ final class Platform implements AutoCloseable {
   }
 
   /** The key as a config lists it. */
-  TrustedKey trusted() {
+  public TrustedKey trusted() {
     return TrustedKey.newBuilder().setKeyId(keyId).setEd25519Public(ByteString.copyFrom(Ed25519Keys.raw(key.getPublic()))).build();
   }
 
-  byte[] signed(DeviceConfig config, long version, String target, int graceS) throws Exception {
+  public byte[] signed(DeviceConfig config, long version, String target, int graceS) throws Exception {
     long now = Instant.now().getEpochSecond();
     return signed(SignedControl.Type.CONFIG_SET, new ConfigSetMessage(version, config.toByteArray(), graceS).toBytes(), target,
         now - 5, now + 3600, key.getPrivate());
   }
 
-  byte[] signed(SignedControl.Type type, byte[] payload, String target, long issued, long expires, PrivateKey with) throws Exception {
+  public byte[] signed(SignedControl.Type type, byte[] payload, String target, long issued, long expires, PrivateKey with) throws Exception {
     return SignedControl.sign(type, target, issued, expires, payload, keyId, with);
   }
 
-  void publish(String topic, byte[] payload, boolean retained) throws Exception {
+  public void publish(String topic, byte[] payload, boolean retained) throws Exception {
     client.publish(topic, payload, 1, retained);
   }
 
   /** The acks on {@code m/DEVICE/ca} so far, parsed. */
-  List<ConfigAckMessage> acks(String device) {
+  public List<ConfigAckMessage> acks(String device) {
     List<ConfigAckMessage> out = new ArrayList<>();
     synchronized (messages) {
       for (Message m : messages) {
@@ -75,13 +75,13 @@ final class Platform implements AutoCloseable {
   }
 
   /** Waits (bounded) for the {@code n}th ack of {@code device} and returns it. */
-  ConfigAckMessage ack(String device, int n) {
+  public ConfigAckMessage ack(String device, int n) {
     Awaitility.await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(20)).until(() -> acks(device).size() >= n);
     return acks(device).get(n - 1);
   }
 
   /** The latest birth status of {@code device}, or null. */
-  StatusMessage status(String device) throws FrameFormatException {
+  public StatusMessage status(String device) throws FrameFormatException {
     byte[] latest = null;
     synchronized (messages) {
       for (Message m : messages) {
@@ -93,7 +93,14 @@ final class Platform implements AutoCloseable {
     return latest == null ? null : StatusMessage.parse(latest);
   }
 
-  long count(String topic) {
+  /** The payloads on {@code topic} so far, in arrival order. */
+  public List<byte[]> payloads(String topic) {
+    synchronized (messages) {
+      return messages.stream().filter(m -> m.topic().equals(topic)).map(Message::payload).toList();
+    }
+  }
+
+  public long count(String topic) {
     synchronized (messages) {
       return messages.stream().filter(m -> m.topic().equals(topic)).count();
     }

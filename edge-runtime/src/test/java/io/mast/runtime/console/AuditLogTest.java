@@ -24,9 +24,9 @@ class AuditLogTest {
     log.append(T.plusSeconds(5), "serial", "config set sensors[pms].interval_s 30\n2026-01-01T00:00:00Z x forged");
     List<AuditLog.Entry> entries = AuditLog.open(DurableFiles.real(), dir, 64 * 1024).recent(10);
     assertEquals(2, entries.size(), entries.toString());
-    assertEquals(new AuditLog.Entry(T, "serial", "login ok"), entries.get(0));
+    assertEquals(new AuditLog.Entry(1, T, "serial", "login ok"), entries.get(0));
     assertEquals("config set sensors[pms].interval_s 30 2026-01-01T00:00:00Z x forged", entries.get(1).what());
-    assertTrue(Files.readString(dir.resolve("audit.log")).startsWith("2026-06-01T08:00:00Z serial login ok #"));
+    assertTrue(Files.readString(dir.resolve("audit.log")).startsWith("1 2026-06-01T08:00:00Z serial login ok #"));
   }
 
   @Test
@@ -35,12 +35,12 @@ class AuditLogTest {
     log.append(T, "serial", "login ok");
     byte[] before = Files.readAllBytes(dir.resolve("audit.log"));
     // a power cut mid-write: half of a line on the card
-    Files.write(dir.resolve("audit.log"), ("2026-06-01T08:01:00Z serial config apply versi").getBytes(),
+    Files.write(dir.resolve("audit.log"), ("2 2026-06-01T08:01:00Z serial config apply versi").getBytes(),
         java.nio.file.StandardOpenOption.APPEND);
     AuditLog reopened = AuditLog.open(DurableFiles.real(), dir, 64 * 1024);
-    assertEquals(List.of(new AuditLog.Entry(T, "serial", "login ok")), reopened.recent(10));
+    assertEquals(List.of(new AuditLog.Entry(1, T, "serial", "login ok")), reopened.recent(10));
     reopened.append(T.plusSeconds(120), "serial", "logout");
-    assertEquals(List.of(new AuditLog.Entry(T, "serial", "login ok"), new AuditLog.Entry(T.plusSeconds(120), "serial", "logout")),
+    assertEquals(List.of(new AuditLog.Entry(1, T, "serial", "login ok"), new AuditLog.Entry(2, T.plusSeconds(120), "serial", "logout")),
         AuditLog.open(DurableFiles.real(), dir, 64 * 1024).recent(10));
     assertTrue(Files.readString(dir.resolve("audit.log")).startsWith(new String(before)));
     assertTrue(!Files.readString(dir.resolve("audit.log")).contains("versi"), "the torn line was written over");
@@ -57,5 +57,8 @@ class AuditLogTest {
     List<AuditLog.Entry> recent = log.recent(5);
     assertEquals("change 99", recent.get(4).what());
     assertEquals("change 95", recent.get(0).what());
+    assertEquals(100, recent.get(4).seq());
+    assertEquals(101, AuditLog.open(DurableFiles.real(), dir, 1024).nextSeq(), "numbering goes on after a restart");
+    assertEquals(List.of(99L, 100L), log.after(98, 10).stream().map(AuditLog.Entry::seq).toList());
   }
 }

@@ -35,7 +35,7 @@ class HealthReportTest {
       store.sync();
       store.ack(1);
       time.advance(Duration.ofSeconds(90));
-      Uplink.Stats uplink = new Uplink.Stats(Link.State.CONNECTED, "tcp://b:1883", 3, 10, 9, 40, 1, 5_000, 9_000, 850, 1, 0, false, "");
+      Uplink.Stats uplink = new Uplink.Stats(Link.State.CONNECTED, "tcp://b:1883", 3, 10, 9, 40, 1, 5_000, 9_000, 850, 1, 0, false, "", 0, 0);
       String text = MessageText.of(Topics.Kind.HEALTH, report.build(store.stats(), uplink, null));
       for (String field : List.of("uptime_s: 90", "runtime_version: \"1.2.3\"", "config_version: 7", "store_unsent_records: 1",
           "uplink_bytes_today: 5000", "reconnects: 2", "connects: 3", "publishes: 9", "ack_rtt_ms: 850", "modem_reg: -1",
