@@ -75,6 +75,26 @@ class DeviceConfigsTest {
   }
 
   @Test
+  void withValueSetsAndRemovesByPathAndRefusesAValueOfTheWrongType() throws Exception {
+    DeviceConfig sim = Examples.sim();
+    assertEquals(30, DeviceConfigs.withValue(sim, "sensors[pms].interval_s", "30").getSensors(0).getIntervalS());
+    assertEquals("Main Street 4", DeviceConfigs.withValue(sim, "identity.site", "Main Street 4").getIdentity().getSite());
+    assertEquals("north", DeviceConfigs.withValue(sim, "identity.site", "\"north\"").getIdentity().getSite());
+    assertEquals(5000, DeviceConfigs.withValue(sim, "store.sync_interval_ms", "5000").getStore().getSyncIntervalMs());
+    assertTrue(!DeviceConfigs.withValue(sim, "store.sync_interval_ms", "null").getStore().hasSyncIntervalMs());
+    assertEquals(sim.getSensorsCount() - 1, DeviceConfigs.withValue(sim, "sensors[co2]", "null").getSensorsCount());
+    DeviceConfig added = DeviceConfigs.withValue(sim, "alarms[air.co2].above", "2000");
+    assertEquals("air.co2", added.getAlarms(added.getAlarmsCount() - 1).getChannel());
+    assertEquals(2000, added.getAlarms(added.getAlarmsCount() - 1).getAbove());
+    ConfigException type = assertThrows(ConfigException.class, () -> DeviceConfigs.withValue(sim, "sensors[pms].interval_s", "often"));
+    assertTrue(type.problems().get(0).toString().contains("sensors[0].interval_s"), type.problems().toString());
+    ConfigException field = assertThrows(ConfigException.class, () -> DeviceConfigs.withValue(sim, "uplink.frame_bytes", "1"));
+    assertTrue(field.getMessage().startsWith("path uplink.frame_bytes: no field 'frame_bytes' in Uplink; it has broker_uris,"), field.getMessage());
+    assertTrue(DeviceConfigs.paths(sim).containsAll(List.of("uplink.batch_window_s", "sensors[pms].interval_s", "alarms[gas.ch4].above")),
+        DeviceConfigs.paths(sim).toString());
+  }
+
+  @Test
   void schemaListsEveryFieldWithTypeUnitDefaultAndRange() {
     List<String> schema = DeviceConfigs.schema();
     assertTrue(schema.contains("uplink.max_frame_bytes  uint32  unit=bytes  default=1024  range=128..65535  -- largest MQTT payload"), String.join("\n", schema));

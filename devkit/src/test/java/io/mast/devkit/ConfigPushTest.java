@@ -115,6 +115,31 @@ class ConfigPushTest {
   }
 
   @Test
+  void mastRemoteRunsAConsoleCommandOnAPoleAndAChangeOnlyWithAKeyAllowedTo() throws Exception {
+    String uri = broker("mosquitto");
+    TrustedKey key = opensslKey();
+    EdgeRuntime pole = pole(config("pole-4", uri, key));
+    String[] remote = {"remote", "--broker", uri, "--device", "pole-4", "--key", dir.resolve("ops.pem").toString(), "--key-id", "ops-1",
+        "--timeout", "30"};
+    Cli.Result status = Cli.run("", concat(remote, "status"));
+    assertEquals(0, status.status(), status.out() + status.err());
+    assertTrue(status.out().contains("pole     pole-4, simulated board"), status.out());
+    Cli.Result change = Cli.run("", concat(remote, "config", "set", "uplink.batch_window_s", "20"));
+    assertEquals(3, change.status(), change.out() + change.err());
+    assertTrue(change.out().contains("key 'ops-1' may only read"), change.out());
+    Cli.Result unknown = Cli.run("", concat(remote, "frobnicate"));
+    assertEquals(2, unknown.status(), unknown.out());
+    assertTrue(unknown.out().contains("unknown command 'frobnicate'; type help for the list"), unknown.out());
+    assertEquals(1, pole.config().getVersion());
+  }
+
+  private static String[] concat(String[] a, String... b) {
+    String[] out = java.util.Arrays.copyOf(a, a.length + b.length);
+    System.arraycopy(b, 0, out, a.length, b.length);
+    return out;
+  }
+
+  @Test
   void aGroupPushIsAnsweredByEveryPoleOfTheGroupAndEachKeepsItsIdentity() throws Exception {
     EmbeddedBroker broker = EmbeddedBroker.start(0);
     open.add(broker);

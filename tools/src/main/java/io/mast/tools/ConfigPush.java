@@ -1,27 +1,21 @@
 package io.mast.tools;
 
-import io.mast.config.BrokerUri;
 import io.mast.protocol.ConfigAckMessage;
 import io.mast.protocol.ConfigAckMessage.Result;
 import io.mast.protocol.FrameFormatException;
-import io.mast.protocol.Tls;
 import io.mast.protocol.Topics;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.Map;
-import java.util.UUID;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.Callable;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import org.eclipse.paho.client.mqttv3.MqttClient;
-import org.eclipse.paho.client.mqttv3.MqttConnectOptions;
 import org.eclipse.paho.client.mqttv3.MqttException;
-import org.eclipse.paho.client.mqttv3.persist.MemoryPersistence;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -77,23 +71,8 @@ final class ConfigPush {
     @Mixin
     SignOptions sign;
 
-    @Option(names = "--broker", required = true, paramLabel = "URI", description = "The platform's MQTT broker: tcp://host:1883 or ssl://host:8883.")
-    String broker;
-
-    @Option(names = "--ca", paramLabel = "FILE", description = "CA certificate (PEM) of an ssl:// broker; the JDK's trust store when absent.")
-    Path ca;
-
-    @Option(names = "--cert", paramLabel = "FILE", description = "Client certificate (PEM) for mutual TLS, with --tls-key.")
-    Path cert;
-
-    @Option(names = "--tls-key", paramLabel = "FILE", description = "Client private key (PEM, PKCS#8) for mutual TLS, with --cert.")
-    Path tlsKey;
-
-    @Option(names = "--username", paramLabel = "NAME", description = "MQTT username.")
-    String username;
-
-    @Option(names = "--password-file", paramLabel = "FILE", description = "File holding the MQTT password.")
-    Path passwordFile;
+    @Mixin
+    BrokerOptions mqtt;
 
     @Option(names = "--timeout", defaultValue = "120", paramLabel = "S",
         description = "Seconds to wait for answers (default ${DEFAULT-VALUE}); over NB-IoT a pole answers in seconds to minutes.")
@@ -104,10 +83,9 @@ final class ConfigPush {
 
     @Override
     public Integer call() throws IOException, InterruptedException {
-      try {
-        BrokerUri.check(broker);
-      } catch (IllegalArgumentException e) {
-        System.err.println("mast config push: --broker " + e.getMessage());
+      String refused = mqtt.refusal();
+      if (refused != null) {
+        System.err.println("mast config push: " + refused);
         return 2;
       }
       SignOptions.Signed s;
@@ -123,11 +101,11 @@ final class ConfigPush {
       BlockingQueue<Answer> answers = new LinkedBlockingQueue<>();
       MqttClient client;
       try {
-        client = connect();
+        client = mqtt.connect("mast-push-");
         client.subscribe(ackFilter, 1, (topic, m) -> topics.parse(topic).ifPresent(p -> answers.add(new Answer(p.device(), m.getPayload()))));
         client.publish(s.topic(), s.envelope(), 1, true);
       } catch (MqttException e) {
-        System.err.println("mast config push: " + broker + ": " + describe(e));
+        System.err.println("mast config push: " + mqtt.broker + ": " + BrokerOptions.describe(e));
         return NO_ANSWER;
       }
       System.out.println("pushed version " + Long.toUnsignedString(s.version()) + " to " + s.target() + " (" + s.envelope().length
@@ -137,7 +115,7 @@ final class ConfigPush {
         client.disconnect();
         return status;
       } catch (MqttException e) {
-        System.err.println("mast config push: " + broker + ": " + describe(e));
+        System.err.println("mast config push: " + mqtt.broker + ": " + BrokerOptions.describe(e));
         return NO_ANSWER;
       } finally {
         try {
@@ -149,25 +127,6 @@ final class ConfigPush {
     }
 
     private record Answer(String device, byte[] payload) {}
-
-    private MqttClient connect() throws MqttException, IOException {
-      MqttClient client = new MqttClient(broker, "mast-push-" + UUID.randomUUID().toString().substring(0, 8), new MemoryPersistence());
-      MqttConnectOptions o = new MqttConnectOptions();
-      o.setCleanSession(true);
-      o.setConnectionTimeout(30);
-      o.setKeepAliveInterval(60);
-      if (broker.startsWith("ssl://")) {
-        o.setSocketFactory(Tls.socketFactory(ca, cert, tlsKey));
-      }
-      if (username != null) {
-        o.setUserName(username);
-      }
-      if (passwordFile != null) {
-        o.setPassword(Files.readString(passwordFile, StandardCharsets.UTF_8).strip().toCharArray());
-      }
-      client.connect(o);
-      return client;
-    }
 
     /** The answer of one pole: the first ack of this version (or a refusal of the envelope itself). */
     private int awaitOne(BlockingQueue<Answer> answers, long version, MqttClient client, String topic)
@@ -258,10 +217,6 @@ final class ConfigPush {
       ack.errors().forEach(e -> b.append("\n  ").append(e));
       ack.warnings().forEach(w -> b.append("\n  warning: ").append(w));
       return b.toString();
-    }
-
-    private static String describe(MqttException e) {
-      return e.getCause() != null ? e.getMessage() + " (" + e.getCause().getMessage() + ")" : e.getMessage();
     }
   }
 }

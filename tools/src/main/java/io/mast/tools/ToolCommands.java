@@ -3,7 +3,7 @@ package io.mast.tools;
 import io.mast.cli.CommandSet;
 import java.util.List;
 
-/** The platform tools: frames to readings and back, what a reading costs on the wire, signing keys, config pushes. */
+/** The platform tools: frames to readings and back, what a reading costs on the wire, signing keys, config pushes, the remote console. */
 public final class ToolCommands implements CommandSet {
   @Override
   public int order() {
@@ -13,7 +13,7 @@ public final class ToolCommands implements CommandSet {
   @Override
   public List<Entry> commands() {
     return List.of(Entry.top(EncodeCommand.class), Entry.top(DecodeCommand.class), Entry.in("bench", WireBench.class),
-        Entry.in("config", ConfigPush.Sign.class), Entry.in("config", ConfigPush.Push.class), Entry.in("keys", KeysCommand.Gen.class));
+        Entry.in("config", ConfigPush.Sign.class), Entry.in("config", ConfigPush.Push.class), Entry.in("keys", KeysCommand.Gen.class), Entry.top(RemoteCommand.class));
   }
 
   @Override

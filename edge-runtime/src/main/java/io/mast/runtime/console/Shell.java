@@ -468,7 +468,8 @@ public final class Shell {
     t.row("corrupt skipped", r.corruptRecords(), a.corruptRecords());
     long up = Math.max(1, runtime.uptimeMillis() / 1000);
     long written = r.bytesWritten() + a.bytesWritten();
-    t.row("flash written", bytes(written) + " since start", bytes(written * 86_400 / up) + "/day at this rate");
+    t.row("flash written", bytes(written) + " since start", up < 600 ? "per day: after 10 min of running"
+        : bytes(written * 86_400 / up) + "/day at this rate");
     out.addAll(t.lines(WIDTH));
     return 0;
   }
