@@ -190,6 +190,24 @@ class FirstMinutesTest {
   }
 
   @Test
+  void withConsoleTerminalTheShellIsThisTerminalAndExitStopsMast() throws Exception {
+    int port = EmbeddedBroker.freePort();
+    String command = ChildRun.shellCommand("run", "--sim", "--console", "terminal", "--store", dir.resolve("state").toString(),
+        "--broker-port", Integer.toString(port)) + " 2>&1; echo mast-ended-$?; stty -a | grep -q -- -icanon && echo tty-left-raw || echo tty-restored; sleep 600";
+    try (Picocom t = Picocom.run(command)) {
+      t.await("the console's prompt", s -> s.contains("sim-pole-1>"));
+      t.type("who").press("Tab").press("Enter");
+      t.await("whoami completed and run", s -> s.contains("anonymous@terminal"));
+      t.press("Up");
+      t.await("the history", s -> s.lines().anyMatch(l -> l.endsWith("sim-pole-1> whoami")));
+      t.press("C-u").type("exit").press("Enter");
+      String s = t.await("Mast stopped", x -> x.contains("mast-ended-0"));
+      assertTrue(s.contains("mast: stopped after"), s);
+      t.await("the terminal restored", x -> x.contains("tty-restored"));
+    }
+  }
+
+  @Test
   void theStopSummaryAppearsOnEveryCtrlCAndASecondRunOnTheSameStoreIsRefusedBeforeItStartsAnything() throws Exception {
     Path state = dir.resolve("state");
     try (EmbeddedBroker broker = EmbeddedBroker.start(0)) {

@@ -84,6 +84,9 @@ final class RunCommand implements Callable<Integer> {
           + "none (default: ${DEFAULT-VALUE})."})
   String consoleMode;
 
+  /** With --console terminal: completes when the technician leaves the console (exit). */
+  private java.util.concurrent.CompletableFuture<Void> terminalEnded = new java.util.concurrent.CompletableFuture<>();
+
   @Override
   public Integer call() throws Exception {
     PrintStream err = System.err;
@@ -163,7 +166,8 @@ final class RunCommand implements Callable<Integer> {
           }
           consolePort = consolePort(runtime, simulated, resources, err);
           err.println("mast: " + (replay.file != null ? "replaying " + replay.file.getFileName()
-              : "first frame in about " + window + " s, then every " + window + " s (batch window)") + "; Ctrl-C stops");
+              : "first frame in about " + window + " s, then every " + window + " s (batch window)")
+              + (consoleMode.equals("terminal") ? "; exit stops" : "; Ctrl-C stops"));
         }
         serveConsole(runtime, buses, consolePort);
         int rc = runUntilDone(runtime, shown);
@@ -194,6 +198,10 @@ final class RunCommand implements Callable<Integer> {
     String mast = System.getenv().getOrDefault("MAST_COMMAND", "mast");
     Path socket = ConsoleCommand.socketOf(runtime.stateRoot());
     String attach = mast + " console" + (ConsoleCommand.foundByDefault(socket) ? "" : " --socket " + shown(socket));
+    if (consoleMode.equals("terminal")) {
+      err.println("mast: console on this terminal (exit stops Mast); also: " + attach);
+      return null;
+    }
     if (!consoleMode.equals("port") || replay.file != null) {
       err.println("mast: console: " + attach);
       return null;
@@ -223,7 +231,8 @@ final class RunCommand implements Callable<Integer> {
       runtime.console().serveSerial(buses, port, runtime.config().getConsole().getBaud());
     }
     if (consoleMode.equals("terminal")) {
-      runtime.console().attach(StdioTerminal.open());
+      // the console is this run's terminal: its exit stops Mast, as Ctrl-C would without it
+      terminalEnded = runtime.console().attach(StdioTerminal.open());
     }
   }
 
@@ -349,7 +358,8 @@ final class RunCommand implements Callable<Integer> {
     }, "mast-shutdown");
     Runtime.getRuntime().addShutdownHook(hook);
     try {
-      while (stop.getCount() > 0 && !(runtime.ends() && runtime.finished()) && !runtime.restartRequested().isDone()) {
+      while (stop.getCount() > 0 && !(runtime.ends() && runtime.finished()) && !runtime.restartRequested().isDone()
+          && !terminalEnded.isDone()) {
         screen.tick();
         runtime.awaitEnd(Duration.ofMillis(250));
       }

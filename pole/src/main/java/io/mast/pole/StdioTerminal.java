@@ -10,31 +10,38 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * The console on the terminal {@code mast run} (or {@code mast console}) was started on: the
- * terminal is put in raw mode without echo ({@code stty raw -echo}, the console echoes itself)
- * and restored by {@link #close()} and at exit. Standard input is read on a thread of its own,
+ * terminal is put in character mode without echo or signals ({@code stty -icanon -echo -isig
+ * -ixon}: the console echoes itself, Ctrl-C reaches it as a key, output processing stays on so
+ * log lines still start at the left) and restored by {@link #close()} and at exit. Standard input is read on a thread of its own,
  * since a read from it cannot wait with a timeout.
  */
 final class StdioTerminal implements Terminal {
-  private final InputStream in;
-  private final PrintStream out;
-  private final BlockingQueue<byte[]> arrived = new ArrayBlockingQueue<>(64);
-  private final String saved;
-  private volatile boolean ended;
+  /** Standard input, read by one thread for the life of the process (a restarted runtime's console reads on). */
+  private static final BlockingQueue<byte[]> ARRIVED = new ArrayBlockingQueue<>(64);
+  private static volatile boolean inputEnded;
+  private static Thread reader;
 
-  private StdioTerminal(InputStream in, PrintStream out, String saved) {
-    this.in = in;
+  private final PrintStream out;
+  private final String saved;
+  private volatile boolean closed;
+
+  private StdioTerminal(PrintStream out, String saved) {
     this.out = out;
     this.saved = saved;
-    Thread reader = new Thread(this::readLoop, "mast-stdin");
-    reader.setDaemon(true);
-    reader.start();
+    synchronized (StdioTerminal.class) {
+      if (reader == null) {
+        reader = new Thread(() -> readLoop(System.in), "mast-stdin");
+        reader.setDaemon(true);
+        reader.start();
+      }
+    }
   }
 
-  /** The process's terminal in raw mode; restored at exit even if {@link #close()} is never called. */
+  /** The process's terminal in character mode; restored at exit even if {@link #close()} is never called. */
   static StdioTerminal open() throws IOException {
     String saved = stty("-g").strip();
-    stty("raw", "-echo");
-    StdioTerminal t = new StdioTerminal(System.in, System.out, saved);
+    stty("-icanon", "-echo", "-isig", "-ixon", "min", "1", "time", "0");
+    StdioTerminal t = new StdioTerminal(System.out, saved);
     Runtime.getRuntime().addShutdownHook(new Thread(t::restore, "mast-stty"));
     return t;
   }
@@ -57,17 +64,17 @@ final class StdioTerminal implements Terminal {
     return said;
   }
 
-  private void readLoop() {
+  private static void readLoop(InputStream in) {
     byte[] buffer = new byte[256];
     try {
       int n;
-      while (!ended && (n = in.read(buffer)) > 0) {
-        arrived.put(java.util.Arrays.copyOf(buffer, n));
+      while ((n = in.read(buffer)) > 0) {
+        ARRIVED.put(java.util.Arrays.copyOf(buffer, n));
       }
     } catch (IOException | InterruptedException e) {
       // the terminal went away
     }
-    ended = true;
+    inputEnded = true;
   }
 
   @Override
@@ -77,15 +84,18 @@ final class StdioTerminal implements Terminal {
 
   @Override
   public int read(byte[] buffer, long timeoutMillis) throws IOException {
+    if (closed) {
+      throw new IOException("the console left the terminal");
+    }
     byte[] got;
     try {
-      got = arrived.poll(timeoutMillis, TimeUnit.MILLISECONDS);
+      got = ARRIVED.poll(timeoutMillis, TimeUnit.MILLISECONDS);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new IOException("interrupted");
     }
     if (got == null) {
-      if (ended && arrived.isEmpty()) {
+      if (inputEnded && ARRIVED.isEmpty()) {
         throw new IOException("the terminal closed");
       }
       return 0;
@@ -111,7 +121,7 @@ final class StdioTerminal implements Terminal {
 
   @Override
   public void close() {
-    ended = true;
+    closed = true;
     restore();
   }
 }

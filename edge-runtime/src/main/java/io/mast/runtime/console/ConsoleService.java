@@ -48,6 +48,7 @@ public final class ConsoleService implements AutoCloseable {
   private final Shell shell;
   private final RemoteConsole remote;
   private final Set<Session> sessions = ConcurrentHashMap.newKeySet();
+  private final Map<Session, java.util.concurrent.CompletableFuture<Void>> endings = new ConcurrentHashMap<>();
   private final Map<String, Shell.Staged> remoteStaged = new ConcurrentHashMap<>();
   private final List<Thread> threads = new java.util.concurrent.CopyOnWriteArrayList<>();
   private volatile ServerSocketChannel socket;
@@ -229,17 +230,27 @@ public final class ConsoleService implements AutoCloseable {
     }
   }
 
-  /** Runs a session on {@code terminal} on a thread of its own (the socket's clients, {@code mast run}'s terminal). */
-  public void attach(Terminal terminal) {
+  /**
+   * Runs a session on {@code terminal} on a thread of its own (the socket's clients, {@code mast
+   * run}'s terminal); the future completes when it ends ({@code exit}, the terminal gone).
+   */
+  public java.util.concurrent.CompletableFuture<Void> attach(Terminal terminal) {
     Session s = new Session(terminal, this, shell, clock);
     sessions.add(s);
+    java.util.concurrent.CompletableFuture<Void> ended = new java.util.concurrent.CompletableFuture<>();
+    endings.put(s, ended);
     Thread t = new Thread(s, "mast-console-" + terminal.via().replaceAll("[^a-zA-Z0-9]+", "-"));
     t.setDaemon(true);
     t.start();
+    return ended;
   }
 
   void ended(Session s) {
     sessions.remove(s);
+    java.util.concurrent.CompletableFuture<Void> f = endings.remove(s);
+    if (f != null) {
+      f.complete(null);
+    }
   }
 
   /** Ends every session and transport; the audit's last entries stay on flash for the next start. */

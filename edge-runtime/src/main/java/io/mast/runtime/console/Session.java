@@ -67,11 +67,12 @@ final class Session implements Shell.Caller, Runnable {
           write(shell.watchLine(watching) + "\r\n");
         }
         if (loggedIn && now - lastInput >= IDLE.toMillis()) {
+          boolean dropped = staged.count() > 0;
           endLogin("logged out after " + IDLE.toMinutes() + " min idle");
           mode = Mode.COMMAND;
+          editor.secret(false);
           write("\r\n");
-          say("logged out after " + IDLE.toMinutes() + " min without a key pressed"
-              + (staged.count() > 0 ? "; staged edits dropped" : ""));
+          say("logged out after " + IDLE.toMinutes() + " min without a key pressed" + (dropped ? "; staged edits dropped" : ""));
           prompt();
         }
       }

@@ -31,6 +31,8 @@ final class Pole implements AutoCloseable {
   final DeviceConfig config;
   private final List<AutoCloseable> boards = new ArrayList<>();
   EdgeRuntime runtime;
+  /** When set, the runtime runs on this manual timer and its clock (sampling only when advanced). */
+  io.mast.seams.ManualScheduler manual;
 
   Pole(Path dir) throws Exception {
     this(dir, platform -> List.of(platform.trusted()));
@@ -49,14 +51,27 @@ final class Pole implements AutoCloseable {
         .setTrust(base.getTrust().toBuilder().clearKeys().addAllKeys(keys.apply(platform)))
         .setConsole(base.getConsole().toBuilder().setPinHash(PIN_HASH))
         .build();
+  }
+
+  /** Starts the pole on the system clock. */
+  Pole started() throws Exception {
     start();
+    return this;
+  }
+
+  /** Starts the pole on a manual timer and its clock. */
+  Pole startedManually() throws Exception {
+    manual = new io.mast.seams.ManualScheduler();
+    start();
+    return this;
   }
 
   /** Starts the runtime (again) on the pole's state, connected. */
   EdgeRuntime start() throws Exception {
     SimulatedBoard board = SimulatedBoard.start(config, SimulatedBoard.Transport.IN_PROCESS, dir);
     boards.add(board);
-    runtime = EdgeRuntime.start(new EdgeRuntime.Options(config, ID, List.of(), dir.resolve("state"), board, null, null, 0, -1, "test"));
+    EdgeRuntime.Options o = new EdgeRuntime.Options(config, ID, List.of(), dir.resolve("state"), board, null, null, 0, -1, "test");
+    runtime = manual == null ? EdgeRuntime.start(o) : EdgeRuntime.start(o, manual.clock(java.time.Instant.now()), manual);
     Awaitility.await("connected").atMost(Duration.ofSeconds(30)).until(() -> runtime.link().state() == Link.State.CONNECTED);
     return runtime;
   }

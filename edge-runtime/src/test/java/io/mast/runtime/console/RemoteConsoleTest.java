@@ -76,7 +76,7 @@ class RemoteConsoleTest {
     java.security.PublicKey opensslPublic = Ed25519Keys.readPublicPem(openssl.run("pkey", "-in", "ops.pem", "-pubout"));
     // the pole trusts the openssl key as read-only "ops-ro" besides the platform's key
     pole = new Pole(dir, platform -> List.of(platform.trusted(), TrustedKey.newBuilder().setKeyId("ops-ro")
-        .setEd25519Public(com.google.protobuf.ByteString.copyFrom(Ed25519Keys.raw(opensslPublic))).build()));
+        .setEd25519Public(com.google.protobuf.ByteString.copyFrom(Ed25519Keys.raw(opensslPublic))).build())).started();
 
     ConsoleMessages.Reply status = run(command("ops-ro", opensslKey, ++nextId, "status"));
     assertEquals(0, status.status(), status.output());
@@ -114,7 +114,7 @@ class RemoteConsoleTest {
 
   @Test
   void aChangeKeyChangesThePoleAuditedAndACommandSeenAgainDoesNotRunTwice() throws Exception {
-    pole = new Pole(dir, platform -> List.of(platform.trusted().toBuilder().setConsoleChanges(true).build()));
+    pole = new Pole(dir, platform -> List.of(platform.trusted().toBuilder().setConsoleChanges(true).build())).started();
     PrivateKey key = pole.platform.key.getPrivate();
     String keyId = pole.platform.keyId;
     ConsoleMessages.Reply set = run(command(keyId, key, ++nextId, "config set uplink.batch_window_s 20"));
@@ -144,7 +144,7 @@ class RemoteConsoleTest {
 
   @Test
   void aLongReplyIsCutToTheCapAndSaysSo() throws Exception {
-    pole = new Pole(dir);
+    pole = new Pole(dir).started();
     for (int i = 0; i < RecentLog.CAPACITY; i++) {
       RecentLog.add("line " + i + " " + "y".repeat(150));
     }

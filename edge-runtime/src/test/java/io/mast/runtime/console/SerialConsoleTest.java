@@ -36,7 +36,7 @@ class SerialConsoleTest {
   /** The pole, a console line, and picocom on it with {@code omap} ("" = Enter sends CR). */
   private Picocom attach(String omap) throws Exception {
     if (pole == null) {
-      pole = new Pole(dir);
+      pole = new Pole(dir).started();
     }
     line = SocatPty.start(dir, "console");
     pole.runtime.console().serveSerial(null, line.devicePath().toString(), 115200);
@@ -103,6 +103,15 @@ class SerialConsoleTest {
     String after = p.await("whoami", s -> s.contains("anonymous@serial:"));
     assertEquals(lines, Picocom.count(after, "  pms "), "no watch line after Ctrl-C:\n" + after);
     keep("status-sensors-watch", after);
+    // Tab completes a command, a sensor id and a config path; up walks the history
+    p.type("rea").press("Tab").type("co").press("Tab").press("Enter");
+    p.await("read co2 completed and run", s -> s.contains("co2 = ") && s.contains("(air.co2, now; not stored)"));
+    p.type("config get uplink.batch_w").press("Tab").press("Enter");
+    p.await("the path completed", s -> s.contains("uplink.batch_window_s = 10"));
+    p.press("Up", "Up");
+    p.await("the history", s -> s.lines().reduce((a, b) -> b).orElse("").equals(Pole.ID + "> read co2"));
+    p.press("C-u").line("whoami");
+    p.awaitCount("anonymous@serial:", 2);
   }
 
   @Test
