@@ -179,19 +179,27 @@ final class ConfigPaths {
     return out;
   }
 
+  /** One part of a path: a field name, and the key of a list entry ({@code sensors[pms]}) or null. */
+  private record Step(String name, String key) {}
+
+  private static Step step(String path, String part) throws ConfigException {
+    int bracket = part.indexOf('[');
+    if (bracket < 0 || !part.endsWith("]")) {
+      return new Step(part, null);
+    }
+    String key = part.substring(bracket + 1, part.length() - 1);
+    if (key.isEmpty()) {
+      throw new ConfigException("path " + path + ": '" + part + "' names no entry: give an index or an id, e.g. sensors[0] or sensors[pms]");
+    }
+    return new Step(part.substring(0, bracket), key);
+  }
+
   static String valueAt(Message root, String path) throws ConfigException {
     Object current = root;
     for (String part : parts(path)) {
-      String name = part;
-      String key = null;
-      int bracket = part.indexOf('[');
-      if (bracket >= 0 && part.endsWith("]")) {
-        name = part.substring(0, bracket);
-        key = part.substring(bracket + 1, part.length() - 1);
-        if (key.isEmpty()) {
-          throw new ConfigException("path " + path + ": '" + part + "' names no entry: give an index or an id, e.g. sensors[0] or sensors[pms]");
-        }
-      }
+      Step step = step(path, part);
+      String name = step.name();
+      String key = step.key();
       if (!(current instanceof Message m)) {
         throw new ConfigException("path " + path + ": '" + part + "' is inside a value that has no fields");
       }
@@ -246,15 +254,10 @@ final class ConfigPaths {
     Descriptor type = DeviceConfig.getDescriptor();
     com.google.gson.JsonObject at = tree;
     for (int i = 0; i < parts.size(); i++) {
-      String part = parts.get(i);
       boolean last = i == parts.size() - 1;
-      String name = part;
-      String key = null;
-      int bracket = part.indexOf('[');
-      if (bracket >= 0 && part.endsWith("]")) {
-        name = part.substring(0, bracket);
-        key = part.substring(bracket + 1, part.length() - 1);
-      }
+      Step step = step(path, parts.get(i));
+      String name = step.name();
+      String key = step.key();
       FieldDescriptor field = type == null ? null : type.findFieldByName(name);
       if (field == null) {
         throw new ConfigException("path " + path + ": no field '" + name + "'" + (type == null ? "" : " in " + type.getName()

@@ -84,6 +84,9 @@ final class RunCommand implements Callable<Integer> {
           + "none (default: ${DEFAULT-VALUE})."})
   String consoleMode;
 
+  /** Where the serial console is: a fixed port (a simulated pole's pty), or with null the config's, as it changes. */
+  private record SerialPlace(String fixedPort) {}
+
   /** With --console terminal: completes when the technician leaves the console (exit). */
   private java.util.concurrent.CompletableFuture<Void> terminalEnded = new java.util.concurrent.CompletableFuture<>();
 
@@ -151,7 +154,7 @@ final class RunCommand implements Callable<Integer> {
       }
       ChannelProfile profile = replay.file == null ? null : ReadingsCsv.readChannels(channels);
       String id = deviceId != null ? deviceId : device.getIdentity().getDeviceId();
-      String consolePort = null;
+      SerialPlace consolePort = null;
       boolean first = true;
       while (true) {
         runtime = EdgeRuntime.start(new EdgeRuntime.Options(device, id, uris, stateDir, buses, replay.file, profile,
@@ -194,7 +197,7 @@ final class RunCommand implements Callable<Integer> {
    * runtime takes one end, picocom the other); null for none. The Unix socket for
    * {@code mast console} is always served.
    */
-  private String consolePort(EdgeRuntime runtime, SimulatedPole simulated, List<AutoCloseable> resources, PrintStream err) {
+  private SerialPlace consolePort(EdgeRuntime runtime, SimulatedPole simulated, List<AutoCloseable> resources, PrintStream err) {
     String mast = System.getenv().getOrDefault("MAST_COMMAND", "mast");
     Path socket = ConsoleCommand.socketOf(runtime.stateRoot());
     String attach = mast + " console" + (ConsoleCommand.foundByDefault(socket) ? "" : " --socket " + shown(socket));
@@ -214,21 +217,22 @@ final class RunCommand implements Callable<Integer> {
         err.println("mast: console: picocom -q -b " + baud + " " + shown(pty.technician())
             + (config == null ? " (PIN " + SimPlatformKey.SIM_PIN + ")" : ""));
         err.println("  or: " + attach);
-        return pty.board().toString();
+        return new SerialPlace(pty.board().toString());
       } catch (IOException e) {
         err.println("mast: console: " + attach + " (no pty for picocom: " + e.getMessage() + ")");
         return null;
       }
     }
     err.println("mast: console: " + (port.isEmpty() ? "" : port + " at " + baud + " bit/s, or ") + attach);
-    return port.isEmpty() ? null : port;
+    return new SerialPlace(null);
   }
 
   /** Attaches the console's transports to a (re)started runtime. */
-  private void serveConsole(EdgeRuntime runtime, Buses buses, String port) throws IOException {
+  private void serveConsole(EdgeRuntime runtime, Buses buses, SerialPlace place) throws IOException {
     runtime.console().serveSocket(ConsoleCommand.socketOf(runtime.stateRoot()));
-    if (port != null) {
-      runtime.console().serveSerial(buses, port, runtime.config().getConsole().getBaud());
+    if (place != null) {
+      // a fixed port, or (null) the config's port and speed, following changes
+      runtime.console().serveSerial(buses, place.fixedPort(), runtime.config().getConsole().getBaud());
     }
     if (consoleMode.equals("terminal")) {
       // the console is this run's terminal: its exit stops Mast, as Ctrl-C would without it

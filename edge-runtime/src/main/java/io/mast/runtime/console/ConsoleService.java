@@ -135,10 +135,12 @@ public final class ConsoleService implements AutoCloseable {
   }
 
   /**
-   * Serves the console on serial port {@code port} at {@code baud} (8N1): a simulated port
-   * ({@code sim:NAME}) through {@code buses}, any other path (a UART, a USB adapter, a
-   * pseudo-terminal) through jSerialComm. A port that cannot be opened, or is lost, is opened
-   * again after 1 s, doubling to {@value #MAX_REOPEN_MS} ms; each session starts with a banner.
+   * Serves the console on serial port {@code port} at {@code baud} (8N1), or with {@code port}
+   * null on the config's {@code console.serial_port} at {@code console.baud}, following a config
+   * change (none while it is empty): a simulated port ({@code sim:NAME}) through {@code buses},
+   * any other path (a UART, a USB adapter, a pseudo-terminal) through jSerialComm. A port that
+   * cannot be opened, or is lost, is opened again after 1 s, doubling to {@value #MAX_REOPEN_MS}
+   * ms (said once at WARN, then at DEBUG until it opens); each session starts with a banner.
    */
   public void serveSerial(Buses buses, String port, int baud) {
     Thread t = new Thread(() -> serialLoop(buses, port, baud), "mast-console-serial");
@@ -147,25 +149,45 @@ public final class ConsoleService implements AutoCloseable {
     t.start();
   }
 
-  private void serialLoop(Buses buses, String port, int baud) {
+  private record Port(String name, int baud) {}
+
+  private Port wanted(String port, int baud) {
+    if (port != null) {
+      return new Port(port, baud);
+    }
+    var c = runtime.config().getConsole();
+    return new Port(c.getSerialPort(), c.getBaud());
+  }
+
+  private void serialLoop(Buses buses, String fixedPort, int fixedBaud) {
     long wait = 1000;
-    BoardBuses direct = port.startsWith("sim:") ? null : new BoardBuses();
+    boolean warned = false;
     while (!closed) {
-      try {
-        serial = (direct != null ? direct : buses).openSerial(port, SerialSettings.of8N1(baud));
-        Logger.info("console: serving {} at {} bit/s", port, baud);
-        wait = 1000;
-        Session s = new Session(new SerialTerminal(serial), this, shell, clock);
-        sessions.add(s);
-        s.run();
-        if (!closed) {
-          Logger.info("console: {} was lost; opening it again", port);
+      Port p = wanted(fixedPort, fixedBaud);
+      if (!p.name().isEmpty()) {
+        try {
+          serial = (p.name().startsWith("sim:") ? buses : new BoardBuses()).openSerial(p.name(), SerialSettings.of8N1(p.baud()));
+          Logger.info("console: serving {} at {} bit/s", p.name(), p.baud());
+          wait = 1000;
+          warned = false;
+          Session s = new Session(new SerialTerminal(serial, () -> p.equals(wanted(fixedPort, fixedBaud))), this, shell, clock);
+          sessions.add(s);
+          s.run();
+          if (!closed) {
+            Logger.info("console: {} was lost or moved; opening the console's port again", p.name());
+          }
+        } catch (IOException | RuntimeException e) {
+          if (closed) {
+            break;
+          }
+          if (!warned) {
+            Logger.warn("console: {} cannot be opened ({}); trying again, at most every {} s", p.name(), e.getMessage(),
+                MAX_REOPEN_MS / 1000);
+            warned = true;
+          } else {
+            Logger.debug("console: {} still cannot be opened ({})", p.name(), e.getMessage());
+          }
         }
-      } catch (IOException | RuntimeException e) {
-        if (closed) {
-          break;
-        }
-        Logger.warn("console: {} cannot be opened ({}); trying again in {} s", port, e.getMessage(), wait / 1000);
       }
       try {
         synchronized (this) {

@@ -6,9 +6,12 @@ import java.io.IOException;
 /** The console on a serial line (the board's UART, a USB adapter, a pseudo-terminal). */
 final class SerialTerminal implements Terminal {
   private final SerialLink link;
+  private final java.util.function.BooleanSupplier stillWanted;
 
-  SerialTerminal(SerialLink link) {
+  /** {@code stillWanted} false (the config moved the console elsewhere) ends the session at its next read. */
+  SerialTerminal(SerialLink link, java.util.function.BooleanSupplier stillWanted) {
     this.link = link;
+    this.stillWanted = stillWanted;
   }
 
   @Override
@@ -18,6 +21,9 @@ final class SerialTerminal implements Terminal {
 
   @Override
   public int read(byte[] buffer, long timeoutMillis) throws IOException {
+    if (!stillWanted.getAsBoolean()) {
+      throw new IOException("the console moved to another port or speed (console.serial_port, console.baud)");
+    }
     return link.read(buffer, 0, buffer.length, timeoutMillis);
   }
 

@@ -92,8 +92,18 @@ class SerialConsoleTest {
     String sensors = p.await("the sensors table", s -> s.contains("modem-sinr"));
     assertTrue(sensors.contains("id               driver       last"), sensors);
     assertTrue(sensors.lines().allMatch(l -> l.length() <= 80), "every line within 80 columns:\n" + sensors);
+    // the pole samples and sends on while a line is half typed, and while a watch runs
+    p.type("sta");
+    long stored = pole.runtime.snapshot().stored();
+    long acked = pole.runtime.snapshot().framesAcked();
+    Awaitility.await("samples stored and frames acknowledged while a line is half typed").atMost(Duration.ofSeconds(60))
+        .until(() -> pole.runtime.snapshot().stored() > stored && pole.runtime.snapshot().framesAcked() > acked);
+    p.press("C-u");
     p.line("watch pms co2");
     p.awaitCount("  pms ", 3);
+    long storedInWatch = pole.runtime.snapshot().stored();
+    Awaitility.await("samples stored while the watch runs").atMost(Duration.ofSeconds(30))
+        .until(() -> pole.runtime.snapshot().stored() > storedInWatch);
     p.press("C-c");
     String watched = p.await("the watch stopped", s -> s.contains("watch stopped") && s.endsWith(Pole.ID + ">\n"));
     int lines = Picocom.count(watched, "  pms ");
@@ -177,6 +187,10 @@ class SerialConsoleTest {
     p.awaitCount("PIN:", 1);
     p.line(Pole.PIN);
     p.await("logged in", x -> x.contains("logged in; changes are audited as technician@serial:"));
+    // the PIN is not in the history: up shows the line before it
+    p.press("Up");
+    p.await("the history without the PIN", x -> x.lines().reduce((a, b) -> b).orElse("").equals(Pole.ID + "# login"));
+    p.press("C-u");
     p.line("config set sensors[pms].interval_s 0");
     p.line("config apply");
     String s = p.await("every error before apply", x -> x.contains("not applied; fix these first"));
@@ -207,6 +221,38 @@ class SerialConsoleTest {
     assertFalse(onFlash.contains(Pole.PIN), onFlash);
     assertFalse(String.join("\n", RecentLog.newest(RecentLog.CAPACITY)).contains(Pole.PIN), "log");
     assertTrue(pole.audits().stream().noneMatch(a -> a.what().contains(Pole.PIN)), "audit at the platform");
+  }
+
+  @Test
+  void theConsoleFollowsItsPortWhenAnAppliedConfigMovesIt() throws Exception {
+    pole = new Pole(dir).started();
+    line = SocatPty.start(dir, "ttyA");
+    SocatPty other = SocatPty.start(dir, "ttyB");
+    try {
+      // the config names the first port; the console follows console.serial_port
+      pole.runtime.configAgent().submit(pole.runtime.config().toBuilder().setVersion(2)
+          .setConsole(pole.runtime.config().getConsole().toBuilder().setSerialPort(line.devicePath().toString())).build(),
+          ConfigAckMessage.CONSOLE, 0).get();
+      pole.runtime.console().serveSerial(null, null, 0);
+      picocom = Picocom.start(line.driverPath(), 115200, "");
+      picocom.press("Enter");
+      picocom.await("a prompt on the first port", s -> s.contains(Pole.ID + ">"));
+      picocom.line("login");
+      picocom.awaitCount("PIN:", 1);
+      picocom.line(Pole.PIN);
+      picocom.line("config set console.serial_port " + other.devicePath());
+      picocom.line("config apply");
+      picocom.await("applied", s -> s.contains("applied as version 3: changed console.serial_port"));
+      try (Picocom second = Picocom.start(other.driverPath(), 115200, "")) {
+        second.press("Enter");
+        second.await("the console on the second port", s -> s.contains(Pole.ID + ">"));
+        second.line("whoami");
+        second.await("a new session there", s -> s.contains("anonymous@serial:" + other.devicePath()));
+      }
+      pole.awaitAudit("logout: line lost (the console moved to another port or speed");
+    } finally {
+      other.close();
+    }
   }
 
   @Test
