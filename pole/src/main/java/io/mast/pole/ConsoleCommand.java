@@ -67,13 +67,18 @@ final class ConsoleCommand implements Callable<Integer> {
           + "): is Mast running, and is this the user it runs as?");
       return 1;
     }
-    StdioTerminal raw = System.console() != null ? StdioTerminal.open() : null;
+    StdioTerminal raw = null;
+    if (System.console() != null) {
+      System.err.println("mast console: attached to " + path + "; Ctrl-C cancels a line or a watch there, exit leaves");
+      raw = StdioTerminal.open();
+    }
+    StdioTerminal terminal = raw;
     Thread up = new Thread(() -> {
       byte[] buffer = new byte[256];
       try {
-        if (raw != null) {
+        if (terminal != null) {
           while (true) {
-            int n = raw.read(buffer, 1000);
+            int n = terminal.read(buffer, 1000);
             if (n > 0) {
               channel.write(java.nio.ByteBuffer.wrap(buffer, 0, n));
             }
