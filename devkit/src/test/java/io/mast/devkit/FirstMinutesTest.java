@@ -167,7 +167,7 @@ class FirstMinutesTest {
         p.line("login");
         p.await("the PIN prompt", s -> s.contains("PIN:"));
         p.line("0000");
-        p.await("logged in", s -> s.contains("logged in; changes are audited"));
+        p.await("logged in", s -> s.contains("logged in as technician; changes are audited"));
         p.line("config set sensors[pms].interval_s 30");
         p.line("config apply");
         p.await("applied", s -> s.contains("applied as version 2: changed sensors[pms].interval_s"));

@@ -142,7 +142,7 @@ final class Session implements Shell.Caller, Runnable {
         try {
           LoginGuard.Attempt a = service.login(pin, who());
           loggedIn = a.admitted();
-          say(a.admitted() ? "logged in; changes are audited as " + who() : a.message());
+          say(a.admitted() ? "logged in as technician; changes are audited (whoami)" : a.message());
         } finally {
           Arrays.fill(pin, '\0');
         }

@@ -535,8 +535,10 @@ public final class Shell {
   private int audit(Caller caller, List<String> args, List<String> out) throws IOException {
     int n = args.isEmpty() ? 10 : Integer.parseInt(args.get(0));
     for (AuditLog.Entry e : service.recentAudit(n)) {
-      String line = "#" + e.seq() + " " + e.time().toString().replace('T', ' ').replaceAll("\\.\\d+Z$", "Z") + " " + e.who() + " " + e.what();
+      String line = "#" + e.seq() + " " + e.time().toString().replace('T', ' ').replaceAll("\\.\\d+Z$", "Z") + " " + e.what();
       out.add(line.length() > WIDTH ? line.substring(0, WIDTH - 3) + "..." : line);
+      String by = "    by " + e.who();
+      out.add(by.length() > WIDTH ? by.substring(0, WIDTH - 3) + "..." : by);
     }
     return 0;
   }

@@ -186,7 +186,7 @@ class SerialConsoleTest {
     p.line("login");
     p.awaitCount("PIN:", 1);
     p.line(Pole.PIN);
-    p.await("logged in", x -> x.contains("logged in; changes are audited as technician@serial:"));
+    p.await("logged in", x -> x.contains("logged in as technician; changes are audited"));
     // the PIN is not in the history: up shows the line before it
     p.press("Up");
     p.await("the history without the PIN", x -> x.lines().reduce((a, b) -> b).orElse("").equals(Pole.ID + "# login"));
@@ -261,7 +261,7 @@ class SerialConsoleTest {
     p.line("login");
     p.awaitCount("PIN:", 1);
     p.line(Pole.PIN);
-    p.await("logged in", x -> x.contains("logged in;"));
+    p.await("logged in", x -> x.contains("logged in as technician;"));
     p.line("config set uplink.batch_window_s 60");
     p.await("staged", x -> x.contains("staged: uplink.batch_window_s = 60"));
     // the cable is pulled: the line goes away under the console

@@ -71,7 +71,7 @@ class SocketConsoleTest {
     send("login\r\n");
     await("PIN: ");
     send(Pole.PIN + "\r\n");
-    assertTrue(await("logged in; changes are audited as technician@socket").contains("PIN: \r\nlogged in"),
+    assertTrue(await("logged in as technician; changes are audited").contains("PIN: \r\nlogged in"),
         "the PIN is not echoed, the CR LF ends one line: " + seen);
     send("config set uplink.batch_window_s 60\r\n");
     await("staged: uplink.batch_window_s = 60");
