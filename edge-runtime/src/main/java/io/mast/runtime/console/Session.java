@@ -253,7 +253,7 @@ final class Session implements Shell.Caller, Runnable {
       sayQuietly("not logged in");
       return;
     }
-    endLogin("logout");
+    endLogin("by the technician");
     sayQuietly("logged out");
   }
 
