@@ -91,6 +91,20 @@ public final class SignedControl {
    * @param now the pole's time in Unix seconds
    * @throws ControlRefusedException with the first failure of steps 0 to 2, or every failure of step 3
    */
+  /**
+   * The payload of an envelope <b>without checking its signature</b>: for the platform's own
+   * tools reading a file they made (the base bundle of {@code mast ota pack}); never on a pole.
+   *
+   * @throws FrameFormatException if it is not an envelope
+   */
+  public static byte[] payloadUnverified(byte[] envelope) throws FrameFormatException {
+    try {
+      return SignedBody.parseFrom(SignedEnvelope.parseFrom(envelope).getBody()).getPayload().toByteArray();
+    } catch (InvalidProtocolBufferException e) {
+      throw new FrameFormatException("not a signed envelope: " + e.getMessage());
+    }
+  }
+
   public static Verified verify(byte[] envelope, int maxBytes, TrustedKeys keys, Type expected, Audience me, long now)
       throws ControlRefusedException {
     return verify(envelope, maxBytes, keys, expected, me, now, true);

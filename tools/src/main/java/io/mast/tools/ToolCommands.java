@@ -13,11 +13,13 @@ public final class ToolCommands implements CommandSet {
   @Override
   public List<Entry> commands() {
     return List.of(Entry.top(EncodeCommand.class), Entry.top(DecodeCommand.class), Entry.in("bench", WireBench.class),
-        Entry.in("config", ConfigPush.Sign.class), Entry.in("config", ConfigPush.Push.class), Entry.in("keys", KeysCommand.Gen.class), Entry.top(RemoteCommand.class));
+        Entry.in("config", ConfigPush.Sign.class), Entry.in("config", ConfigPush.Push.class), Entry.in("keys", KeysCommand.Gen.class), Entry.top(RemoteCommand.class),
+        Entry.in("ota", OtaCommand.Pack.class));
   }
 
   @Override
   public List<Group> groups() {
-    return List.of(new Group("keys", "Signing keys of the platform (Ed25519, PEM)."));
+    return List.of(new Group("keys", "Signing keys of the platform (Ed25519, PEM)."),
+        new Group("ota", "Signed updates of Mast itself: bundles of content-defined chunks."));
   }
 }
