@@ -108,6 +108,7 @@ public final class EdgeRuntime implements AutoCloseable {
   private final ConfigStore configs;
   private volatile ConfigAgent agent;
   private volatile ConsoleService console;
+  private volatile io.mast.runtime.ota.OtaAgent ota;
   private final java.util.concurrent.CompletableFuture<String> restart = new java.util.concurrent.CompletableFuture<>();
   /** The effective config in force; replaced by {@link #apply}. */
   private volatile DeviceConfig config;
@@ -313,6 +314,24 @@ public final class EdgeRuntime implements AutoCloseable {
   /** The technician's console: attach transports to it (serial port, socket, terminal). */
   public ConsoleService console() {
     return console;
+  }
+
+  /**
+   * Starts the OTA agent ({@code STATE/ota}); {@code slotRoot} is the launcher's root (slots and
+   * boot pointer, {@code MAST_ROOT}), or null when this Mast was not started by the launcher: it
+   * then downloads and verifies offers but installs nothing. Stopped with the runtime.
+   */
+  public synchronized io.mast.runtime.ota.OtaAgent startOta(Path slotRoot) throws IOException {
+    if (ota == null) {
+      ota = io.mast.runtime.ota.OtaAgent.start(this, stateRoot.resolve("ota"), slotRoot, clock, timer);
+      started("the OTA agent", ota);
+    }
+    return ota;
+  }
+
+  /** The OTA agent, or null before {@link #startOta}. */
+  public io.mast.runtime.ota.OtaAgent ota() {
+    return ota;
   }
 
   /** The version of Mast running (for status and health). */

@@ -173,6 +173,8 @@ final class RunCommand implements Callable<Integer> {
               + (consoleMode.equals("terminal") ? "; exit stops" : "; Ctrl-C stops"));
         }
         serveConsole(runtime, buses, consolePort);
+        String root = System.getenv("MAST_ROOT"); // set by the launcher: the slots and the boot pointer
+        runtime.startOta(root == null || root.isBlank() ? null : Path.of(root));
         int rc = runUntilDone(runtime, shown);
         if (!runtime.restartRequested().isDone()) {
           return rc;

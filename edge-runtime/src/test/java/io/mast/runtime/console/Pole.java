@@ -19,27 +19,27 @@ import org.awaitility.Awaitility;
  * simulated board (in process) and a runtime whose technician PIN is {@value #PIN}; restartable
  * on the same state, as a power cycle.
  */
-final class Pole implements AutoCloseable {
-  static final String ID = "pole-3";
-  static final String PIN = "2468";
+public final class Pole implements AutoCloseable {
+  public static final String ID = "pole-3";
+  public static final String PIN = "2468";
   /** Made once: 120,000 PBKDF2 iterations are slow on purpose. */
   static final String PIN_HASH = PinHash.hash(PIN.toCharArray());
 
-  final Path dir;
-  final Mosquitto mosquitto;
-  final Platform platform;
-  final DeviceConfig config;
+  public final Path dir;
+  public final Mosquitto mosquitto;
+  public final Platform platform;
+  public final DeviceConfig config;
   private final List<AutoCloseable> boards = new ArrayList<>();
-  EdgeRuntime runtime;
+  public EdgeRuntime runtime;
   /** When set, the runtime runs on this manual timer and its clock (sampling only when advanced). */
   io.mast.seams.ManualScheduler manual;
 
-  Pole(Path dir) throws Exception {
+  public Pole(Path dir) throws Exception {
     this(dir, platform -> List.of(platform.trusted()));
   }
 
   /** A pole trusting the keys {@code keys} names (given the platform's client, whose key signs pushes). */
-  Pole(Path dir, java.util.function.Function<Platform, List<io.mast.config.model.TrustedKey>> keys) throws Exception {
+  public Pole(Path dir, java.util.function.Function<Platform, List<io.mast.config.model.TrustedKey>> keys) throws Exception {
     this.dir = dir;
     this.mosquitto = Mosquitto.start(dir.resolve("mosquitto"));
     this.platform = new Platform(mosquitto.uri());
@@ -54,7 +54,7 @@ final class Pole implements AutoCloseable {
   }
 
   /** Starts the pole on the system clock. */
-  Pole started() throws Exception {
+  public Pole started() throws Exception {
     start();
     return this;
   }
@@ -67,7 +67,7 @@ final class Pole implements AutoCloseable {
   }
 
   /** Starts the runtime (again) on the pole's state, connected. */
-  EdgeRuntime start() throws Exception {
+  public EdgeRuntime start() throws Exception {
     SimulatedBoard board = SimulatedBoard.start(config, SimulatedBoard.Transport.IN_PROCESS, dir);
     boards.add(board);
     EdgeRuntime.Options o = new EdgeRuntime.Options(config, ID, List.of(), dir.resolve("state"), board, null, null, 0, -1, "test");
@@ -77,7 +77,7 @@ final class Pole implements AutoCloseable {
   }
 
   /** A power cycle: the runtime stops and starts again on the same state. */
-  void restart() throws Exception {
+  public void restart() throws Exception {
     runtime.close();
     start();
   }

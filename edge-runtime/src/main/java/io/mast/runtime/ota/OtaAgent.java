@@ -1,0 +1,435 @@
+package io.mast.runtime.ota;
+
+import io.mast.config.model.DeviceConfig;
+import io.mast.ota.BootState;
+import io.mast.ota.Download;
+import io.mast.protocol.ControlRefusedException;
+import io.mast.protocol.FrameFormatException;
+import io.mast.protocol.OtaManifestMessage;
+import io.mast.protocol.OtaMessages;
+import io.mast.protocol.SignedControl;
+import io.mast.protocol.Topics;
+import io.mast.runtime.EdgeRuntime;
+import io.mast.runtime.agent.ConfigAgent;
+import io.mast.runtime.uplink.Link;
+import io.mast.seams.DurableFiles;
+import io.mast.seams.Scheduler;
+import io.mast.seams.TwoSlotFile;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import org.tinylog.Logger;
+
+/**
+ * Updates of Mast itself, the pole's side of the download: an offer on {@code o} (the device's
+ * and each group's, retained), the chunks it lacks asked for on {@code oc} with a window of
+ * {@value #WINDOW} in flight, taken from {@code od}, progress and outcome on {@code os}.
+ *
+ * <p><b>An offer, in this order</b>: the envelope is verified before anything in it is parsed
+ * (at most {@link OtaManifestMessage#MAX_ENVELOPE_BYTES}, a trusted key, the signature, type
+ * {@code OTA_MANIFEST}, target, validity by the config agent's clock rule); then the manifest's
+ * structure; then every refusal at once, each reported on {@code os} as {@code REFUSED} with the
+ * reason: another board's bundle, a Java too old for it, a security counter below the floor (a
+ * downgrade), an offer issued no later than the last one taken (a replay), a bundle rolled back
+ * before, not enough disk for the download and the staging (with the bytes needed). The floor,
+ * the newest issue time and the rolled-back bundles persist in a {@link TwoSlotFile} (magic
+ * "MOTF").
+ *
+ * <p><b>The download</b> ({@link Download}) seeds itself from the running slot's files, so only
+ * changed chunks travel, checks every chunk on arrival, survives link drops (chunks in flight are
+ * asked again after {@link #RESEND} without progress) and restarts (the bitmap). Once every chunk
+ * is here: {@code VERIFIED}; with a slot layout (the launcher's {@code MAST_ROOT}) the bundle is
+ * staged into the inactive slot, the boot pointer gets it as the trial slot, {@code INSTALLED}
+ * goes out and the runtime is asked to restart. Without one, it stays verified and says so.
+ * (The trial's health gate and the commit are the next step of this agent.)
+ *
+ * <p>Threads: Paho's thread hands messages to the agent's own ({@code mast-ota}, a queue of
+ * {@value #QUEUE}; more are dropped and counted: a dropped chunk is asked again).
+ */
+public final class OtaAgent implements AutoCloseable {
+  public static final int WINDOW = 4;
+  static final int QUEUE = 16;
+  public static final Duration RESEND = Duration.ofSeconds(30);
+  /** Chunks taken between two DOWNLOADING reports. */
+  static final int PROGRESS_EVERY = 64;
+  private static final int MAGIC = 0x4d4f5446; // "MOTF"
+  private static final int MAX_FAILED = 8;
+
+  private final EdgeRuntime runtime;
+  private final Link link;
+  private final Path dir;
+  private final Path slotRoot;
+  private final Scheduler timer;
+  private final TwoSlotFile floorFile;
+  private final ThreadPoolExecutor worker;
+  private final List<Link.Subscription> subscriptions = new ArrayList<>();
+  private final Set<Integer> inFlight = new HashSet<>();
+  private long counterFloor;
+  private long lastIssued;
+  private final List<byte[]> failed = new ArrayList<>();
+  private Download download;
+  private long progressAt;
+  /** Chunks here when DOWNLOADING was last reported; -1 before the first report of a download. */
+  private int reportedDone = -1;
+  private long lastProgressTick;
+  private byte[] lastRefused;
+  private volatile long dropped;
+  private volatile long handled;
+  private volatile OtaMessages.Status last;
+  private volatile boolean closed;
+
+  private OtaAgent(EdgeRuntime runtime, Path dir, Path slotRoot, Scheduler timer, TwoSlotFile floorFile) {
+    this.runtime = runtime;
+    this.link = runtime.link();
+    this.dir = dir;
+    this.slotRoot = slotRoot;
+    this.timer = timer;
+    this.floorFile = floorFile;
+    this.worker = new ThreadPoolExecutor(1, 1, 0, TimeUnit.SECONDS, new LinkedBlockingQueue<>(QUEUE), r -> {
+      Thread t = new Thread(r, "mast-ota");
+      t.setDaemon(true);
+      return t;
+    });
+    TwoSlotFile.Read r = floorFile.opened();
+    if (!r.empty() && r.payload().length >= 20) {
+      ByteBuffer b = ByteBuffer.wrap(r.payload());
+      counterFloor = b.getLong();
+      lastIssued = b.getLong();
+      int n = b.getInt();
+      for (int i = 0; i < n && b.remaining() >= 32; i++) {
+        byte[] h = new byte[32];
+        b.get(h);
+        failed.add(h);
+      }
+    }
+  }
+
+  /**
+   * Starts the agent of {@code runtime} with its state in {@code dir}; {@code slotRoot} is the
+   * launcher's root (slots and boot pointer), or null when Mast was not started by the launcher.
+   */
+  public static OtaAgent start(EdgeRuntime runtime, Path dir, Path slotRoot, Clock clock, Scheduler timer) throws IOException {
+    Files.createDirectories(dir);
+    TwoSlotFile floor = TwoSlotFile.open(DurableFiles.real(), dir.resolve("floor.state"), MAGIC, 64 + MAX_FAILED * 32);
+    OtaAgent a = new OtaAgent(runtime, dir, slotRoot, timer, floor);
+    DeviceConfig c = runtime.config();
+    Topics topics = Topics.withPrefix(c.getUplink().getTopicPrefix());
+    List<String> offers = new ArrayList<>();
+    offers.add(topics.topic(runtime.deviceId(), Topics.Kind.OTA_OFFER));
+    c.getIdentity().getGroupsList().forEach(g -> offers.add(topics.groupTopic(g, Topics.Kind.OTA_OFFER)));
+    for (String f : offers) {
+      a.subscriptions.add(a.link.subscribe(f, (t, p) -> a.hand(() -> a.offered(p))));
+    }
+    a.subscriptions.add(a.link.subscribe(topics.topic(runtime.deviceId(), Topics.Kind.OTA_CHUNK_DATA), (t, p) -> a.hand(() -> a.chunk(p))));
+    a.link.onStateChange(s -> {
+      if (s == Link.State.CONNECTED) {
+        a.hand(a::askAgain);
+      }
+    });
+    a.tick();
+    return a;
+  }
+
+  private void hand(Runnable work) {
+    if (closed) {
+      return;
+    }
+    try {
+      worker.execute(() -> {
+        try {
+          work.run();
+        } catch (RuntimeException e) {
+          Logger.error("ota: {}", e.toString());
+        } finally {
+          handled++;
+        }
+      });
+    } catch (java.util.concurrent.RejectedExecutionException e) {
+      dropped++;
+    }
+  }
+
+  /** Messages handled (offers, chunks, timer ticks). */
+  public long handled() {
+    return handled;
+  }
+
+  /** Messages dropped because the agent's queue was full. */
+  public long dropped() {
+    return dropped;
+  }
+
+  /** The latest status sent, or null. */
+  public OtaMessages.Status status() {
+    return last;
+  }
+
+  /** The highest security counter this pole has taken. */
+  public long counterFloor() {
+    return counterFloor;
+  }
+
+  private void offered(byte[] payload) {
+    if (payload.length == 0) {
+      return;
+    }
+    DeviceConfig c = runtime.config();
+    ConfigAgent clockRule = runtime.configAgent();
+    SignedControl.Verified v;
+    OtaManifestMessage m;
+    try {
+      v = SignedControl.verify(payload, OtaManifestMessage.MAX_ENVELOPE_BYTES, ConfigAgent.trusted(c), SignedControl.Type.OTA_MANIFEST,
+          new SignedControl.Audience(runtime.deviceId(), Set.copyOf(c.getIdentity().getGroupsList())), clockRule.now(),
+          clockRule.clockTrusted());
+      m = OtaManifestMessage.parse(v.payload());
+    } catch (ControlRefusedException e) {
+      refuseOnce(payload, "", String.join("; ", e.reasons()));
+      return;
+    } catch (FrameFormatException e) {
+      refuseOnce(payload, "", e.getMessage());
+      return;
+    }
+    if (download != null && Arrays.equals(download.manifest().bundleSha256(), m.bundleSha256())) {
+      return; // the retained offer seen again at a connect: the download goes on
+    }
+    List<String> reasons = new ArrayList<>();
+    if (!m.target().equals(c.getBoard())) {
+      reasons.add("target '" + m.target() + "' is not this pole's board '" + c.getBoard() + "'");
+    }
+    if (m.minJava() > Runtime.version().feature()) {
+      reasons.add("it needs Java " + m.minJava() + "; this pole runs Java " + Runtime.version().feature());
+    }
+    if (Long.compareUnsigned(m.securityCounter(), counterFloor) < 0) {
+      reasons.add("downgrade: security counter " + Long.toUnsignedString(m.securityCounter()) + " is below this pole's floor "
+          + Long.toUnsignedString(counterFloor));
+    }
+    if (v.issuedAt() <= lastIssued) {
+      reasons.add("an old offer replayed: issued at " + v.issuedAt() + ", not after the last one taken (" + lastIssued + ")");
+    }
+    if (failed.stream().anyMatch(h -> Arrays.equals(h, m.bundleSha256()))) {
+      reasons.add("this bundle was rolled back on this pole before; offer a new one");
+    }
+    if (reasons.isEmpty()) {
+      try {
+        long free = Files.getFileStore(dir).getUsableSpace();
+        long need = 2 * m.totalSize(); // the download and the staged slot
+        if (free < need) {
+          reasons.add("not enough disk: " + need + " bytes needed (download and staging), " + free + " free under " + dir);
+        }
+      } catch (IOException e) {
+        reasons.add("cannot tell the free disk space under " + dir + ": " + e.getMessage());
+      }
+    }
+    if (!reasons.isEmpty()) {
+      refuseOnce(payload, m.version(), String.join("; ", reasons));
+      return;
+    }
+    lastIssued = v.issuedAt();
+    saveFloor();
+    begin(m);
+  }
+
+  private void begin(OtaManifestMessage m) {
+    try {
+      if (download != null) {
+        download.close();
+      }
+      Path at = dir.resolve("download");
+      deleteTree(at);
+      download = Download.open(at, m, DurableFiles.real());
+      inFlight.clear();
+      reportedDone = -1;
+      int seeded = slotRoot == null ? 0 : download.seedFrom(slotRoot.resolve("slots").resolve(runningSlot()));
+      Logger.info("ota: {} offered ({} chunks, {} bytes); {} chunks already on this pole, {} bytes to fetch", m.version(),
+          m.chunks().size(), m.totalSize(), seeded, download.missingBytes());
+      send(OtaMessages.State.OFFERED, "");
+      askMore();
+    } catch (IOException e) {
+      Logger.error("ota: starting the download of {} failed: {}", m.version(), e.getMessage());
+      send(new OtaMessages.Status(m.version(), OtaMessages.State.REFUSED, 0, m.chunks().size(), "the pole could not start the download: "
+          + e.getMessage()));
+      download = null;
+    }
+  }
+
+  private String runningSlot() {
+    String s = System.getenv("MAST_SLOT");
+    if ("a".equals(s) || "b".equals(s)) {
+      return s;
+    }
+    try {
+      return BootState.read(DurableFiles.real(), slotRoot).active();
+    } catch (IOException e) {
+      return "a";
+    }
+  }
+
+  private void chunk(byte[] payload) {
+    OtaMessages.ChunkData d;
+    try {
+      d = OtaMessages.ChunkData.parse(payload);
+    } catch (FrameFormatException e) {
+      Logger.warn("ota: dropped a chunk message: {}", e.getMessage());
+      return;
+    }
+    if (download == null || !Arrays.equals(d.bundleSha256(), download.manifest().bundleSha256())) {
+      Logger.debug("ota: a chunk of a bundle not being downloaded, dropped");
+      return;
+    }
+    try {
+      String refused = download.accept(d.index(), d.data());
+      inFlight.remove(d.index());
+      if (refused != null) {
+        Logger.warn("ota: {} ({} refused so far); asking for it again", refused, download.refused());
+      } else {
+        progressAt = System.nanoTime();
+      }
+      if (download.missing() == 0) {
+        complete();
+      } else {
+        askMore();
+      }
+    } catch (IOException e) {
+      Logger.error("ota: writing a chunk failed: {}; the download stops until the next offer", e.getMessage());
+    }
+  }
+
+  private void askMore() {
+    if (download == null || link.state() != Link.State.CONNECTED) {
+      return;
+    }
+    List<Integer> next = download.next(WINDOW - inFlight.size(), inFlight);
+    if (next.isEmpty()) {
+      return;
+    }
+    inFlight.addAll(next);
+    link.publish(Topics.Kind.OTA_CHUNK_REQUEST, new OtaMessages.ChunkRequest(download.manifest().bundleSha256(), next).toBytes(), false);
+    int done = download.manifest().chunks().size() - download.missing();
+    if (reportedDone < 0 || done - reportedDone >= PROGRESS_EVERY) {
+      reportedDone = done;
+      send(OtaMessages.State.DOWNLOADING, "");
+    }
+  }
+
+  /** After a reconnect, or a while without progress: the chunks in flight are asked for again. */
+  private void askAgain() {
+    if (download != null && download.missing() > 0) {
+      inFlight.clear();
+      askMore();
+    }
+  }
+
+  private void tick() {
+    if (closed) {
+      return;
+    }
+    timer.schedule(RESEND, () -> {
+      hand(() -> {
+        if (progressAt == lastProgressTick) {
+          askAgain();
+        }
+        lastProgressTick = progressAt;
+        try {
+          if (download != null) {
+            download.checkpoint();
+          }
+        } catch (IOException e) {
+          Logger.warn("ota: checkpoint of the download failed: {}", e.getMessage());
+        }
+      });
+      tick();
+    });
+  }
+
+  private void complete() throws IOException {
+    download.checkpoint();
+    OtaManifestMessage m = download.manifest();
+    if (slotRoot == null) {
+      Logger.info("ota: {} downloaded and verified; not installed: Mast was not started by the launcher (no MAST_ROOT)", m.version());
+      send(OtaMessages.State.VERIFIED, "not installed: this Mast was not started by the launcher (no slot layout)");
+      return;
+    }
+    send(OtaMessages.State.VERIFIED, "");
+    BootState boot = BootState.read(DurableFiles.real(), slotRoot);
+    String target = BootState.other(runningSlot());
+    Path slot = slotRoot.resolve("slots").resolve(target);
+    deleteTree(slot);
+    download.assemble(slot);
+    new BootState(boot.active(), target, 0, "installed:" + target + ":" + m.version()).write(DurableFiles.real(), slotRoot);
+    Logger.info("ota: {} staged in slot {} and set to be tried at the next start", m.version(), target);
+    send(OtaMessages.State.INSTALLED, "slot " + target);
+    runtime.requestRestart("update " + m.version() + " installed in slot " + target);
+  }
+
+  private void send(OtaMessages.State state, String detail) {
+    OtaManifestMessage m = download == null ? null : download.manifest();
+    int total = m == null ? 0 : m.chunks().size();
+    send(new OtaMessages.Status(m == null ? "" : m.version(), state, total - (download == null ? 0 : download.missing()), total, detail));
+  }
+
+  private void send(OtaMessages.Status s) {
+    last = s;
+    link.publish(Topics.Kind.OTA_STATUS, s.toBytes(), false);
+  }
+
+  private void refuseOnce(byte[] payload, String version, String why) {
+    if (Arrays.equals(payload, lastRefused)) {
+      return;
+    }
+    lastRefused = payload;
+    Logger.warn("ota: an offer{} refused: {}", version.isEmpty() ? "" : " of " + version, why);
+    send(new OtaMessages.Status(version, OtaMessages.State.REFUSED, 0, 0, why));
+  }
+
+  private void saveFloor() {
+    ByteBuffer b = ByteBuffer.allocate(20 + MAX_FAILED * 32);
+    b.putLong(counterFloor).putLong(lastIssued).putInt(Math.min(failed.size(), MAX_FAILED));
+    failed.subList(Math.max(0, failed.size() - MAX_FAILED), failed.size()).forEach(b::put);
+    try {
+      floorFile.write(1, Arrays.copyOf(b.array(), b.position()));
+    } catch (IOException e) {
+      Logger.error("ota: writing {} failed: {}", dir.resolve("floor.state"), e.getMessage());
+    }
+  }
+
+  private static void deleteTree(Path p) throws IOException {
+    if (!Files.exists(p)) {
+      return;
+    }
+    try (var walk = Files.walk(p)) {
+      for (Path x : walk.sorted(java.util.Comparator.reverseOrder()).toList()) {
+        Files.delete(x);
+      }
+    }
+  }
+
+  @Override
+  public void close() {
+    closed = true;
+    subscriptions.forEach(Link.Subscription::close);
+    worker.shutdown();
+    try {
+      worker.awaitTermination(5, TimeUnit.SECONDS);
+      if (download != null) {
+        download.checkpoint();
+        download.close();
+      }
+      floorFile.close();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    } catch (IOException e) {
+      Logger.warn("ota: closing: {}", e.getMessage());
+    }
+  }
+}
