@@ -84,6 +84,9 @@ final class RunCommand implements Callable<Integer> {
           + "none (default: ${DEFAULT-VALUE})."})
   String consoleMode;
 
+  /** The exit status that asks the launcher's supervisor (systemd: Restart=on-failure) to start Mast again. */
+  static final int RESTART_EXIT = 75;
+
   /** Where the serial console is: a fixed port (a simulated pole's pty), or with null the config's, as it changes. */
   private record SerialPlace(String fixedPort) {}
 
@@ -155,6 +158,7 @@ final class RunCommand implements Callable<Integer> {
       ChannelProfile profile = replay.file == null ? null : ReadingsCsv.readChannels(channels);
       String id = deviceId != null ? deviceId : device.getIdentity().getDeviceId();
       SerialPlace consolePort = null;
+      String root = System.getenv("MAST_ROOT"); // set by the launcher: the slots and the boot pointer
       boolean first = true;
       while (true) {
         runtime = EdgeRuntime.start(new EdgeRuntime.Options(device, id, uris, stateDir, buses, replay.file, profile,
@@ -173,11 +177,15 @@ final class RunCommand implements Callable<Integer> {
               + (consoleMode.equals("terminal") ? "; exit stops" : "; Ctrl-C stops"));
         }
         serveConsole(runtime, buses, consolePort);
-        String root = System.getenv("MAST_ROOT"); // set by the launcher: the slots and the boot pointer
         runtime.startOta(root == null || root.isBlank() ? null : Path.of(root));
         int rc = runUntilDone(runtime, shown);
         if (!runtime.restartRequested().isDone()) {
           return rc;
+        }
+        if (root != null && !root.isBlank()) {
+          // under the launcher a restart is a new process: it picks the slot and counts a trial's starts
+          err.println("mast: exiting for the launcher to start Mast again (" + runtime.restartRequested().getNow("") + ")");
+          return RESTART_EXIT;
         }
         err.println("mast: restarting (" + runtime.restartRequested().getNow("") + ")");
         runtime = null;

@@ -70,6 +70,8 @@ public final class OtaAgent implements AutoCloseable {
   private final Link link;
   private final Path dir;
   private final Path slotRoot;
+  private final String running;
+  private final Clock clock;
   private final Scheduler timer;
   private final TwoSlotFile floorFile;
   private final ThreadPoolExecutor worker;
@@ -78,6 +80,10 @@ public final class OtaAgent implements AutoCloseable {
   private long counterFloor;
   private long lastIssued;
   private final List<byte[]> failed = new ArrayList<>();
+  /** The bundle staged into the trial slot or committed last: its counter, hash and version. */
+  private long installedCounter;
+  private final byte[] installedBundle = new byte[32];
+  private String installedVersion = "";
   private Download download;
   private long progressAt;
   /** Chunks here when DOWNLOADING was last reported; -1 before the first report of a download. */
@@ -89,8 +95,10 @@ public final class OtaAgent implements AutoCloseable {
   private volatile OtaMessages.Status last;
   private volatile boolean closed;
 
-  private OtaAgent(EdgeRuntime runtime, Path dir, Path slotRoot, Scheduler timer, TwoSlotFile floorFile) {
+  private OtaAgent(EdgeRuntime runtime, Path dir, Path slotRoot, String running, Clock clock, Scheduler timer, TwoSlotFile floorFile) {
     this.runtime = runtime;
+    this.running = running;
+    this.clock = clock;
     this.link = runtime.link();
     this.dir = dir;
     this.slotRoot = slotRoot;
@@ -102,15 +110,21 @@ public final class OtaAgent implements AutoCloseable {
       return t;
     });
     TwoSlotFile.Read r = floorFile.opened();
-    if (!r.empty() && r.payload().length >= 20) {
-      ByteBuffer b = ByteBuffer.wrap(r.payload());
-      counterFloor = b.getLong();
-      lastIssued = b.getLong();
-      int n = b.getInt();
-      for (int i = 0; i < n && b.remaining() >= 32; i++) {
-        byte[] h = new byte[32];
-        b.get(h);
-        failed.add(h);
+    if (!r.empty()) {
+      try (java.io.DataInputStream in = new java.io.DataInputStream(new java.io.ByteArrayInputStream(r.payload()))) {
+        counterFloor = in.readLong();
+        lastIssued = in.readLong();
+        installedCounter = in.readLong();
+        in.readFully(installedBundle);
+        installedVersion = in.readUTF();
+        int n = in.readInt();
+        for (int i = 0; i < Math.min(n, MAX_FAILED); i++) {
+          byte[] h = new byte[32];
+          in.readFully(h);
+          failed.add(h);
+        }
+      } catch (IOException e) {
+        Logger.warn("ota: {} does not read ({}); the floor starts again from 0", dir.resolve("floor.state"), e.getMessage());
       }
     }
   }
@@ -119,10 +133,11 @@ public final class OtaAgent implements AutoCloseable {
    * Starts the agent of {@code runtime} with its state in {@code dir}; {@code slotRoot} is the
    * launcher's root (slots and boot pointer), or null when Mast was not started by the launcher.
    */
-  public static OtaAgent start(EdgeRuntime runtime, Path dir, Path slotRoot, Clock clock, Scheduler timer) throws IOException {
+  public static OtaAgent start(EdgeRuntime runtime, Path dir, Path slotRoot, String running, Duration trialDeadline, Clock clock,
+      Scheduler timer) throws IOException {
     Files.createDirectories(dir);
-    TwoSlotFile floor = TwoSlotFile.open(DurableFiles.real(), dir.resolve("floor.state"), MAGIC, 64 + MAX_FAILED * 32);
-    OtaAgent a = new OtaAgent(runtime, dir, slotRoot, timer, floor);
+    TwoSlotFile floor = TwoSlotFile.open(DurableFiles.real(), dir.resolve("floor.state"), MAGIC, 256 + MAX_FAILED * 32);
+    OtaAgent a = new OtaAgent(runtime, dir, slotRoot, running, clock, timer, floor);
     DeviceConfig c = runtime.config();
     Topics topics = Topics.withPrefix(c.getUplink().getTopicPrefix());
     List<String> offers = new ArrayList<>();
@@ -138,7 +153,146 @@ public final class OtaAgent implements AutoCloseable {
       }
     });
     a.tick();
+    a.hand(() -> a.trialOrOutcome(trialDeadline));
     return a;
+  }
+
+  // ------------------------------------------------------------------ the trial and its outcome
+
+  /** How long a trial start has to prove itself healthy, by default. */
+  public static final Duration TRIAL_DEADLINE = Duration.ofMinutes(10);
+
+  private boolean trial;
+  private long trialDeadlineMillis;
+  private java.util.concurrent.CompletableFuture<Void> trialStatusAcked;
+
+  /**
+   * At start, with a slot layout: a trial start begins proving itself; a rollback the launcher
+   * made is reported (once its report reached the broker, it is cleared from the boot pointer)
+   * and its bundle is never taken again.
+   */
+  private void trialOrOutcome(Duration deadline) {
+    if (slotRoot == null) {
+      return;
+    }
+    try {
+      BootState boot = BootState.read(DurableFiles.real(), slotRoot);
+      String slot = runningSlot();
+      if (boot.trial().equals(slot)) {
+        trial = true;
+        trialDeadlineMillis = clock.millis() + deadline.toMillis();
+        sampleEveryDriver();
+        Logger.info("ota: slot {} ({}) is on trial, start {}; it commits once healthy, within {} s", slot, installedVersion, boot.tries(),
+            deadline.toSeconds());
+        proveHealth();
+      } else if (boot.last().startsWith("rolled_back:")) {
+        String why = boot.last().substring("rolled_back:".length());
+        failed.add(installedBundle.clone());
+        saveFloor();
+        Logger.warn("ota: the launcher rolled {} back: {}", installedVersion, why);
+        OtaMessages.Status s = new OtaMessages.Status(installedVersion, OtaMessages.State.ROLLED_BACK, 0, 0, "slot " + why);
+        last = s;
+        link.publish(Topics.Kind.OTA_STATUS, s.toBytes(), false).thenRun(() -> hand(() -> clearLast(boot)));
+      }
+    } catch (IOException e) {
+      Logger.error("ota: reading the boot pointer under {} failed: {}", slotRoot, e.getMessage());
+    }
+  }
+
+  private void clearLast(BootState seen) {
+    try {
+      BootState now = BootState.read(DurableFiles.real(), slotRoot);
+      if (now.equals(seen)) {
+        new BootState(now.active(), now.trial(), now.tries(), "").write(DurableFiles.real(), slotRoot);
+      }
+    } catch (IOException e) {
+      Logger.warn("ota: clearing the reported outcome failed: {}", e.getMessage());
+    }
+  }
+
+  /**
+   * The health rule of a trial start, checked every second until it holds or the deadline passes:
+   * the broker reached and this start's {@code os} report acknowledged by it (PUBACK), every
+   * driver sampled once at the trial's start (a sample or an error both count: the new version's
+   * sampling works; a driver that hangs does not), and the store took readings.
+   * A link that is up at any moment of the deadline is enough; a trial with no link at all fails
+   * and is rolled back once, and that bundle is never taken again, so a dead link cannot loop.
+   */
+  private void proveHealth() {
+    if (!trial || closed) {
+      return;
+    }
+    if (trialStatusAcked == null || trialStatusAcked.isCompletedExceptionally()) {
+      OtaMessages.Status s = new OtaMessages.Status(installedVersion, OtaMessages.State.INSTALLED, 0, 0,
+          "slot " + runningSlot() + " on trial: proving its health");
+      last = s;
+      trialStatusAcked = link.publish(Topics.Kind.OTA_STATUS, s.toBytes(), false);
+    }
+    List<String> missing = healthMissing();
+    if (missing.isEmpty()) {
+      commit();
+      return;
+    }
+    if (clock.millis() >= trialDeadlineMillis) {
+      String why = "not healthy within the trial's deadline: " + String.join(", ", missing);
+      Logger.error("ota: {} {}; stopping, so the launcher counts this start", installedVersion, why);
+      trial = false;
+      runtime.requestRestart("update trial failed: " + why);
+      return;
+    }
+    timer.schedule(Duration.ofSeconds(1), () -> hand(this::proveHealth));
+  }
+
+  /** Drivers whose sample at the trial's start has not come back yet (a hung driver stays here). */
+  private final Set<String> unanswered = java.util.concurrent.ConcurrentHashMap.newKeySet();
+
+  /** Samples every driver once now (shown to nobody, not stored), so slow channels need not wait for their tick. */
+  private void sampleEveryDriver() {
+    io.mast.runtime.sampling.LiveSensors sensors = runtime.sensors();
+    if (sensors == null) {
+      return;
+    }
+    for (io.mast.drivers.SensorDriver d : sensors.drivers()) {
+      unanswered.add(d.name());
+      runtime.sampler().sampleNow(d).whenComplete((sample, failure) -> unanswered.remove(d.name()));
+    }
+  }
+
+  /** What the health rule still lacks, empty when it holds. */
+  private List<String> healthMissing() {
+    List<String> out = new ArrayList<>();
+    if (trialStatusAcked == null || !trialStatusAcked.isDone() || trialStatusAcked.isCompletedExceptionally()) {
+      out.add("no report acknowledged by the broker yet");
+    }
+    if (!unanswered.isEmpty()) {
+      out.add("sensors that neither sampled nor reported an error: " + String.join(", ", unanswered));
+    }
+    try {
+      if (runtime.snapshot().stored() == 0) {
+        out.add("no reading stored yet");
+      }
+    } catch (IOException e) {
+      out.add("the store does not answer: " + e.getMessage());
+    }
+    return out;
+  }
+
+  private void commit() {
+    String slot = runningSlot();
+    try {
+      new BootState(slot, "", 0, "committed:" + slot + ":" + installedVersion).write(DurableFiles.real(), slotRoot);
+    } catch (IOException e) {
+      Logger.error("ota: committing slot {} failed ({}); the launcher will count this start", slot, e.getMessage());
+      return;
+    }
+    trial = false;
+    if (Long.compareUnsigned(installedCounter, counterFloor) > 0) {
+      counterFloor = installedCounter;
+    }
+    saveFloor();
+    Logger.info("ota: {} in slot {} proved healthy and is committed; the security counter floor is {}", installedVersion, slot,
+        Long.toUnsignedString(counterFloor));
+    send(new OtaMessages.Status(installedVersion, OtaMessages.State.COMMITTED, 0, 0, "slot " + slot));
   }
 
   private void hand(Runnable work) {
@@ -200,8 +354,9 @@ public final class OtaAgent implements AutoCloseable {
       refuseOnce(payload, "", e.getMessage());
       return;
     }
-    if (download != null && Arrays.equals(download.manifest().bundleSha256(), m.bundleSha256())) {
-      return; // the retained offer seen again at a connect: the download goes on
+    if (download != null && Arrays.equals(download.manifest().bundleSha256(), m.bundleSha256())
+        || Arrays.equals(installedBundle, m.bundleSha256()) && !failed.stream().anyMatch(h -> Arrays.equals(h, m.bundleSha256()))) {
+      return; // the retained offer seen again at a connect: the download goes on, or it is installed already
     }
     List<String> reasons = new ArrayList<>();
     if (!m.target().equals(c.getBoard())) {
@@ -263,10 +418,10 @@ public final class OtaAgent implements AutoCloseable {
     }
   }
 
+  /** The slot this process runs from: the launcher's MAST_SLOT, else the boot pointer's active slot. */
   private String runningSlot() {
-    String s = System.getenv("MAST_SLOT");
-    if ("a".equals(s) || "b".equals(s)) {
-      return s;
+    if ("a".equals(running) || "b".equals(running)) {
+      return running;
     }
     try {
       return BootState.read(DurableFiles.real(), slotRoot).active();
@@ -366,6 +521,10 @@ public final class OtaAgent implements AutoCloseable {
     Path slot = slotRoot.resolve("slots").resolve(target);
     deleteTree(slot);
     download.assemble(slot);
+    installedCounter = m.securityCounter();
+    System.arraycopy(m.bundleSha256(), 0, installedBundle, 0, 32);
+    installedVersion = m.version();
+    saveFloor();
     new BootState(boot.active(), target, 0, "installed:" + target + ":" + m.version()).write(DurableFiles.real(), slotRoot);
     Logger.info("ota: {} staged in slot {} and set to be tried at the next start", m.version(), target);
     send(OtaMessages.State.INSTALLED, "slot " + target);
@@ -393,11 +552,19 @@ public final class OtaAgent implements AutoCloseable {
   }
 
   private void saveFloor() {
-    ByteBuffer b = ByteBuffer.allocate(20 + MAX_FAILED * 32);
-    b.putLong(counterFloor).putLong(lastIssued).putInt(Math.min(failed.size(), MAX_FAILED));
-    failed.subList(Math.max(0, failed.size() - MAX_FAILED), failed.size()).forEach(b::put);
-    try {
-      floorFile.write(1, Arrays.copyOf(b.array(), b.position()));
+    java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
+    try (java.io.DataOutputStream out = new java.io.DataOutputStream(bytes)) {
+      out.writeLong(counterFloor);
+      out.writeLong(lastIssued);
+      out.writeLong(installedCounter);
+      out.write(installedBundle);
+      out.writeUTF(installedVersion);
+      List<byte[]> kept = failed.subList(Math.max(0, failed.size() - MAX_FAILED), failed.size());
+      out.writeInt(kept.size());
+      for (byte[] h : kept) {
+        out.write(h);
+      }
+      floorFile.write(1, bytes.toByteArray());
     } catch (IOException e) {
       Logger.error("ota: writing {} failed: {}", dir.resolve("floor.state"), e.getMessage());
     }

@@ -119,7 +119,8 @@ public final class LiveSensors implements AutoCloseable {
     return built;
   }
 
-  private List<SensorDriver> drivers() {
+  /** The drivers of the config in force, one per wired device. */
+  public List<SensorDriver> drivers() {
     List<SensorDriver> list = new ArrayList<>();
     devices.values().forEach(d -> list.add(d.driver()));
     return list;

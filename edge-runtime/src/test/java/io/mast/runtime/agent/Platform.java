@@ -38,6 +38,16 @@ public final class Platform implements AutoCloseable {
     client.subscribe("m/#", 1, (t, m) -> messages.add(new Message(t, m.getPayload())));
   }
 
+  /** Connects again after the broker went away (a restart of the test's broker), subscribed as before. */
+  public void reconnect() throws Exception {
+    if (!client.isConnected()) {
+      MqttConnectOptions o = new MqttConnectOptions();
+      o.setMaxInflight(1000);
+      client.connect(o);
+      client.subscribe("m/#", 1, (t, m) -> messages.add(new Message(t, m.getPayload())));
+    }
+  }
+
   /** The key as a config lists it. */
   public TrustedKey trusted() {
     return TrustedKey.newBuilder().setKeyId(keyId).setEd25519Public(ByteString.copyFrom(Ed25519Keys.raw(key.getPublic()))).build();

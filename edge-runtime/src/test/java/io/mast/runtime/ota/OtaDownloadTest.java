@@ -125,7 +125,9 @@ class OtaDownloadTest {
 
     @Override
     public void close() throws Exception {
-      client.disconnect();
+      if (client.isConnected()) {
+        client.disconnect();
+      }
       client.close();
     }
   }
@@ -232,5 +234,78 @@ class OtaDownloadTest {
         .until(() -> statuses().stream().anyMatch(s -> s.detail().startsWith("an old offer replayed")));
     assertTrue(agent.handled() > 0);
     assertTrue(new String(pole.platform.payloads("m/" + Pole.ID + "/os").get(0), StandardCharsets.UTF_8).contains("pi"));
+  }
+
+  /** The download of {@code v2} over a pole on {@code v1} in slot a, up to INSTALLED; returns the slot root. */
+  private Path installed(Offer[] offered) throws Exception {
+    Path root = slots(dist("v1", false));
+    server = new ChunkServer(pole.mosquitto.uri());
+    pole.runtime.startOta(root, "a", OtaAgent.TRIAL_DEADLINE);
+    Offer v2 = offer(dist("v2", true), "2.0.0", 2, "sim", Instant.now().getEpochSecond());
+    server.packed = v2.packed();
+    pole.platform.publish("m/" + Pole.ID + "/o", v2.envelope(), true);
+    awaitStatus(OtaMessages.State.INSTALLED);
+    offered[0] = v2;
+    return root;
+  }
+
+  @Test
+  void aTrialStartThatProvesHealthyCommitsAndRaisesTheCounterFloor() throws Exception {
+    pole = new Pole(dir).started();
+    Offer[] v2 = new Offer[1];
+    Path root = installed(v2);
+    // the launcher starts slot b on trial
+    new BootState("a", "b", 1, "installed:b:2.0.0").write(DurableFiles.real(), root);
+    pole.restart();
+    OtaAgent agent = pole.runtime.startOta(root, "b", Duration.ofSeconds(60));
+    OtaMessages.Status committed = awaitStatus(OtaMessages.State.COMMITTED);
+    assertEquals("2.0.0", committed.version());
+    assertEquals(new BootState("b", "", 0, "committed:b:2.0.0"), BootState.read(DurableFiles.real(), root));
+    assertEquals(2, agent.counterFloor());
+    // the retained offer of the committed bundle, seen again at the next connect, is not taken again
+    int before = statuses().size();
+    pole.platform.publish("m/" + Pole.ID + "/o", v2[0].envelope(), true);
+    // a marker after it on the same topic, which is answered: once its answer is here, the offer was handled
+    pole.platform.publish("m/" + Pole.ID + "/o", new byte[] {0x0a, 0x01, 0x00}, false);
+    Awaitility.await().atMost(Duration.ofSeconds(30)).until(() -> statuses().size() > before);
+    assertEquals(1, statuses().size() - before, "only the marker's answer: " + statuses());
+    assertTrue(statuses().get(before).detail().startsWith("not a signed envelope") || statuses().get(before).state() == OtaMessages.State.REFUSED,
+        statuses().toString());
+    // a downgrade is refused: counter 1 is below the floor 2
+    pole.platform.publish("m/" + Pole.ID + "/o", offer(dist("v0", false), "1.9.0", 1, "sim", Instant.now().getEpochSecond() + 1)
+        .envelope(), false);
+    Awaitility.await().atMost(Duration.ofSeconds(30)).until(() -> statuses().stream().anyMatch(x -> x.detail().startsWith("downgrade")));
+    assertTrue(statuses().stream().anyMatch(x -> x.detail().equals("downgrade: security counter 1 is below this pole's floor 2")),
+        statuses().toString());
+  }
+
+  @Test
+  void aTrialWithoutTheBrokerStopsAtItsDeadlineAndTheLaunchersRollbackIsReportedOnceAndNeverRetried() throws Exception {
+    pole = new Pole(dir).started();
+    Offer[] v2 = new Offer[1];
+    Path root = installed(v2);
+    new BootState("a", "b", 1, "installed:b:2.0.0").write(DurableFiles.real(), root);
+    pole.restart();
+    pole.mosquitto.stop();
+    pole.runtime.startOta(root, "b", Duration.ofSeconds(3));
+    Awaitility.await("the trial gives up at its deadline").atMost(Duration.ofSeconds(30)).until(() -> pole.runtime.restartRequested().isDone());
+    assertTrue(pole.runtime.restartRequested().get().contains("no report acknowledged by the broker"), pole.runtime.restartRequested().get());
+    assertEquals("b", BootState.read(DurableFiles.real(), root).trial(), "not committed");
+    // the launcher gave up on slot b after its tries; slot a runs again with the link back
+    pole.mosquitto.restart();
+    pole.platform.reconnect();
+    new BootState("a", "", 0, "rolled_back:b:3 starts without a commit").write(DurableFiles.real(), root);
+    pole.restart();
+    pole.runtime.startOta(root, "a", OtaAgent.TRIAL_DEADLINE);
+    OtaMessages.Status back = awaitStatus(OtaMessages.State.ROLLED_BACK);
+    assertEquals("2.0.0", back.version());
+    assertEquals("slot b:3 starts without a commit", back.detail());
+    Awaitility.await("the outcome cleared once reported").atMost(Duration.ofSeconds(30))
+        .until(() -> BootState.read(DurableFiles.real(), root).last().isEmpty());
+    // the same bundle offered again is not taken: no loop
+    pole.platform.publish("m/" + Pole.ID + "/o", offer(dist("v2b", true), "2.0.0", 2, "sim", Instant.now().getEpochSecond() + 5)
+        .envelope(), false);
+    Awaitility.await().atMost(Duration.ofSeconds(30))
+        .until(() -> statuses().stream().anyMatch(x -> x.detail().contains("was rolled back on this pole before")));
   }
 }
