@@ -140,6 +140,7 @@ public final class Shell {
         "see and change the config (changes: login first)", "config set sensors[pms].interval_s 30", false, this::config);
     add("meter", "meter set-total SENSOR VALUE", "set a pulse meter to its register", "meter set-total water-meter 1234.5",
         true, this::meter);
+    add("ota", "ota status", "updates: slots, download, last report", "ota status", false, this::ota);
     add("log", "log [N]", "the newest N log lines (default 20)", "log 50", false, this::log);
     add("audit", "audit [N]", "the newest N audit entries (default 10)", "audit", false, this::audit);
     add("login", "login", "log in with the technician PIN", "login", false, this::login);
@@ -227,6 +228,9 @@ public final class Shell {
       }
       case "help" -> {
         return at == 1 ? names() : List.of();
+      }
+      case "ota" -> {
+        return at == 1 ? List.of("status") : List.of();
       }
       case "meter" -> {
         return at == 1 ? List.of("set-total") : at == 2 ? sensorIds : List.of();
@@ -506,6 +510,21 @@ public final class Shell {
           + (name.equals("registration") ? "reg" : name.toLowerCase(Locale.ROOT)) + ")"));
     }
     out.add(pad("cell", 13) + "not read: the modem driver samples link values only");
+    return 0;
+  }
+
+  private int ota(Caller caller, List<String> args, List<String> out) {
+    if (args.size() != 1 || !args.get(0).equals("status")) {
+      out.add("usage: ota status");
+      return 2;
+    }
+    if (runtime.ota() == null) {
+      out.add("updates are off in this run (no OTA agent started)");
+      return 1;
+    }
+    for (String l : runtime.ota().describe()) {
+      out.add(l.length() > WIDTH ? l.substring(0, WIDTH - 3) + "..." : l);
+    }
     return 0;
   }
 

@@ -77,14 +77,14 @@ public final class OtaAgent implements AutoCloseable {
   private final ThreadPoolExecutor worker;
   private final List<Link.Subscription> subscriptions = new ArrayList<>();
   private final Set<Integer> inFlight = new HashSet<>();
-  private long counterFloor;
+  private volatile long counterFloor;
   private long lastIssued;
   private final List<byte[]> failed = new ArrayList<>();
   /** The bundle staged into the trial slot or committed last: its counter, hash and version. */
   private long installedCounter;
   private final byte[] installedBundle = new byte[32];
-  private String installedVersion = "";
-  private Download download;
+  private volatile String installedVersion = "";
+  private volatile Download download;
   private long progressAt;
   /** Chunks here when DOWNLOADING was last reported; -1 before the first report of a download. */
   private int reportedDone = -1;
@@ -327,6 +327,35 @@ public final class OtaAgent implements AutoCloseable {
   /** The latest status sent, or null. */
   public OtaMessages.Status status() {
     return last;
+  }
+
+  /** Lines for the console's {@code ota status}: the slots, the download, the last report, the floor. Any thread. */
+  public List<String> describe() {
+    List<String> out = new ArrayList<>();
+    if (slotRoot == null) {
+      out.add("slots     none: not started by the launcher (updates are downloaded and verified, not installed)");
+    } else {
+      try {
+        BootState b = BootState.read(DurableFiles.real(), slotRoot);
+        out.add("slots     running " + runningSlot() + ", active " + b.active() + (b.trial().isEmpty() ? "" : ", on trial " + b.trial()
+            + " (start " + b.tries() + ")") + (b.last().isEmpty() ? "" : "; last: " + b.last()));
+      } catch (IOException e) {
+        out.add("slots     the boot pointer does not read: " + e.getMessage());
+      }
+    }
+    Download d = download;
+    if (d != null) {
+      int total = d.manifest().chunks().size();
+      out.add("download  " + d.manifest().version() + ": " + (total - d.missing()) + " of " + total + " chunks, " + d.missingBytes()
+          + " bytes to go, " + d.refused() + " refused");
+    } else {
+      out.add("download  none");
+    }
+    OtaMessages.Status s = last;
+    out.add("reported  " + (s == null ? "nothing yet" : s.toString()));
+    out.add("floor     security counter " + Long.toUnsignedString(counterFloor) + (installedVersion.isEmpty() ? "" : ", installed "
+        + installedVersion));
+    return out;
   }
 
   /** The highest security counter this pole has taken. */

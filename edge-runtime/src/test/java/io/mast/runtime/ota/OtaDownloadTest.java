@@ -262,6 +262,37 @@ class OtaDownloadTest {
     assertEquals("2.0.0", committed.version());
     assertEquals(new BootState("b", "", 0, "committed:b:2.0.0"), BootState.read(DurableFiles.real(), root));
     assertEquals(2, agent.counterFloor());
+    io.mast.runtime.console.Shell.Result shown = pole.runtime.console().shell().run(new io.mast.runtime.console.Shell.Caller() {
+      final io.mast.runtime.console.Shell.Staged staged = new io.mast.runtime.console.Shell.Staged();
+
+      @Override
+      public String who() {
+        return "test";
+      }
+
+      @Override
+      public boolean mayChange() {
+        return false;
+      }
+
+      @Override
+      public String howToChange() {
+        return "";
+      }
+
+      @Override
+      public boolean interactive() {
+        return false;
+      }
+
+      @Override
+      public io.mast.runtime.console.Shell.Staged staged() {
+        return staged;
+      }
+    }, "ota status");
+    assertEquals(0, shown.status(), shown.lines().toString());
+    assertEquals("slots     running b, active b; last: committed:b:2.0.0", shown.lines().get(0));
+    assertEquals("floor     security counter 2, installed 2.0.0", shown.lines().get(3));
     // the retained offer of the committed bundle, seen again at the next connect, is not taken again
     int before = statuses().size();
     pole.platform.publish("m/" + Pole.ID + "/o", v2[0].envelope(), true);
