@@ -159,7 +159,8 @@ final class ConfigBench implements Callable<Integer> {
         + " air_bytes_up_per_push=" + Math.round(samples.stream().mapToLong(Sample::up).average().orElse(0)));
   }
 
-  private static DeviceConfig config(String broker, KeyPair key) throws Exception {
+  /** The simulated bench pole on {@code broker}, trusting {@code key} as "bench", quiet: a day's batch window and heartbeat. */
+  static DeviceConfig config(String broker, KeyPair key) throws Exception {
     DeviceConfig base = SimulatedBoard.exampleConfig();
     return base.toBuilder().setIdentity(base.getIdentity().toBuilder().setDeviceId("bench-pole"))
         .setUplink(base.getUplink().toBuilder().clearBrokerUris().addBrokerUris(broker).setBatchWindowS(86_400).setHealthIntervalS(86_400))
@@ -168,11 +169,11 @@ final class ConfigBench implements Callable<Integer> {
         .build();
   }
 
-  private interface Condition {
+  interface Condition {
     boolean holds() throws Exception;
   }
 
-  private static void waitFor(Condition c, int seconds, String what) throws Exception {
+  static void waitFor(Condition c, int seconds, String what) throws Exception {
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
     while (!c.holds()) {
       if (System.nanoTime() > deadline) {
