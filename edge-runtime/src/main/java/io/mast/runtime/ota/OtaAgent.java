@@ -85,10 +85,10 @@ public final class OtaAgent implements AutoCloseable {
   private final byte[] installedBundle = new byte[32];
   private volatile String installedVersion = "";
   private volatile Download download;
+  /** System.nanoTime() of the last chunk request or arrival. */
   private long progressAt;
   /** Chunks here when DOWNLOADING was last reported; -1 before the first report of a download. */
   private int reportedDone = -1;
-  private long lastProgressTick;
   private byte[] lastRefused;
   private volatile long dropped;
   private volatile long handled;
@@ -498,6 +498,7 @@ public final class OtaAgent implements AutoCloseable {
       return;
     }
     inFlight.addAll(next);
+    progressAt = System.nanoTime();
     link.publish(Topics.Kind.OTA_CHUNK_REQUEST, new OtaMessages.ChunkRequest(download.manifest().bundleSha256(), next).toBytes(), false);
     int done = download.manifest().chunks().size() - download.missing();
     if (reportedDone < 0 || done - reportedDone >= PROGRESS_EVERY) {
@@ -520,10 +521,11 @@ public final class OtaAgent implements AutoCloseable {
     }
     timer.schedule(RESEND, () -> {
       hand(() -> {
-        if (progressAt == lastProgressTick) {
+        // asked again only after RESEND without a chunk since the last request or arrival: a slow
+        // link that is still delivering the window is not asked twice
+        if (!inFlight.isEmpty() && System.nanoTime() - progressAt >= RESEND.toNanos()) {
           askAgain();
         }
-        lastProgressTick = progressAt;
         try {
           if (download != null) {
             download.checkpoint();
