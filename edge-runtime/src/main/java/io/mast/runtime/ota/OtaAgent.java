@@ -406,7 +406,7 @@ public final class OtaAgent implements AutoCloseable {
     }
     if (reasons.isEmpty()) {
       try {
-        long free = Files.getFileStore(dir).getUsableSpace();
+        long free = DurableFiles.real().usableSpace(dir); // statvfs: a chroot has no mount table entry for FileStore
         long need = 2 * m.totalSize(); // the download and the staged slot
         if (free < need) {
           reasons.add("not enough disk: " + need + " bytes needed (download and staging), " + free + " free under " + dir);

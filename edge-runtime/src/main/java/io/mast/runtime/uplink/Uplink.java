@@ -134,6 +134,8 @@ public final class Uplink implements Link, AutoCloseable {
   private volatile long sessionNumber;
   private boolean lost;
   private boolean resubscribe;
+  /** The filters subscribed on the current connection; emptied at each connect (uplink thread only). */
+  private final java.util.Set<String> subscribedFilters = new java.util.HashSet<>();
   private volatile long connectedAt;
   private final Clock clock;
   private long nextRecord;
@@ -438,6 +440,7 @@ public final class Uplink implements Link, AutoCloseable {
       statusChanged = false;
       publishEssential(Topics.Kind.STATUS, online);
       publishEssential(Topics.Kind.PROFILE, profiles.current().toBytes());
+      subscribedFilters.clear(); // a new connection: every filter again, and their retained messages with them
       resubscribe = true;
       state(State.CONNECTED);
       return true;
@@ -544,12 +547,21 @@ public final class Uplink implements Link, AutoCloseable {
 
   /** Sends what the window, the cap and the budget allow; returns how long to wait before trying again. */
   private long pump() throws IOException {
+    List<String> wanted = subscriptions.values().stream().map(Sub::filter).distinct().toList();
+    for (String filter; (filter = unsubscribed.poll()) != null; ) {
+      if (!wanted.contains(filter) && subscribedFilters.remove(filter)) {
+        session.unsubscribe(filter);
+      }
+    }
     if (resubscribe) {
       resubscribe = false;
-      session.subscribe(subscriptions.values().stream().map(Sub::filter).distinct().toList());
-    }
-    for (String filter; (filter = unsubscribed.poll()) != null; ) {
-      session.unsubscribe(filter);
+      // only filters this connection has not subscribed yet: a SUBSCRIBE of an existing filter makes
+      // the broker send its retained message again (a 35 KB OTA offer, on a metered link)
+      List<String> fresh = wanted.stream().filter(f -> !subscribedFilters.contains(f)).toList();
+      if (!fresh.isEmpty()) {
+        session.subscribe(fresh);
+        subscribedFilters.addAll(fresh);
+      }
     }
     if (profileChanged) {
       profileChanged = false;
