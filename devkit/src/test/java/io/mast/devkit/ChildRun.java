@@ -78,7 +78,11 @@ final class ChildRun implements AutoCloseable {
   @Override
   public void close() throws InterruptedException {
     if (process.isAlive()) {
-      process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+      // SIGTERM first, so the child's shutdown hooks stop what it started (its socat ptys); then SIGKILL
+      process.destroy();
+      if (!process.waitFor(10, TimeUnit.SECONDS)) {
+        process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+      }
     }
   }
 }

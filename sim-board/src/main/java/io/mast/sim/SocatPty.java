@@ -24,11 +24,13 @@ public final class SocatPty implements AutoCloseable {
   private final Process process;
   private final Path devicePath;
   private final Path driverPath;
+  private final Thread reaper;
 
   private SocatPty(Process process, Path devicePath, Path driverPath) {
     this.process = process;
     this.devicePath = devicePath;
     this.driverPath = driverPath;
+    this.reaper = new Thread(process::destroy, "socat-reaper");
   }
 
   /** Starts socat with links {@code dir/name.device} and {@code dir/name}. */
@@ -62,7 +64,10 @@ public final class SocatPty implements AutoCloseable {
     Thread drain = new Thread(() -> drain(err), "socat-" + name);
     drain.setDaemon(true);
     drain.start();
-    return new SocatPty(process, device, driver);
+    SocatPty pty = new SocatPty(process, device, driver);
+    // a JVM stopped by a signal does not run its callers' finally blocks: socat must not outlive it
+    Runtime.getRuntime().addShutdownHook(pty.reaper);
+    return pty;
   }
 
   private static void drain(BufferedReader err) {
@@ -85,6 +90,11 @@ public final class SocatPty implements AutoCloseable {
 
   @Override
   public void close() {
+    try {
+      Runtime.getRuntime().removeShutdownHook(reaper);
+    } catch (IllegalStateException e) {
+      // the JVM is shutting down: the reaper runs anyway
+    }
     process.destroy();
     try {
       if (!process.waitFor(2, TimeUnit.SECONDS)) {
