@@ -240,16 +240,28 @@ public final class Sampler implements AutoCloseable {
 
   /** On the driver's executor: opens it unless it is open; the failure, or null. */
   private String openNow(Runner r) {
-    if (r.open || stopped) {
+    if (stopped) {
       return null;
+    }
+    try {
+      open(r);
+      return null;
+    } catch (IOException | RuntimeException e) {
+      return r.driver.name() + ": " + e.getMessage();
+    }
+  }
+
+  /** On the driver's executor: opens it unless it is open; a failure closes it, sets its backoff ({@link #lost}) and is thrown. */
+  private void open(Runner r) throws IOException {
+    if (r.open) {
+      return;
     }
     try {
       r.driver.open();
       r.open = true;
-      return null;
     } catch (IOException | RuntimeException e) {
       lost(r);
-      return r.driver.name() + ": " + e.getMessage();
+      throw e;
     }
   }
 
@@ -319,11 +331,8 @@ public final class Sampler implements AutoCloseable {
    */
   public CompletableFuture<Sample> sampleNow(SensorDriver driver) {
     return onDriver(driver, r -> {
+      open(r);
       try {
-        if (!r.open) {
-          r.driver.open();
-          r.open = true;
-        }
         return r.driver.sample();
       } catch (IOException | RuntimeException e) {
         lost(r);
@@ -338,15 +347,7 @@ public final class Sampler implements AutoCloseable {
    */
   public <T> CompletableFuture<T> withDriver(SensorDriver driver, DriverTask<T> task) {
     return onDriver(driver, r -> {
-      if (!r.open) {
-        try {
-          r.driver.open();
-          r.open = true;
-        } catch (IOException | RuntimeException e) {
-          lost(r);
-          throw e;
-        }
-      }
+      open(r);
       return task.run(r.driver);
     });
   }
