@@ -181,11 +181,7 @@ public final class Download implements AutoCloseable {
       all = walk.filter(Files::isRegularFile).sorted().toList();
     }
     for (Path p : all) {
-      byte[] content = Files.readAllBytes(p);
-      int at = 0;
-      for (int n : FastCdc.cut(content)) {
-        byte[] piece = Arrays.copyOfRange(content, at, at + n);
-        at += n;
+      for (byte[] piece : FastCdc.pieces(Files.readAllBytes(p))) {
         Integer i = wanted.remove(HexFormat.of().formatHex(Packer.sha256().digest(piece)));
         if (i != null && accept(i, piece) == null) {
           seeded++;

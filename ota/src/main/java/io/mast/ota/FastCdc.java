@@ -50,6 +50,17 @@ public final class FastCdc {
     return cut(data, 0, data.length);
   }
 
+  /** The chunks of {@code data} themselves, in order. */
+  public static List<byte[]> pieces(byte[] data) {
+    List<byte[]> out = new ArrayList<>();
+    int at = 0;
+    for (int n : cut(data)) {
+      out.add(java.util.Arrays.copyOfRange(data, at, at + n));
+      at += n;
+    }
+    return out;
+  }
+
   /** The length of the chunk that starts at {@code from} in {@code data[from, to)}. */
   static int next(byte[] data, int from, int to) {
     int n = to - from;

@@ -58,17 +58,14 @@ public final class Packer {
       }
       byte[] content = Files.readAllBytes(p);
       List<Integer> refs = new ArrayList<>();
-      int at = 0;
-      for (int n : FastCdc.cut(content)) {
-        byte[] piece = java.util.Arrays.copyOfRange(content, at, at + n);
-        at += n;
+      for (byte[] piece : FastCdc.pieces(content)) {
         byte[] hash = sha256().digest(piece);
         String key = HexFormat.of().formatHex(hash);
         Integer i = index.get(key);
         if (i == null) {
           i = chunks.size();
           index.put(key, i);
-          chunks.add(new OtaManifestMessage.Chunk(hash, n));
+          chunks.add(new OtaManifestMessage.Chunk(hash, piece.length));
           data.add(piece);
           bundle.update(piece);
         }

@@ -3,7 +3,6 @@ package io.mast.ota;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Random;
@@ -37,8 +36,8 @@ class FastCdcTest {
     System.arraycopy(base, 0, edited, 0, at);
     System.arraycopy(random(100, 3), 0, edited, at, 100);
     System.arraycopy(base, at, edited, at + 100, base.length - at);
-    List<byte[]> a = pieces(base);
-    List<byte[]> b = pieces(edited);
+    List<byte[]> a = FastCdc.pieces(base);
+    List<byte[]> b = FastCdc.pieces(edited);
     Set<String> known = new HashSet<>();
     a.forEach(p -> known.add(java.util.Arrays.toString(p)));
     long fresh = b.stream().filter(p -> !known.contains(java.util.Arrays.toString(p))).mapToLong(p -> p.length).sum();
@@ -52,15 +51,5 @@ class FastCdcTest {
     assertEquals(List.of(), FastCdc.cut(new byte[0]));
     List<Integer> long_ = FastCdc.cut(random(3 * FastCdc.MAX, 4));
     assertTrue(long_.stream().allMatch(n -> n <= FastCdc.MAX), long_.toString());
-  }
-
-  private static List<byte[]> pieces(byte[] data) {
-    List<byte[]> out = new ArrayList<>();
-    int at = 0;
-    for (int n : FastCdc.cut(data)) {
-      out.add(java.util.Arrays.copyOfRange(data, at, at + n));
-      at += n;
-    }
-    return out;
   }
 }
