@@ -81,10 +81,8 @@ public final class AuditLog {
 
   /** Up to {@code max} entries numbered above {@code seq}, oldest first (those still on flash). */
   public List<Entry> after(long seq, int max) throws IOException {
-    List<Entry> all = new ArrayList<>(entries(read(OLD)));
-    all.addAll(entries(read(CURRENT)));
     List<Entry> out = new ArrayList<>();
-    for (Entry e : all) {
+    for (Entry e : all()) {
       if (e.seq() > seq && out.size() < max) {
         out.add(e);
       }
@@ -99,9 +97,15 @@ public final class AuditLog {
 
   /** The newest {@code n} entries, oldest first, across the current and the previous file. */
   public List<Entry> recent(int n) throws IOException {
+    List<Entry> all = all();
+    return List.copyOf(all.subList(Math.max(0, all.size() - n), all.size()));
+  }
+
+  /** Every entry still on flash, oldest first: the previous file's, then the current one's. */
+  private List<Entry> all() throws IOException {
     List<Entry> all = new ArrayList<>(entries(read(OLD)));
     all.addAll(entries(read(CURRENT)));
-    return List.copyOf(all.subList(Math.max(0, all.size() - n), all.size()));
+    return all;
   }
 
   private void rotate() throws IOException {

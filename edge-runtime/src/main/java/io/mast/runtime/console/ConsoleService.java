@@ -85,23 +85,22 @@ public final class ConsoleService implements AutoCloseable {
     return shell;
   }
 
-  /** Checks a PIN against {@code console.pin_hash} (the lock first); audits the outcome, never the PIN. */
+  /** Checks a PIN typed on the terminal at {@code via} against {@code console.pin_hash} (the lock first); audits the outcome, never the PIN. */
   synchronized LoginGuard.Attempt login(char[] pin, String via) throws IOException {
     int before = guard.failures();
     String hash = runtime.config().getConsole().getPinHash();
     if (!hash.isEmpty() && !PinHash.wellFormed(hash)) {
-      audit("anonymous@" + via.replaceFirst("^[a-z]+@", ""), "login refused: console.pin_hash is malformed");
+      audit("anonymous@" + via, "login refused: console.pin_hash is malformed");
       return new LoginGuard.Attempt(false, "console.pin_hash in the config is malformed, so nobody can log in;"
           + " set a new one from the platform (mast console hash-pin makes one)");
     }
     LoginGuard.Attempt a = guard.attempt(pin, hash);
-    String where = via.replaceFirst("^[a-z]+@", "");
     if (a.admitted()) {
-      audit("technician@" + where, "login");
+      audit("technician@" + via, "login");
     } else if (guard.failures() > before) {
-      audit("anonymous@" + where, "login failed (" + guard.failures() + " in a row)");
+      audit("anonymous@" + via, "login failed (" + guard.failures() + " in a row)");
     } else {
-      audit("anonymous@" + where, "login refused: " + a.message());
+      audit("anonymous@" + via, "login refused: " + a.message());
     }
     return a;
   }

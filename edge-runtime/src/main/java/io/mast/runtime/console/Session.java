@@ -140,7 +140,7 @@ final class Session implements Shell.Caller, Runnable {
         mode = Mode.COMMAND;
         char[] pin = text.toCharArray();
         try {
-          LoginGuard.Attempt a = service.login(pin, who());
+          LoginGuard.Attempt a = service.login(pin, terminal.via());
           loggedIn = a.admitted();
           say(a.admitted() ? "logged in as technician; changes are audited (whoami)" : a.message());
         } finally {

@@ -453,8 +453,7 @@ public final class Shell {
         }
       }
     }
-    String line = b.toString();
-    return line.length() > WIDTH ? line.substring(0, WIDTH - 3) + "..." : line;
+    return Table.cut(b.toString(), WIDTH);
   }
 
   private int store(Caller caller, List<String> args, List<String> out) throws IOException {
@@ -523,7 +522,7 @@ public final class Shell {
       return 1;
     }
     for (String l : runtime.ota().describe()) {
-      out.add(l.length() > WIDTH ? l.substring(0, WIDTH - 3) + "..." : l);
+      out.add(Table.cut(l, WIDTH));
     }
     return 0;
   }
@@ -546,7 +545,7 @@ public final class Shell {
       out.add("(no log lines kept in this process yet)");
     }
     for (String l : lines) {
-      out.add(l.length() > WIDTH ? l.substring(0, WIDTH - 3) + "..." : l);
+      out.add(Table.cut(l, WIDTH));
     }
     return 0;
   }
@@ -554,10 +553,8 @@ public final class Shell {
   private int audit(Caller caller, List<String> args, List<String> out) throws IOException {
     int n = args.isEmpty() ? 10 : Integer.parseInt(args.get(0));
     for (AuditLog.Entry e : service.recentAudit(n)) {
-      String line = "#" + e.seq() + " " + e.time().toString().replace('T', ' ').replaceAll("\\.\\d+Z$", "Z") + " " + e.what();
-      out.add(line.length() > WIDTH ? line.substring(0, WIDTH - 3) + "..." : line);
-      String by = "    by " + e.who();
-      out.add(by.length() > WIDTH ? by.substring(0, WIDTH - 3) + "..." : by);
+      out.add(Table.cut("#" + e.seq() + " " + e.time().toString().replace('T', ' ').replaceAll("\\.\\d+Z$", "Z") + " " + e.what(), WIDTH));
+      out.add(Table.cut("    by " + e.who(), WIDTH));
     }
     return 0;
   }

@@ -38,10 +38,14 @@ final class Table {
       for (int i = 0; i < columns; i++) {
         b.append(i == columns - 1 ? r[i] : pad(r[i], w[i])).append(i == columns - 1 ? "" : "  ");
       }
-      String line = b.toString().stripTrailing();
-      out.add(line.length() > width ? line.substring(0, width - 3) + "..." : line);
+      out.add(cut(b.toString().stripTrailing(), width));
     }
     return out;
+  }
+
+  /** {@code line} within {@code width} columns: cut with "..." when longer. */
+  static String cut(String line, int width) {
+    return line.length() > width ? line.substring(0, width - 3) + "..." : line;
   }
 
   private static String pad(String s, int w) {
