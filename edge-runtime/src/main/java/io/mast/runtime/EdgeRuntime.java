@@ -322,10 +322,13 @@ public final class EdgeRuntime implements AutoCloseable {
    * then downloads and verifies offers but installs nothing. Stopped with the runtime.
    */
   public synchronized io.mast.runtime.ota.OtaAgent startOta(Path slotRoot) throws IOException {
-    return startOta(slotRoot, System.getenv("MAST_SLOT"), io.mast.runtime.ota.OtaAgent.TRIAL_DEADLINE);
+    return startOta(slotRoot, null, io.mast.runtime.ota.OtaAgent.TRIAL_DEADLINE);
   }
 
-  /** As {@link #startOta(Path)}, running from slot {@code runningSlot} with a trial deadline of {@code trialDeadline}. */
+  /**
+   * As {@link #startOta(Path)}, running from slot {@code runningSlot} (the launcher's
+   * {@code MAST_SLOT}; null: the boot pointer's active slot) with a trial deadline of {@code trialDeadline}.
+   */
   public synchronized io.mast.runtime.ota.OtaAgent startOta(Path slotRoot, String runningSlot, Duration trialDeadline) throws IOException {
     if (ota == null) {
       ota = io.mast.runtime.ota.OtaAgent.start(this, stateRoot.resolve("ota"), slotRoot, runningSlot, trialDeadline, clock, timer);

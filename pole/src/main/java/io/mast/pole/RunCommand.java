@@ -177,7 +177,8 @@ final class RunCommand implements Callable<Integer> {
               + (consoleMode.equals("terminal") ? "; exit stops" : "; Ctrl-C stops"));
         }
         serveConsole(runtime, buses, consolePort);
-        runtime.startOta(root == null || root.isBlank() ? null : Path.of(root));
+        runtime.startOta(root == null || root.isBlank() ? null : Path.of(root), System.getenv("MAST_SLOT"),
+            io.mast.runtime.ota.OtaAgent.TRIAL_DEADLINE);
         int rc = runUntilDone(runtime, shown);
         if (!runtime.restartRequested().isDone()) {
           return rc;

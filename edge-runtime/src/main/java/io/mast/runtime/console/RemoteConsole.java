@@ -18,9 +18,6 @@ import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Set;
-import java.util.concurrent.LinkedBlockingQueue;
-import java.util.concurrent.ThreadPoolExecutor;
-import java.util.concurrent.TimeUnit;
 import org.tinylog.Logger;
 
 /**
@@ -55,7 +52,7 @@ final class RemoteConsole implements AutoCloseable {
   private final ConsoleService service;
   private final TwoSlotFile changesFile;
   private final Link.Subscription subscription;
-  private final ThreadPoolExecutor worker;
+  private final io.mast.runtime.agent.AgentWorker worker = new io.mast.runtime.agent.AgentWorker("mast-remote", QUEUE);
   private final Map<String, Boolean> seen = new LinkedHashMap<>(16, 0.75f, false) {
     @Override
     protected boolean removeEldestEntry(Map.Entry<String, Boolean> eldest) {
@@ -63,8 +60,6 @@ final class RemoteConsole implements AutoCloseable {
     }
   };
   private long highestChange;
-  private volatile long dropped;
-  private volatile long handled;
 
   RemoteConsole(EdgeRuntime runtime, Shell shell, ConsoleService service, Path dir) throws IOException {
     this.runtime = runtime;
@@ -74,40 +69,24 @@ final class RemoteConsole implements AutoCloseable {
     if (!changesFile.opened().empty() && changesFile.opened().payload().length >= 8) {
       highestChange = ByteBuffer.wrap(changesFile.opened().payload()).getLong();
     }
-    this.worker = new ThreadPoolExecutor(1, 1, 0, TimeUnit.SECONDS, new LinkedBlockingQueue<>(QUEUE), r -> {
-      Thread t = new Thread(r, "mast-remote");
-      t.setDaemon(true);
-      return t;
-    });
     Link link = runtime.link();
     this.subscription = link.subscribe(link.topic(Topics.Kind.CONSOLE_COMMAND), (topic, payload) -> arrived(payload));
   }
 
   private void arrived(byte[] payload) {
-    if (payload.length == 0) {
-      return;
-    }
-    try {
-      worker.execute(() -> {
-        try {
-          handle(payload);
-        } finally {
-          handled++;
-        }
-      });
-    } catch (java.util.concurrent.RejectedExecutionException e) {
-      dropped++;
-      Logger.warn("console: {} remote commands wait already; one of {} bytes dropped ({} so far)", QUEUE, payload.length, dropped);
+    if (payload.length > 0 && !worker.offer(() -> handle(payload))) {
+      Logger.warn("console: {} remote commands wait already; one of {} bytes dropped ({} so far)", QUEUE, payload.length,
+          worker.dropped());
     }
   }
 
   /** Remote commands handled (run or refused). */
   long handled() {
-    return handled;
+    return worker.handled();
   }
 
   long dropped() {
-    return dropped;
+    return worker.dropped();
   }
 
   private void handle(byte[] payload) {
@@ -206,9 +185,8 @@ final class RemoteConsole implements AutoCloseable {
   @Override
   public void close() {
     subscription.close();
-    worker.shutdown();
     try {
-      worker.awaitTermination(5, TimeUnit.SECONDS);
+      worker.close();
       changesFile.close();
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();

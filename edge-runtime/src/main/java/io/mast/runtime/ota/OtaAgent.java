@@ -26,9 +26,6 @@ import java.util.Arrays;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
-import java.util.concurrent.LinkedBlockingQueue;
-import java.util.concurrent.ThreadPoolExecutor;
-import java.util.concurrent.TimeUnit;
 import org.tinylog.Logger;
 
 /**
@@ -70,11 +67,12 @@ public final class OtaAgent implements AutoCloseable {
   private final Link link;
   private final Path dir;
   private final Path slotRoot;
+  /** The slot this process runs from (with a slot layout). */
   private final String running;
   private final Clock clock;
   private final Scheduler timer;
   private final TwoSlotFile floorFile;
-  private final ThreadPoolExecutor worker;
+  private final io.mast.runtime.agent.AgentWorker worker = new io.mast.runtime.agent.AgentWorker("mast-ota", QUEUE);
   private final List<Link.Subscription> subscriptions = new ArrayList<>();
   private final Set<Integer> inFlight = new HashSet<>();
   private volatile long counterFloor;
@@ -90,25 +88,18 @@ public final class OtaAgent implements AutoCloseable {
   /** Chunks here when DOWNLOADING was last reported; -1 before the first report of a download. */
   private int reportedDone = -1;
   private byte[] lastRefused;
-  private volatile long dropped;
-  private volatile long handled;
   private volatile OtaMessages.Status last;
   private volatile boolean closed;
 
   private OtaAgent(EdgeRuntime runtime, Path dir, Path slotRoot, String running, Clock clock, Scheduler timer, TwoSlotFile floorFile) {
     this.runtime = runtime;
-    this.running = running;
+    this.running = runningSlot(running, slotRoot);
     this.clock = clock;
     this.link = runtime.link();
     this.dir = dir;
     this.slotRoot = slotRoot;
     this.timer = timer;
     this.floorFile = floorFile;
-    this.worker = new ThreadPoolExecutor(1, 1, 0, TimeUnit.SECONDS, new LinkedBlockingQueue<>(QUEUE), r -> {
-      Thread t = new Thread(r, "mast-ota");
-      t.setDaemon(true);
-      return t;
-    });
     TwoSlotFile.Read r = floorFile.opened();
     if (!r.empty()) {
       try (java.io.DataInputStream in = new java.io.DataInputStream(new java.io.ByteArrayInputStream(r.payload()))) {
@@ -177,7 +168,7 @@ public final class OtaAgent implements AutoCloseable {
     }
     try {
       BootState boot = BootState.read(DurableFiles.real(), slotRoot);
-      String slot = runningSlot();
+      String slot = running;
       if (boot.trial().equals(slot)) {
         trial = true;
         trialDeadlineMillis = clock.millis() + deadline.toMillis();
@@ -224,7 +215,7 @@ public final class OtaAgent implements AutoCloseable {
     }
     if (trialStatusAcked == null || trialStatusAcked.isCompletedExceptionally()) {
       OtaMessages.Status s = new OtaMessages.Status(installedVersion, OtaMessages.State.INSTALLED, 0, 0,
-          "slot " + runningSlot() + " on trial: proving its health");
+          "slot " + running + " on trial: proving its health");
       last = s;
       trialStatusAcked = link.publish(Topics.Kind.OTA_STATUS, s.toBytes(), false);
     }
@@ -278,7 +269,7 @@ public final class OtaAgent implements AutoCloseable {
   }
 
   private void commit() {
-    String slot = runningSlot();
+    String slot = running;
     try {
       new BootState(slot, "", 0, "committed:" + slot + ":" + installedVersion).write(DurableFiles.real(), slotRoot);
     } catch (IOException e) {
@@ -296,32 +287,19 @@ public final class OtaAgent implements AutoCloseable {
   }
 
   private void hand(Runnable work) {
-    if (closed) {
-      return;
-    }
-    try {
-      worker.execute(() -> {
-        try {
-          work.run();
-        } catch (RuntimeException e) {
-          Logger.error("ota: {}", e.toString());
-        } finally {
-          handled++;
-        }
-      });
-    } catch (java.util.concurrent.RejectedExecutionException e) {
-      dropped++;
+    if (!closed) {
+      worker.offer(work);
     }
   }
 
   /** Messages handled (offers, chunks, timer ticks). */
   public long handled() {
-    return handled;
+    return worker.handled();
   }
 
   /** Messages dropped because the agent's queue was full. */
   public long dropped() {
-    return dropped;
+    return worker.dropped();
   }
 
   /** The latest status sent, or null. */
@@ -337,7 +315,7 @@ public final class OtaAgent implements AutoCloseable {
     } else {
       try {
         BootState b = BootState.read(DurableFiles.real(), slotRoot);
-        out.add("slots     running " + runningSlot() + ", active " + b.active() + (b.trial().isEmpty() ? "" : ", on trial " + b.trial()
+        out.add("slots     running " + running + ", active " + b.active() + (b.trial().isEmpty() ? "" : ", on trial " + b.trial()
             + " (start " + b.tries() + ")") + (b.last().isEmpty() ? "" : "; last: " + b.last()));
       } catch (IOException e) {
         out.add("slots     the boot pointer does not read: " + e.getMessage());
@@ -434,7 +412,7 @@ public final class OtaAgent implements AutoCloseable {
       download = Download.open(at, m, DurableFiles.real());
       inFlight.clear();
       reportedDone = -1;
-      int seeded = slotRoot == null ? 0 : download.seedFrom(slotRoot.resolve("slots").resolve(runningSlot()));
+      int seeded = slotRoot == null ? 0 : download.seedFrom(slotRoot.resolve("slots").resolve(running));
       Logger.info("ota: {} offered ({} chunks, {} bytes); {} chunks already on this pole, {} bytes to fetch", m.version(),
           m.chunks().size(), m.totalSize(), seeded, download.missingBytes());
       send(OtaMessages.State.OFFERED, "");
@@ -447,10 +425,10 @@ public final class OtaAgent implements AutoCloseable {
     }
   }
 
-  /** The slot this process runs from: the launcher's MAST_SLOT, else the boot pointer's active slot. */
-  private String runningSlot() {
-    if ("a".equals(running) || "b".equals(running)) {
-      return running;
+  /** The slot this process runs from: the launcher's MAST_SLOT, else the boot pointer's active slot (read once: a process never changes slot). */
+  private static String runningSlot(String given, Path slotRoot) {
+    if ("a".equals(given) || "b".equals(given) || slotRoot == null) {
+      return given;
     }
     try {
       return BootState.read(DurableFiles.real(), slotRoot).active();
@@ -548,7 +526,7 @@ public final class OtaAgent implements AutoCloseable {
     }
     send(OtaMessages.State.VERIFIED, "");
     BootState boot = BootState.read(DurableFiles.real(), slotRoot);
-    String target = BootState.other(runningSlot());
+    String target = BootState.other(running);
     Path slot = slotRoot.resolve("slots").resolve(target);
     deleteTree(slot);
     download.assemble(slot);
@@ -616,9 +594,8 @@ public final class OtaAgent implements AutoCloseable {
   public void close() {
     closed = true;
     subscriptions.forEach(Link.Subscription::close);
-    worker.shutdown();
     try {
-      worker.awaitTermination(5, TimeUnit.SECONDS);
+      worker.close();
       if (download != null) {
         download.checkpoint();
         download.close();
