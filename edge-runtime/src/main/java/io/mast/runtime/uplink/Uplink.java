@@ -464,6 +464,28 @@ public final class Uplink implements Link, AutoCloseable {
     nextAlarm = Math.max(s.alarms().ackedSeq() + 1, s.alarms().firstSeq());
   }
 
+  /**
+   * Brings the connection's subscriptions in line with the agents': unsubscribes filters no agent
+   * wants, subscribes only the filters the connection lacks (a SUBSCRIBE of an existing filter
+   * makes the broker send its retained message again: a 35 KB OTA offer, on a metered link).
+   */
+  private void syncSubscriptions() throws IOException {
+    List<String> wanted = subscriptions.values().stream().map(Sub::filter).distinct().toList();
+    for (String filter; (filter = unsubscribed.poll()) != null; ) {
+      if (!wanted.contains(filter) && subscribedFilters.remove(filter)) {
+        session.unsubscribe(filter);
+      }
+    }
+    if (resubscribe) {
+      resubscribe = false;
+      List<String> fresh = wanted.stream().filter(f -> !subscribedFilters.contains(f)).toList();
+      if (!fresh.isEmpty()) {
+        session.subscribe(fresh);
+        subscribedFilters.addAll(fresh);
+      }
+    }
+  }
+
   private void dropSession() {
     PahoSession s = session;
     session = null;
@@ -547,21 +569,8 @@ public final class Uplink implements Link, AutoCloseable {
 
   /** Sends what the window, the cap and the budget allow; returns how long to wait before trying again. */
   private long pump() throws IOException {
-    List<String> wanted = subscriptions.values().stream().map(Sub::filter).distinct().toList();
-    for (String filter; (filter = unsubscribed.poll()) != null; ) {
-      if (!wanted.contains(filter) && subscribedFilters.remove(filter)) {
-        session.unsubscribe(filter);
-      }
-    }
-    if (resubscribe) {
-      resubscribe = false;
-      // only filters this connection has not subscribed yet: a SUBSCRIBE of an existing filter makes
-      // the broker send its retained message again (a 35 KB OTA offer, on a metered link)
-      List<String> fresh = wanted.stream().filter(f -> !subscribedFilters.contains(f)).toList();
-      if (!fresh.isEmpty()) {
-        session.subscribe(fresh);
-        subscribedFilters.addAll(fresh);
-      }
+    if (resubscribe || !unsubscribed.isEmpty()) {
+      syncSubscriptions();
     }
     if (profileChanged) {
       profileChanged = false;
