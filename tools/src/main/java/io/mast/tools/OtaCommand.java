@@ -2,12 +2,10 @@ package io.mast.tools;
 
 import io.mast.ota.BundleFile;
 import io.mast.ota.Packer;
-import io.mast.protocol.Ed25519Keys;
 import io.mast.protocol.FrameFormatException;
 import io.mast.protocol.OtaManifestMessage;
 import io.mast.protocol.SignedControl;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.GeneralSecurityException;
@@ -77,12 +75,7 @@ final class OtaCommand {
       if (!Files.isDirectory(dir)) {
         problems.add(dir + " is not a directory");
       }
-      PrivateKey privateKey = null;
-      try {
-        privateKey = Ed25519Keys.readPrivatePem(Files.readString(key, StandardCharsets.US_ASCII));
-      } catch (IOException | GeneralSecurityException e) {
-        problems.add("--key " + key + ": " + e.getMessage());
-      }
+      PrivateKey privateKey = SignOptions.privateKey(key, problems);
       if (!problems.isEmpty()) {
         problems.forEach(p -> System.err.println("mast ota pack: " + p));
         return 2;

@@ -1,13 +1,10 @@
 package io.mast.tools;
 
 import io.mast.protocol.ConsoleMessages;
-import io.mast.protocol.Ed25519Keys;
 import io.mast.protocol.FrameFormatException;
 import io.mast.protocol.SignedControl;
 import io.mast.protocol.Topics;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.GeneralSecurityException;
 import java.security.PrivateKey;
@@ -74,12 +71,7 @@ final class RemoteCommand implements Callable<Integer> {
       problems.add(refused);
     }
     Duration life = SignOptions.duration(expires, problems);
-    PrivateKey privateKey = null;
-    try {
-      privateKey = Ed25519Keys.readPrivatePem(Files.readString(key, StandardCharsets.US_ASCII));
-    } catch (IOException | GeneralSecurityException e) {
-      problems.add("--key " + key + ": " + e.getMessage());
-    }
+    PrivateKey privateKey = SignOptions.privateKey(key, problems);
     String line = String.join(" ", words);
     long id = System.currentTimeMillis();
     Topics topics;

@@ -111,14 +111,7 @@ final class SignOptions {
         e.problems().forEach(p -> problems.add(file + ": " + p));
       }
     }
-    PrivateKey privateKey = null;
-    try {
-      privateKey = Ed25519Keys.readPrivatePem(Files.readString(key, StandardCharsets.US_ASCII));
-    } catch (NoSuchFileException e) {
-      problems.add("--key " + key + ": no such file");
-    } catch (GeneralSecurityException | IOException e) {
-      problems.add("--key " + key + ": " + e.getMessage());
-    }
+    PrivateKey privateKey = privateKey(key, problems);
     if (config != null) {
       problems.addAll(check(config));
     }
@@ -161,6 +154,18 @@ final class SignOptions {
       }
     }
     return problems;
+  }
+
+  /** The Ed25519 private key in PEM file {@code key}, or null with what is wrong added to {@code problems}. */
+  static PrivateKey privateKey(Path key, List<String> problems) {
+    try {
+      return Ed25519Keys.readPrivatePem(Files.readString(key, StandardCharsets.US_ASCII));
+    } catch (NoSuchFileException e) {
+      problems.add("--key " + key + ": no such file");
+    } catch (GeneralSecurityException | IOException e) {
+      problems.add("--key " + key + ": " + e.getMessage());
+    }
+    return null;
   }
 
   static Duration duration(String text, List<String> problems) {
