@@ -7,7 +7,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
@@ -58,9 +57,7 @@ final class CdsCommand implements Callable<Integer> {
           Files.size(archive) / 1048576.0, (System.nanoTime() - start) / 1e9);
       return 0;
     } finally {
-      try (var files = Files.walk(work)) {
-        files.sorted(Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
-      }
+      WorkDirs.delete(work);
     }
   }
 

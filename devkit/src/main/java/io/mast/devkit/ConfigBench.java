@@ -143,9 +143,7 @@ final class ConfigBench implements Callable<Integer> {
       for (AutoCloseable c : open) {
         c.close();
       }
-      try (var files = Files.walk(work)) {
-        files.sorted(java.util.Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
-      }
+      WorkDirs.delete(work);
     }
   }
 

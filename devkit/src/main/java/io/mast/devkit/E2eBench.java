@@ -113,9 +113,7 @@ final class E2eBench implements Callable<Integer> {
       footprint(broker, work);
       throughput(broker, work);
     } finally {
-      try (var files = Files.walk(work)) {
-        files.sorted(java.util.Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
-      }
+      WorkDirs.delete(work);
     }
     return 0;
   }

@@ -22,7 +22,6 @@ import java.security.MessageDigest;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -199,9 +198,7 @@ final class OtaBench implements Callable<Integer> {
       for (AutoCloseable a : open) {
         a.close();
       }
-      try (var files = Files.walk(work)) {
-        files.sorted(Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
-      }
+      WorkDirs.delete(work);
     }
   }
 
