@@ -330,8 +330,14 @@ public final class EdgeRuntime implements AutoCloseable {
    * {@code MAST_SLOT}; null: the boot pointer's active slot) with a trial deadline of {@code trialDeadline}.
    */
   public synchronized io.mast.runtime.ota.OtaAgent startOta(Path slotRoot, String runningSlot, Duration trialDeadline) throws IOException {
+    return startOta(slotRoot, runningSlot, trialDeadline, DurableFiles.real());
+  }
+
+  /** As {@link #startOta(Path, String, Duration)}, writing through {@code files} (tests inject faults there). */
+  public synchronized io.mast.runtime.ota.OtaAgent startOta(Path slotRoot, String runningSlot, Duration trialDeadline, DurableFiles files)
+      throws IOException {
     if (ota == null) {
-      ota = io.mast.runtime.ota.OtaAgent.start(this, stateRoot.resolve("ota"), slotRoot, runningSlot, trialDeadline, clock, timer);
+      ota = io.mast.runtime.ota.OtaAgent.start(this, stateRoot.resolve("ota"), slotRoot, runningSlot, trialDeadline, clock, timer, files);
       started("the OTA agent", ota);
     }
     return ota;

@@ -118,9 +118,21 @@ public final class SignedControl {
    */
   public static Verified verify(byte[] envelope, int maxBytes, TrustedKeys keys, Type expected, Audience me, long now,
       boolean clockTrusted) throws ControlRefusedException {
+    return verify(envelope, maxBytes, keys, java.util.EnumSet.of(expected), me, now, clockTrusted);
+  }
+
+  /**
+   * As {@link #verify(byte[], int, TrustedKeys, Type, Audience, long, boolean)}, for a topic that
+   * carries more than one type (OTA offers and trust updates share {@code o}): the signed type is
+   * one of {@code expected}, and {@link Verified#type()} says which. Nothing is parsed before the
+   * signature verifies.
+   */
+  public static Verified verify(byte[] envelope, int maxBytes, TrustedKeys keys, java.util.Set<Type> expected, Audience me, long now,
+      boolean clockTrusted) throws ControlRefusedException {
+    String expectedNames = String.join(" or ", expected.stream().map(SignedControl::name).toList());
     if (envelope.length > maxBytes) {
       throw new ControlRefusedException("a message of " + envelope.length + " bytes is larger than the " + maxBytes
-          + " bytes a " + name(expected) + " may have");
+          + " bytes a " + expectedNames + " may have");
     }
     SignedEnvelope e;
     try {
@@ -144,8 +156,9 @@ public final class SignedControl {
     }
     List<String> reasons = new ArrayList<>();
     int typeNumber = b.getTypeValue();
-    if (typeNumber != expected.ordinal() + 1) {
-      reasons.add("it carries " + typeName(typeNumber) + ", not " + name(expected));
+    Type type = typeNumber >= 1 && typeNumber <= Type.values().length ? Type.values()[typeNumber - 1] : null;
+    if (type == null || !expected.contains(type)) {
+      reasons.add("it carries " + typeName(typeNumber) + ", not " + expectedNames);
     }
     String target = b.getDevice();
     if (!target.equals(FLEET) && !target.equals(me.device())
@@ -165,7 +178,7 @@ public final class SignedControl {
     if (!reasons.isEmpty()) {
       throw new ControlRefusedException(reasons);
     }
-    return new Verified(expected, keyId, target, b.getIssuedAt(), b.getExpiresAt(), b.getPayload().toByteArray());
+    return new Verified(type, keyId, target, b.getIssuedAt(), b.getExpiresAt(), b.getPayload().toByteArray());
   }
 
   private static boolean verifies(PublicKey key, byte[] body, byte[] signature) {

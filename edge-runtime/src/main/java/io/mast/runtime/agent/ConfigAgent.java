@@ -3,6 +3,7 @@ package io.mast.runtime.agent;
 import io.mast.config.ConfigException;
 import io.mast.config.ConfigStore;
 import io.mast.config.model.DeviceConfig;
+import io.mast.config.model.Trust;
 import io.mast.config.model.TrustedKey;
 import io.mast.protocol.ConfigAckMessage;
 import io.mast.protocol.ConfigAckMessage.Result;
@@ -11,6 +12,7 @@ import io.mast.protocol.ControlRefusedException;
 import io.mast.protocol.FrameFormatException;
 import io.mast.protocol.SignedControl;
 import io.mast.protocol.Topics;
+import io.mast.protocol.TrustUpdateMessage;
 import io.mast.protocol.TrustedKeys;
 import io.mast.runtime.EdgeRuntime;
 import io.mast.runtime.uplink.Link;
@@ -212,6 +214,47 @@ public final class ConfigAgent implements AutoCloseable {
   /** Whether the clock can judge that a message is from the future: it is not behind what the pole has already seen. */
   public boolean clockTrusted() {
     return clock.instant().getEpochSecond() >= Math.max(state.clockFloor(), EARLIEST_TRUSTED);
+  }
+
+  /**
+   * A control message of another agent (an OTA offer, a trust update, a remote command) verified
+   * with issue time {@code issuedAt}: the persisted clock floor rises to it, as for a push, so a
+   * board without a real-time clock keeps what it learned of the time. Any thread.
+   */
+  public void sawIssued(long issuedAt) {
+    if (closed) {
+      return;
+    }
+    try {
+      worker.execute(() -> {
+        if (issuedAt > state.clockFloor()) {
+          save(state.floor(issuedAt));
+        }
+      });
+    } catch (java.util.concurrent.RejectedExecutionException e) {
+      Logger.debug("config: closing; the clock floor stays at {}", state.clockFloor());
+    }
+  }
+
+  /** The origin of an edit made by a trust update (key rotation), in its {@code ca} acknowledgement. */
+  public static final String TRUST_UPDATE = "trust update";
+
+  /**
+   * A verified trust update (key rotation, signed by {@code signedBy}, a key trusted now): the
+   * config in force with {@code trust.keys} replaced by {@code keys}, applied as a push is
+   * (validated, stored, acknowledged on {@code ca} with origin {@value #TRUST_UPDATE}) and held by
+   * the link guard: unless the broker confirms it within the default grace, the old keys are back.
+   */
+  public CompletableFuture<ConfigAckMessage> rotateTrust(TrustUpdateMessage keys, String signedBy) {
+    Trust.Builder trust = Trust.newBuilder();
+    for (TrustUpdateMessage.Key k : keys.keys()) {
+      trust.addKeys(TrustedKey.newBuilder().setKeyId(k.keyId())
+          .setEd25519Public(com.google.protobuf.ByteString.copyFrom(k.ed25519Public())).setConsoleChanges(k.consoleChanges()));
+    }
+    DeviceConfig next = runtime.config().toBuilder().setTrust(trust).setVersion(nextVersion()).build();
+    Logger.info("config: a trust update signed by '{}' sets the trusted keys to {}", signedBy,
+        keys.keys().stream().map(TrustUpdateMessage.Key::keyId).toList());
+    return submit(next, TRUST_UPDATE, ConfigSetMessage.DEFAULT_GRACE_S);
   }
 
   /** Pushes handled so far, whatever became of them (applied, refused, or seen again and ignored). */

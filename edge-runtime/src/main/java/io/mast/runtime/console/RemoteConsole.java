@@ -97,6 +97,7 @@ final class RemoteConsole implements AutoCloseable {
       v = SignedControl.verify(payload, ConsoleMessages.MAX_COMMAND_ENVELOPE_BYTES, ConfigAgent.trusted(c),
           SignedControl.Type.CONSOLE_COMMAND, new SignedControl.Audience(runtime.deviceId(), Set.copyOf(c.getIdentity().getGroupsList())),
           agent.now(), agent.clockTrusted());
+      agent.sawIssued(v.issuedAt());
     } catch (ControlRefusedException e) {
       Logger.warn("console: a remote command was refused: {}", String.join("; ", e.reasons()));
       reply(new ConsoleMessages.Reply(0, -1, "refused: " + String.join("; ", e.reasons()), ""));

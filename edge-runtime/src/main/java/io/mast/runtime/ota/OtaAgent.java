@@ -9,6 +9,7 @@ import io.mast.protocol.OtaManifestMessage;
 import io.mast.protocol.OtaMessages;
 import io.mast.protocol.SignedControl;
 import io.mast.protocol.Topics;
+import io.mast.protocol.TrustUpdateMessage;
 import io.mast.runtime.EdgeRuntime;
 import io.mast.runtime.agent.ConfigAgent;
 import io.mast.runtime.uplink.Link;
@@ -72,11 +73,15 @@ public final class OtaAgent implements AutoCloseable {
   private final Clock clock;
   private final Scheduler timer;
   private final TwoSlotFile floorFile;
+  /** The file layer of the download, the staging and the boot pointer (a fault-injecting one in tests). */
+  private final DurableFiles files;
   private final io.mast.runtime.agent.AgentWorker worker = new io.mast.runtime.agent.AgentWorker("mast-ota", QUEUE);
   private final List<Link.Subscription> subscriptions = new ArrayList<>();
   private final Set<Integer> inFlight = new HashSet<>();
   private volatile long counterFloor;
   private long lastIssued;
+  /** The issue time of the last trust update taken: an older one is a replay, refused. */
+  private long lastTrustIssued;
   private final List<byte[]> failed = new ArrayList<>();
   /** The bundle staged into the trial slot or committed last: its counter, hash and version. */
   private long installedCounter;
@@ -91,9 +96,11 @@ public final class OtaAgent implements AutoCloseable {
   private volatile OtaMessages.Status last;
   private volatile boolean closed;
 
-  private OtaAgent(EdgeRuntime runtime, Path dir, Path slotRoot, String running, Clock clock, Scheduler timer, TwoSlotFile floorFile) {
+  private OtaAgent(EdgeRuntime runtime, Path dir, Path slotRoot, String running, Clock clock, Scheduler timer, TwoSlotFile floorFile,
+      DurableFiles files) {
     this.runtime = runtime;
-    this.running = runningSlot(running, slotRoot);
+    this.files = files;
+    this.running = runningSlot(running, slotRoot, files);
     this.clock = clock;
     this.link = runtime.link();
     this.dir = dir;
@@ -114,6 +121,7 @@ public final class OtaAgent implements AutoCloseable {
           in.readFully(h);
           failed.add(h);
         }
+        lastTrustIssued = in.available() >= 8 ? in.readLong() : 0; // absent in states written before trust updates
       } catch (IOException e) {
         Logger.warn("ota: {} does not read ({}); the floor starts again from 0", dir.resolve("floor.state"), e.getMessage());
       }
@@ -125,10 +133,10 @@ public final class OtaAgent implements AutoCloseable {
    * launcher's root (slots and boot pointer), or null when Mast was not started by the launcher.
    */
   public static OtaAgent start(EdgeRuntime runtime, Path dir, Path slotRoot, String running, Duration trialDeadline, Clock clock,
-      Scheduler timer) throws IOException {
+      Scheduler timer, DurableFiles files) throws IOException {
     Files.createDirectories(dir);
-    TwoSlotFile floor = TwoSlotFile.open(DurableFiles.real(), dir.resolve("floor.state"), MAGIC, 256 + MAX_FAILED * 32);
-    OtaAgent a = new OtaAgent(runtime, dir, slotRoot, running, clock, timer, floor);
+    TwoSlotFile floor = TwoSlotFile.open(files, dir.resolve("floor.state"), MAGIC, 256 + MAX_FAILED * 32);
+    OtaAgent a = new OtaAgent(runtime, dir, slotRoot, running, clock, timer, floor, files);
     DeviceConfig c = runtime.config();
     Topics topics = Topics.withPrefix(c.getUplink().getTopicPrefix());
     List<String> offers = new ArrayList<>();
@@ -167,7 +175,7 @@ public final class OtaAgent implements AutoCloseable {
       return;
     }
     try {
-      BootState boot = BootState.read(DurableFiles.real(), slotRoot);
+      BootState boot = BootState.read(files, slotRoot);
       String slot = running;
       if (boot.trial().equals(slot)) {
         trial = true;
@@ -192,9 +200,9 @@ public final class OtaAgent implements AutoCloseable {
 
   private void clearLast(BootState seen) {
     try {
-      BootState now = BootState.read(DurableFiles.real(), slotRoot);
+      BootState now = BootState.read(files, slotRoot);
       if (now.equals(seen)) {
-        new BootState(now.active(), now.trial(), now.tries(), "").write(DurableFiles.real(), slotRoot);
+        new BootState(now.active(), now.trial(), now.tries(), "").write(files, slotRoot);
       }
     } catch (IOException e) {
       Logger.warn("ota: clearing the reported outcome failed: {}", e.getMessage());
@@ -271,7 +279,7 @@ public final class OtaAgent implements AutoCloseable {
   private void commit() {
     String slot = running;
     try {
-      new BootState(slot, "", 0, "committed:" + slot + ":" + installedVersion).write(DurableFiles.real(), slotRoot);
+      new BootState(slot, "", 0, "committed:" + slot + ":" + installedVersion).write(files, slotRoot);
     } catch (IOException e) {
       Logger.error("ota: committing slot {} failed ({}); the launcher will count this start", slot, e.getMessage());
       return;
@@ -314,7 +322,7 @@ public final class OtaAgent implements AutoCloseable {
       out.add("slots     none: not started by the launcher (updates are downloaded and verified, not installed)");
     } else {
       try {
-        BootState b = BootState.read(DurableFiles.real(), slotRoot);
+        BootState b = BootState.read(files, slotRoot);
         out.add("slots     running " + running + ", active " + b.active() + (b.trial().isEmpty() ? "" : ", on trial " + b.trial()
             + " (start " + b.tries() + ")") + (b.last().isEmpty() ? "" : "; last: " + b.last()));
       } catch (IOException e) {
@@ -350,9 +358,15 @@ public final class OtaAgent implements AutoCloseable {
     SignedControl.Verified v;
     OtaManifestMessage m;
     try {
-      v = SignedControl.verify(payload, OtaManifestMessage.MAX_ENVELOPE_BYTES, ConfigAgent.trusted(c), SignedControl.Type.OTA_MANIFEST,
+      v = SignedControl.verify(payload, OtaManifestMessage.MAX_ENVELOPE_BYTES, ConfigAgent.trusted(c),
+          java.util.EnumSet.of(SignedControl.Type.OTA_MANIFEST, SignedControl.Type.TRUST_UPDATE),
           new SignedControl.Audience(runtime.deviceId(), Set.copyOf(c.getIdentity().getGroupsList())), clockRule.now(),
           clockRule.clockTrusted());
+      clockRule.sawIssued(v.issuedAt());
+      if (v.type() == SignedControl.Type.TRUST_UPDATE) {
+        trustUpdate(payload, v);
+        return;
+      }
       m = OtaManifestMessage.parse(v.payload());
     } catch (ControlRefusedException e) {
       refuseOnce(payload, "", String.join("; ", e.reasons()));
@@ -384,7 +398,7 @@ public final class OtaAgent implements AutoCloseable {
     }
     if (reasons.isEmpty()) {
       try {
-        long free = DurableFiles.real().usableSpace(dir); // statvfs: a chroot has no mount table entry for FileStore
+        long free = files.usableSpace(dir); // statvfs: a chroot has no mount table entry for FileStore
         long need = 2 * m.totalSize(); // the download and the staged slot
         if (free < need) {
           reasons.add("not enough disk: " + need + " bytes needed (download and staging), " + free + " free under " + dir);
@@ -402,6 +416,35 @@ public final class OtaAgent implements AutoCloseable {
     begin(m);
   }
 
+  /**
+   * A verified trust update (key rotation): parsed, refused on {@code os} when it is malformed or
+   * not issued after the last one taken (a replay), else handed to the config agent, which applies
+   * the new key set as a config edit, guarded and acknowledged on {@code ca}.
+   */
+  private void trustUpdate(byte[] payload, SignedControl.Verified v) {
+    TrustUpdateMessage t;
+    try {
+      t = TrustUpdateMessage.parse(v.payload());
+    } catch (FrameFormatException e) {
+      refuseOnce(payload, "", e.getMessage());
+      return;
+    }
+    if (v.issuedAt() == lastTrustIssued) {
+      return; // the retained one taken last, seen again at a connect: nothing to do
+    }
+    if (v.issuedAt() < lastTrustIssued) {
+      refuseOnce(payload, "", "a trust update replayed: issued at " + v.issuedAt() + ", before the last one taken (" + lastTrustIssued + ")");
+      return;
+    }
+    lastTrustIssued = v.issuedAt();
+    saveFloor();
+    runtime.configAgent().rotateTrust(t, v.keyId()).whenComplete((ack, failure) -> {
+      if (ack != null) {
+        Logger.info("ota: the trust update signed by '{}': {}", v.keyId(), ack);
+      }
+    });
+  }
+
   private void begin(OtaManifestMessage m) {
     try {
       if (download != null) {
@@ -409,7 +452,7 @@ public final class OtaAgent implements AutoCloseable {
       }
       Path at = dir.resolve("download");
       deleteTree(at);
-      download = Download.open(at, m, DurableFiles.real());
+      download = Download.open(at, m, files);
       inFlight.clear();
       reportedDone = -1;
       int seeded = slotRoot == null ? 0 : download.seedFrom(slotRoot.resolve("slots").resolve(running));
@@ -426,12 +469,12 @@ public final class OtaAgent implements AutoCloseable {
   }
 
   /** The slot this process runs from: the launcher's MAST_SLOT, else the boot pointer's active slot (read once: a process never changes slot). */
-  private static String runningSlot(String given, Path slotRoot) {
+  private static String runningSlot(String given, Path slotRoot, DurableFiles files) {
     if ("a".equals(given) || "b".equals(given) || slotRoot == null) {
       return given;
     }
     try {
-      return BootState.read(DurableFiles.real(), slotRoot).active();
+      return BootState.read(files, slotRoot).active();
     } catch (IOException e) {
       return "a";
     }
@@ -525,7 +568,7 @@ public final class OtaAgent implements AutoCloseable {
       return;
     }
     send(OtaMessages.State.VERIFIED, "");
-    BootState boot = BootState.read(DurableFiles.real(), slotRoot);
+    BootState boot = BootState.read(files, slotRoot);
     String target = BootState.other(running);
     Path slot = slotRoot.resolve("slots").resolve(target);
     deleteTree(slot);
@@ -534,7 +577,7 @@ public final class OtaAgent implements AutoCloseable {
     System.arraycopy(m.bundleSha256(), 0, installedBundle, 0, 32);
     installedVersion = m.version();
     saveFloor();
-    new BootState(boot.active(), target, 0, "installed:" + target + ":" + m.version()).write(DurableFiles.real(), slotRoot);
+    new BootState(boot.active(), target, 0, "installed:" + target + ":" + m.version()).write(files, slotRoot);
     Logger.info("ota: {} staged in slot {} and set to be tried at the next start", m.version(), target);
     send(OtaMessages.State.INSTALLED, "slot " + target);
     runtime.requestRestart("update " + m.version() + " installed in slot " + target);
@@ -573,6 +616,7 @@ public final class OtaAgent implements AutoCloseable {
       for (byte[] h : kept) {
         out.write(h);
       }
+      out.writeLong(lastTrustIssued);
       floorFile.write(1, bytes.toByteArray());
     } catch (IOException e) {
       Logger.error("ota: writing {} failed: {}", dir.resolve("floor.state"), e.getMessage());

@@ -61,7 +61,16 @@ public final class Pole implements AutoCloseable {
 
   /** Starts the pole on a manual timer and its clock. */
   Pole startedManually() throws Exception {
+    return startedManuallyAt(java.time.Instant.now());
+  }
+
+  /** The instant a manual clock starts at (a board without a real-time clock starts at 1970). */
+  private java.time.Instant manualStart;
+
+  /** Starts the pole on a manual timer whose clock starts at {@code start}, again at each restart. */
+  public Pole startedManuallyAt(java.time.Instant start) throws Exception {
     manual = new io.mast.seams.ManualScheduler();
+    manualStart = start;
     start();
     return this;
   }
@@ -71,7 +80,7 @@ public final class Pole implements AutoCloseable {
     SimulatedBoard board = SimulatedBoard.start(config, SimulatedBoard.Transport.IN_PROCESS, dir);
     boards.add(board);
     EdgeRuntime.Options o = new EdgeRuntime.Options(config, ID, List.of(), dir.resolve("state"), board, null, null, 0, -1, "test");
-    runtime = manual == null ? EdgeRuntime.start(o) : EdgeRuntime.start(o, manual.clock(java.time.Instant.now()), manual);
+    runtime = manual == null ? EdgeRuntime.start(o) : EdgeRuntime.start(o, manual.clock(manualStart), manual);
     Awaitility.await("connected").atMost(Duration.ofSeconds(30)).until(() -> runtime.link().state() == Link.State.CONNECTED);
     return runtime;
   }
