@@ -152,6 +152,7 @@ public final class FaultyFiles implements DurableFiles {
 
   @Override
   public void writeAndSync(Path file, byte[] data) throws IOException {
+    dieIfTouching(file);
     if (stepFails()) {
       if (tearStep) {
         real.writeAndSync(file, java.util.Arrays.copyOf(data, data.length / 2));
@@ -163,6 +164,7 @@ public final class FaultyFiles implements DurableFiles {
 
   @Override
   public void rename(Path from, Path to) throws IOException {
+    dieIfTouching(from, to);
     if (stepFails()) {
       throw new IOException("simulated power cut before renaming " + from);
     }
@@ -171,7 +173,7 @@ public final class FaultyFiles implements DurableFiles {
 
   @Override
   public void deleteIfExists(Path file) throws IOException {
-    checkAlive();
+    dieIfTouching(file);
     real.deleteIfExists(file);
   }
 
@@ -188,7 +190,7 @@ public final class FaultyFiles implements DurableFiles {
 
   @Override
   public void createDirectories(Path dir) throws IOException {
-    checkAlive();
+    dieIfTouching(dir);
     real.createDirectories(dir);
   }
 
@@ -196,6 +198,29 @@ public final class FaultyFiles implements DurableFiles {
   public List<Path> list(Path dir) throws IOException {
     checkAlive();
     return real.list(dir);
+  }
+
+  private Predicate<Path> dieAt;
+
+  /**
+   * The power goes at the first write, whole-file step, delete or directory creation on a path
+   * {@code where} accepts, before it does anything: unforced writes are undone ({@link #powerCut})
+   * and the process is dead. For "the power went while staging into slot b".
+   */
+  public synchronized FaultyFiles powerCutWhenTouching(Predicate<Path> where) {
+    dieAt = where;
+    return this;
+  }
+
+  private synchronized void dieIfTouching(Path... paths) throws IOException {
+    checkAlive();
+    for (Path p : paths) {
+      if (dieAt != null && dieAt.test(p)) {
+        dieAt = null;
+        powerCut();
+        throw new IOException("simulated power cut when touching " + p);
+      }
+    }
   }
 
   /** The free space {@link #usableSpace} reports from now on; negative: the real file system's. */
@@ -211,6 +236,7 @@ public final class FaultyFiles implements DurableFiles {
 
   @Override
   public void syncDirectory(Path dir) throws IOException {
+    dieIfTouching(dir);
     if (stepFails()) {
       throw new IOException("simulated power cut before syncing " + dir);
     }
@@ -245,7 +271,7 @@ public final class FaultyFiles implements DurableFiles {
     @Override
     public void write(ByteBuffer src, long position) throws IOException {
       synchronized (FaultyFiles.this) {
-        checkAlive();
+        dieIfTouching(path);
         int n = writes++;
         if (n >= failWritesFrom) {
           throw new IOException(failMessage);

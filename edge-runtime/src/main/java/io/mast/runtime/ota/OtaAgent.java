@@ -80,6 +80,10 @@ public final class OtaAgent implements AutoCloseable {
   private final Set<Integer> inFlight = new HashSet<>();
   private volatile long counterFloor;
   private long lastIssued;
+  /** The bundle of the last offer taken (its retained offer, seen again after a restart, resumes the download). */
+  private final byte[] offeredBundle = new byte[32];
+  /** Staged into the other slot and not yet committed or rolled back. */
+  private boolean staged;
   /** The issue time of the last trust update taken: an older one is a replay, refused. */
   private long lastTrustIssued;
   private final List<byte[]> failed = new ArrayList<>();
@@ -121,7 +125,9 @@ public final class OtaAgent implements AutoCloseable {
           in.readFully(h);
           failed.add(h);
         }
-        lastTrustIssued = in.available() >= 8 ? in.readLong() : 0; // absent in states written before trust updates
+        lastTrustIssued = in.readLong();
+        in.readFully(offeredBundle);
+        staged = in.readBoolean();
       } catch (IOException e) {
         Logger.warn("ota: {} does not read ({}); the floor starts again from 0", dir.resolve("floor.state"), e.getMessage());
       }
@@ -137,6 +143,8 @@ public final class OtaAgent implements AutoCloseable {
     Files.createDirectories(dir);
     TwoSlotFile floor = TwoSlotFile.open(files, dir.resolve("floor.state"), MAGIC, 256 + MAX_FAILED * 32);
     OtaAgent a = new OtaAgent(runtime, dir, slotRoot, running, clock, timer, floor, files);
+    // first: what the last start left (a trial, a rollback, a cut switch) is settled before any offer is looked at
+    a.hand(() -> a.trialOrOutcome(trialDeadline));
     DeviceConfig c = runtime.config();
     Topics topics = Topics.withPrefix(c.getUplink().getTopicPrefix());
     List<String> offers = new ArrayList<>();
@@ -152,7 +160,6 @@ public final class OtaAgent implements AutoCloseable {
       }
     });
     a.tick();
-    a.hand(() -> a.trialOrOutcome(trialDeadline));
     return a;
   }
 
@@ -184,14 +191,26 @@ public final class OtaAgent implements AutoCloseable {
         Logger.info("ota: slot {} ({}) is on trial, start {}; it commits once healthy, within {} s", slot, installedVersion, boot.tries(),
             deadline.toSeconds());
         proveHealth();
+      } else if (staged && boot.last().equals(committedMark())) {
+        Logger.warn("ota: the power went between the commit of {} and raising the counter floor; finishing the commit", installedVersion);
+        committed();
       } else if (boot.last().startsWith("rolled_back:")) {
         String why = boot.last().substring("rolled_back:".length());
         failed.add(installedBundle.clone());
+        staged = false;
         saveFloor();
         Logger.warn("ota: the launcher rolled {} back: {}", installedVersion, why);
         OtaMessages.Status s = new OtaMessages.Status(installedVersion, OtaMessages.State.ROLLED_BACK, 0, 0, "slot " + why);
         last = s;
         link.publish(Topics.Kind.OTA_STATUS, s.toBytes(), false).thenRun(() -> hand(() -> clearLast(boot)));
+      } else if (staged && boot.trial().isEmpty()) {
+        // staged, but the boot pointer never got the trial: the power went while staging or switching
+        Logger.warn("ota: {} was staged but the switch to it did not happen (a power cut); it is staged again when offered",
+            installedVersion);
+        staged = false;
+        Arrays.fill(installedBundle, (byte) 0);
+        installedVersion = "";
+        saveFloor();
       }
     } catch (IOException e) {
       Logger.error("ota: reading the boot pointer under {} failed: {}", slotRoot, e.getMessage());
@@ -279,16 +298,31 @@ public final class OtaAgent implements AutoCloseable {
   private void commit() {
     String slot = running;
     try {
-      new BootState(slot, "", 0, "committed:" + slot + ":" + installedVersion).write(files, slotRoot);
+      new BootState(slot, "", 0, committedMark()).write(files, slotRoot);
     } catch (IOException e) {
       Logger.error("ota: committing slot {} failed ({}); the launcher will count this start", slot, e.getMessage());
       return;
     }
+    committed();
+  }
+
+  /** What the boot pointer's {@code last} says once this slot's bundle is committed. */
+  private String committedMark() {
+    return "committed:" + running + ":" + installedVersion;
+  }
+
+  /** After the boot pointer's commit: the floor raised, the staging done, {@code COMMITTED} reported. */
+  private void committed() {
+    String slot = running;
     trial = false;
+    staged = false;
     if (Long.compareUnsigned(installedCounter, counterFloor) > 0) {
       counterFloor = installedCounter;
     }
-    saveFloor();
+    if (!saveFloor()) {
+      Logger.error("ota: {} is committed but the counter floor is not written; the next start finishes the commit", installedVersion);
+      return;
+    }
     Logger.info("ota: {} in slot {} proved healthy and is committed; the security counter floor is {}", installedVersion, slot,
         Long.toUnsignedString(counterFloor));
     send(new OtaMessages.Status(installedVersion, OtaMessages.State.COMMITTED, 0, 0, "slot " + slot));
@@ -390,7 +424,7 @@ public final class OtaAgent implements AutoCloseable {
       reasons.add("downgrade: security counter " + Long.toUnsignedString(m.securityCounter()) + " is below this pole's floor "
           + Long.toUnsignedString(counterFloor));
     }
-    if (v.issuedAt() <= lastIssued) {
+    if (v.issuedAt() < lastIssued || v.issuedAt() == lastIssued && !Arrays.equals(offeredBundle, m.bundleSha256())) {
       reasons.add("an old offer replayed: issued at " + v.issuedAt() + ", not after the last one taken (" + lastIssued + ")");
     }
     if (failed.stream().anyMatch(h -> Arrays.equals(h, m.bundleSha256()))) {
@@ -412,6 +446,7 @@ public final class OtaAgent implements AutoCloseable {
       return;
     }
     lastIssued = v.issuedAt();
+    System.arraycopy(m.bundleSha256(), 0, offeredBundle, 0, 32);
     saveFloor();
     begin(m);
   }
@@ -450,16 +485,19 @@ public final class OtaAgent implements AutoCloseable {
       if (download != null) {
         download.close();
       }
-      Path at = dir.resolve("download");
-      deleteTree(at);
-      download = Download.open(at, m, files);
+      // the same bundle's chunks from before a restart are kept (the bitmap says which); another's start again
+      download = Download.open(dir.resolve("download"), m, files);
       inFlight.clear();
       reportedDone = -1;
       int seeded = slotRoot == null ? 0 : download.seedFrom(slotRoot.resolve("slots").resolve(running));
       Logger.info("ota: {} offered ({} chunks, {} bytes); {} chunks already on this pole, {} bytes to fetch", m.version(),
           m.chunks().size(), m.totalSize(), seeded, download.missingBytes());
       send(OtaMessages.State.OFFERED, "");
-      askMore();
+      if (download.missing() == 0) {
+        complete(); // everything was here: a power cut after the download, while staging or switching
+      } else {
+        askMore();
+      }
     } catch (IOException e) {
       Logger.error("ota: starting the download of {} failed: {}", m.version(), e.getMessage());
       send(new OtaMessages.Status(m.version(), OtaMessages.State.REFUSED, 0, m.chunks().size(), "the pole could not start the download: "
@@ -576,7 +614,8 @@ public final class OtaAgent implements AutoCloseable {
     installedCounter = m.securityCounter();
     System.arraycopy(m.bundleSha256(), 0, installedBundle, 0, 32);
     installedVersion = m.version();
-    saveFloor();
+    staged = true;
+    saveFloor(); // before the switch: a power cut between the two is found at the next start
     new BootState(boot.active(), target, 0, "installed:" + target + ":" + m.version()).write(files, slotRoot);
     Logger.info("ota: {} staged in slot {} and set to be tried at the next start", m.version(), target);
     send(OtaMessages.State.INSTALLED, "slot " + target);
@@ -603,7 +642,8 @@ public final class OtaAgent implements AutoCloseable {
     send(new OtaMessages.Status(version, OtaMessages.State.REFUSED, 0, 0, why));
   }
 
-  private void saveFloor() {
+  /** Writes the floor state; false (and logged) when it could not be written. */
+  private boolean saveFloor() {
     java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
     try (java.io.DataOutputStream out = new java.io.DataOutputStream(bytes)) {
       out.writeLong(counterFloor);
@@ -617,9 +657,13 @@ public final class OtaAgent implements AutoCloseable {
         out.write(h);
       }
       out.writeLong(lastTrustIssued);
+      out.write(offeredBundle);
+      out.writeBoolean(staged);
       floorFile.write(1, bytes.toByteArray());
+      return true;
     } catch (IOException e) {
       Logger.error("ota: writing {} failed: {}", dir.resolve("floor.state"), e.getMessage());
+      return false;
     }
   }
 

@@ -133,7 +133,7 @@ public final class Uplink implements Link, AutoCloseable {
   private PahoSession session;
   private volatile long sessionNumber;
   private boolean lost;
-  private boolean resubscribe;
+  private volatile boolean resubscribe;
   /** The filters subscribed on the current connection; emptied at each connect (uplink thread only). */
   private final java.util.Set<String> subscribedFilters = new java.util.HashSet<>();
   private volatile long connectedAt;
@@ -470,14 +470,19 @@ public final class Uplink implements Link, AutoCloseable {
    * makes the broker send its retained message again: a 35 KB OTA offer, on a metered link).
    */
   private void syncSubscriptions() throws IOException {
+    // the flag is taken before the agents' filters are read: one added meanwhile sets it again
+    boolean subscribe;
+    synchronized (signal) {
+      subscribe = resubscribe;
+      resubscribe = false;
+    }
     List<String> wanted = subscriptions.values().stream().map(Sub::filter).distinct().toList();
     for (String filter; (filter = unsubscribed.poll()) != null; ) {
       if (!wanted.contains(filter) && subscribedFilters.remove(filter)) {
         session.unsubscribe(filter);
       }
     }
-    if (resubscribe) {
-      resubscribe = false;
+    if (subscribe) {
       List<String> fresh = wanted.stream().filter(f -> !subscribedFilters.contains(f)).toList();
       if (!fresh.isEmpty()) {
         session.subscribe(fresh);

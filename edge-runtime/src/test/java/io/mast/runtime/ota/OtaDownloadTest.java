@@ -58,10 +58,15 @@ class OtaDownloadTest {
 
   /** A distribution of four files of text, one of them changed from {@code changed} on. */
   private Path dist(String name, boolean changed) throws IOException {
+    return dist(name, changed, 0);
+  }
+
+  /** As {@link #dist(String, boolean)}, its text drawn from {@code seed} (another seed: every chunk differs). */
+  private Path dist(String name, boolean changed, int seed) throws IOException {
     Path d = dir.resolve(name);
     Files.createDirectories(d.resolve("lib"));
     for (int j = 0; j < 4; j++) {
-      Random r = new Random(j);
+      Random r = new Random(j + 1000L * seed);
       StringBuilder b = new StringBuilder();
       for (int k = 0; k < 30_000; k++) {
         b.append("w").append(r.nextInt(100_000)).append(' ');
@@ -96,6 +101,8 @@ class OtaDownloadTest {
     final List<Integer> served = Collections.synchronizedList(new ArrayList<>());
     volatile Packer.Packed packed;
     volatile int garbageLeft;
+    /** Requests beyond this many chunks served are ignored (a platform gone quiet). */
+    volatile int limit = Integer.MAX_VALUE;
 
     ChunkServer(String uri) throws Exception {
       client = new MqttClient(uri, "chunk-server-" + System.nanoTime(), new MemoryPersistence());
@@ -106,6 +113,9 @@ class OtaDownloadTest {
         OtaMessages.ChunkRequest r = OtaMessages.ChunkRequest.parse(message.getPayload());
         String od = topic.substring(0, topic.length() - 2) + "od";
         for (int i : r.chunks()) {
+          if (served.size() >= limit) {
+            return;
+          }
           byte[] data = packed.chunks().get(i);
           if (garbageLeft > 0) {
             garbageLeft--;
@@ -469,5 +479,115 @@ class OtaDownloadTest {
     Awaitility.await().atMost(Duration.ofSeconds(30)).until(() -> statuses().stream().filter(x -> x.state() == OtaMessages.State.OFFERED)
         .count() == 2);
     assertEquals(List.of("ops-2", "ops-3"), pole.runtime.config().getTrust().getKeysList().stream().map(k -> k.getKeyId()).toList());
+  }
+
+  /** Chunks of the download here now, from the agent's {@code ota status} line ("download  V: N of T chunks, ..."). */
+  private static int chunksHere(OtaAgent agent) {
+    java.util.regex.Matcher m = java.util.regex.Pattern.compile("^download  \\S+: (\\d+) of").matcher(agent.describe().get(1));
+    return m.find() ? Integer.parseInt(m.group(1)) : -1;
+  }
+
+  @Test
+  void aPowerCutWhileDownloadingKeepsTheCheckpointedChunksAndTheRetainedOfferResumesAfterTheRestart() throws Exception {
+    pole = new Pole(dir).started();
+    Path root = slots(dist("v1", false));
+    server = new ChunkServer(pole.mosquitto.uri());
+    io.mast.seams.FaultyFiles faulty = new io.mast.seams.FaultyFiles();
+    OtaAgent agent = pole.runtime.startOta(root, "a", OtaAgent.TRIAL_DEADLINE, faulty);
+    Offer v3 = offer(dist("v3", false, 3), "3.0.0", 3, "sim", Instant.now().getEpochSecond()); // nothing in common with v1's text
+    int total = v3.packed().manifest().chunks().size();
+    server.packed = v3.packed();
+    server.limit = 60;
+    pole.platform.publish("m/" + Pole.ID + "/o", v3.envelope(), true);
+    Awaitility.await("60 chunks taken").atMost(Duration.ofSeconds(60)).until(() -> chunksHere(agent) >= 60);
+    // the chunks of v3 that slot a's files already hold (its bin/mast): seeded, never fetched
+    java.util.Set<String> base = new java.util.HashSet<>();
+    Packer.pack(root.resolve("slots/a"), new Packer.Release("1", 1, "sim", 17, 0, "")).manifest().chunks()
+        .forEach(c -> base.add(java.util.HexFormat.of().formatHex(c.sha256())));
+    int seeded = (int) v3.packed().manifest().chunks().stream().filter(c -> base.contains(java.util.HexFormat.of().formatHex(c.sha256())))
+        .count();
+    assertEquals(60 + seeded, chunksHere(agent), "no more than the server's 60 were taken");
+    faulty.powerCut();
+    pole.restart();
+    server.served.clear();
+    server.limit = Integer.MAX_VALUE;
+    pole.runtime.startOta(root, "a", OtaAgent.TRIAL_DEADLINE);
+    awaitStatus(OtaMessages.State.INSTALLED);
+    int fetchedAgain = server.served.size();
+    assertTrue(fetchedAgain <= total - seeded - io.mast.ota.Download.CHECKPOINT_CHUNKS,
+        "the chunks up to the last checkpoint were kept: " + fetchedAgain + " of " + total + " fetched after the restart");
+    assertTrue(fetchedAgain > total - seeded - 60, "the chunks taken after the checkpoint were lost with the power: " + fetchedAgain);
+    for (OtaManifestMessage.File f : v3.packed().manifest().files()) {
+      assertArrayEquals(Files.readAllBytes(dir.resolve("v3").resolve(f.path())), Files.readAllBytes(root.resolve("slots/b").resolve(f.path())),
+          f.path());
+    }
+  }
+
+  @Test
+  void aPowerCutWhileStagingStagesAgainFromTheKeptChunksAtTheNextStartWithoutFetchingThem() throws Exception {
+    pole = new Pole(dir).started();
+    Path root = slots(dist("v1", false));
+    server = new ChunkServer(pole.mosquitto.uri());
+    io.mast.seams.FaultyFiles faulty = new io.mast.seams.FaultyFiles().powerCutWhenTouching(p -> p.startsWith(root.resolve("slots/b")));
+    pole.runtime.startOta(root, "a", OtaAgent.TRIAL_DEADLINE, faulty);
+    Offer v2 = offer(dist("v2", true), "2.0.0", 2, "sim", Instant.now().getEpochSecond());
+    server.packed = v2.packed();
+    pole.platform.publish("m/" + Pole.ID + "/o", v2.envelope(), true);
+    Awaitility.await("the power cut while staging").atMost(Duration.ofSeconds(60)).until(faulty::crashed);
+    assertEquals(BootState.initial(), BootState.read(DurableFiles.real(), root), "no switch yet");
+    int served = server.served.size();
+    pole.restart();
+    pole.runtime.startOta(root, "a", OtaAgent.TRIAL_DEADLINE);
+    awaitStatus(OtaMessages.State.INSTALLED);
+    assertEquals(served, server.served.size(), "nothing fetched again");
+    assertEquals(new BootState("a", "b", 0, "installed:b:2.0.0"), BootState.read(DurableFiles.real(), root));
+    for (OtaManifestMessage.File f : v2.packed().manifest().files()) {
+      assertArrayEquals(Files.readAllBytes(dir.resolve("v2").resolve(f.path())), Files.readAllBytes(root.resolve("slots/b").resolve(f.path())),
+          f.path());
+    }
+  }
+
+  @Test
+  void aPowerCutWhileSwitchingTheBootPointerLeavesTheOldSlotActiveAndTheNextStartSwitchesAgain() throws Exception {
+    pole = new Pole(dir).started();
+    Path root = slots(dist("v1", false));
+    server = new ChunkServer(pole.mosquitto.uri());
+    io.mast.seams.FaultyFiles faulty = new io.mast.seams.FaultyFiles()
+        .powerCutWhenTouching(p -> p.getParent() != null && p.getParent().equals(root) && p.getFileName().toString().startsWith("boot"));
+    pole.runtime.startOta(root, "a", OtaAgent.TRIAL_DEADLINE, faulty);
+    Offer v2 = offer(dist("v2", true), "2.0.0", 2, "sim", Instant.now().getEpochSecond());
+    server.packed = v2.packed();
+    pole.platform.publish("m/" + Pole.ID + "/o", v2.envelope(), true);
+    Awaitility.await("the power cut while switching").atMost(Duration.ofSeconds(60)).until(faulty::crashed);
+    assertEquals(BootState.initial(), BootState.read(DurableFiles.real(), root), "the old pointer holds: slot a runs");
+    assertTrue(statuses().stream().noneMatch(x -> x.state() == OtaMessages.State.INSTALLED), statuses().toString());
+    int served = server.served.size();
+    pole.restart();
+    pole.runtime.startOta(root, "a", OtaAgent.TRIAL_DEADLINE);
+    awaitStatus(OtaMessages.State.INSTALLED);
+    assertEquals(new BootState("a", "b", 0, "installed:b:2.0.0"), BootState.read(DurableFiles.real(), root));
+    assertEquals(served, server.served.size(), "nothing fetched again");
+  }
+
+  @Test
+  void aPowerCutBetweenTheCommitAndTheCounterFloorIsFinishedAtTheNextStart() throws Exception {
+    pole = new Pole(dir).started();
+    Offer[] v2 = new Offer[1];
+    Path root = installed(v2);
+    new BootState("a", "b", 1, "installed:b:2.0.0").write(DurableFiles.real(), root);
+    pole.restart();
+    io.mast.seams.FaultyFiles faulty = new io.mast.seams.FaultyFiles();
+    pole.runtime.startOta(root, "b", Duration.ofSeconds(60), faulty);
+    faulty.powerCutWhenTouching(p -> p.endsWith("floor.state"));
+    Awaitility.await("the power cut after the boot pointer's commit").atMost(Duration.ofSeconds(60)).until(faulty::crashed);
+    assertEquals(new BootState("b", "", 0, "committed:b:2.0.0"), BootState.read(DurableFiles.real(), root));
+    assertTrue(statuses().stream().noneMatch(x -> x.state() == OtaMessages.State.COMMITTED), "not reported before the floor is written");
+    pole.restart();
+    OtaAgent agent = pole.runtime.startOta(root, "b", OtaAgent.TRIAL_DEADLINE);
+    assertEquals("2.0.0", awaitStatus(OtaMessages.State.COMMITTED).version());
+    assertEquals(2, agent.counterFloor());
+    pole.platform.publish("m/" + Pole.ID + "/o", offer(dist("v0", false), "1.9.0", 1, "sim", Instant.now().getEpochSecond() + 1)
+        .envelope(), false);
+    assertEquals(OtaMessages.State.REFUSED, awaitDetail("downgrade: security counter 1 is below this pole's floor 2").state());
   }
 }
