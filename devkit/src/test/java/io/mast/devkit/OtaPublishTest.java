@@ -117,5 +117,60 @@ class OtaPublishTest {
     assertTrue(result.out().contains("pole-5: COMMITTED (slot b)"), result.out());
     assertEquals(new BootState("b", "", 0, "committed:b:2.0.0"), BootState.read(DurableFiles.real(), root));
     assertArrayEquals(Files.readAllBytes(dir.resolve("v2/lib/part1.jar")), Files.readAllBytes(root.resolve("slots/b/lib/part1.jar")));
+    // the platform engineer's view: each pole's latest status, retained by the broker
+    Cli.Result status = Cli.run("", "ota", "status", "--broker", mosquitto.uri(), "--wait", "2");
+    assertEquals(0, status.status(), status.out() + status.err());
+    assertEquals("pole-5  2.0.0  COMMITTED  (slot b)\n", status.out());
+    Cli.Result none = Cli.run("", "ota", "status", "--broker", mosquitto.uri(), "--device", "pole-9", "--wait", "1");
+    assertEquals(4, none.status(), none.out());
+    assertTrue(none.out().startsWith("no update status from pole-9 on tcp://"), none.out());
+  }
+
+  @Test
+  void aTrustUpdateFromTheToolsRotatesThePolesKeysAndBadInputsAreRefusedBeforeAnythingIsSent() throws Exception {
+    Mosquitto mosquitto = Mosquitto.start(dir.resolve("mosquitto"));
+    open.add(mosquitto);
+    Path keys = dir.resolve("keys");
+    Cli.Result old = Cli.run("", "ota", "keygen", "--out", keys.toString(), "--id", "ops-1");
+    assertEquals(0, old.status(), old.err());
+    assertTrue(old.out().contains("trust entry for the poles' config (trust.keys):"), old.out());
+    assertEquals(1, Cli.run("", "ota", "keygen", "--out", keys.toString(), "--id", "ops-1").status(), "never overwritten");
+    assertEquals(0, Cli.run("", "ota", "keygen", "--out", keys.toString(), "--id", "ops-2").status());
+    byte[] raw = Ed25519Keys.raw(Ed25519Keys.readPublicPem(Files.readString(keys.resolve("ops-1.pub.pem"))));
+    DeviceConfig base = SimulatedBoard.exampleConfig();
+    DeviceConfig c = base.toBuilder().setIdentity(base.getIdentity().toBuilder().setDeviceId("pole-5"))
+        .setUplink(base.getUplink().toBuilder().clearBrokerUris().addBrokerUris(mosquitto.uri()).setReconnectMinMs(50).setReconnectMaxS(1))
+        .setTrust(base.getTrust().toBuilder().clearKeys().addKeys(TrustedKey.newBuilder().setKeyId("ops-1")
+            .setEd25519Public(ByteString.copyFrom(raw)))).build();
+    List<AutoCloseable> boards = new ArrayList<>();
+    open.add(() -> {
+      for (AutoCloseable b : boards) {
+        b.close();
+      }
+    });
+    EdgeRuntime pole = pole(c, boards);
+    open.add(pole);
+    pole.startOta(null);
+
+    Cli.Result missing = Cli.run("", "ota", "trust", "--broker", mosquitto.uri(), "--device", "pole-5", "--key", keys.resolve("ops-1.pem")
+        .toString(), "--key-id", "ops-1", "--trust", keys.resolve("ops-3.pub.pem").toString(), "--trust", "ops-2.pem");
+    assertEquals(2, missing.status(), missing.out());
+    assertTrue(missing.err().contains("ops-3.pub.pem: no such file"), missing.err());
+    assertTrue(missing.err().contains("--trust ops-2.pem: a public key file is named ID.pub.pem"), missing.err());
+
+    Cli.Result rotated = Cli.run("", "ota", "trust", "--broker", mosquitto.uri(), "--device", "pole-5", "--key", keys.resolve("ops-1.pem")
+        .toString(), "--key-id", "ops-1", "--trust", keys.resolve("ops-2.pub.pem") + ":console", "--timeout", "60");
+    assertEquals(0, rotated.status(), rotated.out() + rotated.err());
+    assertTrue(rotated.out().contains("trust update (ops-2 (console changes)) signed by ops-1 on m/pole-5/o"), rotated.out());
+    assertTrue(rotated.out().contains("pole-5: version 2 APPLIED (active 2, from trust update): changed trust.keys"), rotated.out());
+    assertEquals("ops-2", pole.config().getTrust().getKeys(0).getKeyId());
+    assertTrue(pole.config().getTrust().getKeys(0).getConsoleChanges());
+
+    // the old key no longer signs anything the pole takes
+    Cli.Result stale = Cli.run("", "ota", "trust", "--broker", mosquitto.uri(), "--device", "pole-5", "--key", keys.resolve("ops-1.pem")
+        .toString(), "--key-id", "ops-1", "--trust", keys.resolve("ops-1.pub.pem").toString(), "--timeout", "60");
+    assertEquals(1, stale.status(), stale.out() + stale.err());
+    assertTrue(stale.out().contains("pole-5: refused: key id 'ops-1' is not trusted by this pole (it trusts ops-2)"), stale.out());
+    assertEquals(1, pole.config().getTrust().getKeysCount());
   }
 }

@@ -29,32 +29,37 @@ final class KeysCommand {
 
     @Override
     public Integer call() throws IOException {
-      if (!id.matches("[A-Za-z0-9._-]{1,64}")) {
-        System.err.println("mast keys gen: --id '" + id + "' is not a key id: use 1 to 64 letters, digits, '.', '_' or '-'");
-        return 2;
-      }
-      Files.createDirectories(out);
-      Path privateFile = out.resolve(id + ".pem");
-      Path publicFile = out.resolve(id + ".pub.pem");
-      for (Path p : new Path[] {privateFile, publicFile}) {
-        if (Files.exists(p)) {
-          System.err.println("mast keys gen: " + p + " exists; a key is never overwritten (choose another --id or --out)");
-          return 1;
-        }
-      }
-      KeyPair pair;
-      try {
-        pair = Ed25519Keys.writeNew(privateFile, publicFile);
-      } catch (FileAlreadyExistsException e) {
-        System.err.println("mast keys gen: " + privateFile + " appeared meanwhile; nothing written");
+      return make("mast keys gen", out, id);
+    }
+  }
+
+  /** Makes the key pair {@code out/id.pem} and {@code out/id.pub.pem} and prints the trust entry; the exit status. */
+  static int make(String command, Path out, String id) throws IOException {
+    if (!id.matches("[A-Za-z0-9._-]{1,64}")) {
+      System.err.println(command + ": --id '" + id + "' is not a key id: use 1 to 64 letters, digits, '.', '_' or '-'");
+      return 2;
+    }
+    Files.createDirectories(out);
+    Path privateFile = out.resolve(id + ".pem");
+    Path publicFile = out.resolve(id + ".pub.pem");
+    for (Path p : new Path[] {privateFile, publicFile}) {
+      if (Files.exists(p)) {
+        System.err.println(command + ": " + p + " exists; a key is never overwritten (choose another --id or --out)");
         return 1;
       }
-      String raw = Base64.getEncoder().encodeToString(Ed25519Keys.raw(pair.getPublic()));
-      System.out.println("private key: " + privateFile + " (0600; keep it off the poles)");
-      System.out.println("public key:  " + publicFile);
-      System.out.println("trust entry for the poles' config (trust.keys):");
-      System.out.println("  {\"key_id\": \"" + id + "\", \"ed25519_public\": \"" + raw + "\"}");
-      return 0;
     }
+    KeyPair pair;
+    try {
+      pair = Ed25519Keys.writeNew(privateFile, publicFile);
+    } catch (FileAlreadyExistsException e) {
+      System.err.println(command + ": " + privateFile + " appeared meanwhile; nothing written");
+      return 1;
+    }
+    String raw = Base64.getEncoder().encodeToString(Ed25519Keys.raw(pair.getPublic()));
+    System.out.println("private key: " + privateFile + " (0600; keep it off the poles)");
+    System.out.println("public key:  " + publicFile);
+    System.out.println("trust entry for the poles' config (trust.keys):");
+    System.out.println("  {\"key_id\": \"" + id + "\", \"ed25519_public\": \"" + raw + "\"}");
+    return 0;
   }
 }

@@ -156,6 +156,9 @@ final class OtaCommand {
         org.eclipse.paho.client.mqttv3.MqttClient client = mqtt.connect("mast-ota-");
         try {
           client.subscribe(topics.filter(io.mast.protocol.Topics.Kind.OTA_STATUS), 1, (t, msg) -> topics.parse(t).ifPresent(p -> {
+            if (msg.isRetained()) {
+              return; // a pole's latest status from before this offer (mast ota status shows those)
+            }
             try {
               io.mast.protocol.OtaMessages.Status st = io.mast.protocol.OtaMessages.Status.parse(msg.getPayload());
               if (st.version().equals(m.version()) || st.version().isEmpty()) {
@@ -268,6 +271,240 @@ final class OtaCommand {
         bar = " [" + "#".repeat(filled) + ".".repeat(30 - filled) + "] " + st.chunksDone() + "/" + st.chunksTotal();
       }
       return device + ": " + st.state() + bar + (st.detail().isEmpty() ? "" : " (" + st.detail() + ")");
+    }
+  }
+
+  @Command(name = "keygen", mixinStandardHelpOptions = true,
+      description = {"Make the Ed25519 key pair that signs bundles and trust updates (as mast keys gen): DIR/ID.pem (0600)",
+          "and DIR/ID.pub.pem, and print the trust entry for the poles' config. Existing files are never overwritten.",
+          "Example: mast ota keygen --out keys --id ota-2027"})
+  static final class Keygen implements Callable<Integer> {
+    @Option(names = "--out", required = true, paramLabel = "DIR", description = "Directory for the key files (created if missing).")
+    Path out;
+
+    @Option(names = "--id", required = true, paramLabel = "KEY_ID", description = "The key id the poles know the key by.")
+    String id;
+
+    @Override
+    public Integer call() throws IOException {
+      return KeysCommand.make("mast ota keygen", out, id);
+    }
+  }
+
+  @Command(name = "status", mixinStandardHelpOptions = true,
+      description = {"Each pole's latest update status (os, retained by the broker): version, state, chunks, why.",
+          "With --follow, then every status as it comes, until Ctrl-C or --timeout.",
+          "Example: mast ota status --broker tcp://127.0.0.1:1883"})
+  static final class Status implements Callable<Integer> {
+    @picocli.CommandLine.Mixin
+    BrokerOptions mqtt;
+
+    @Option(names = "--device", paramLabel = "ID", description = "Only this pole.")
+    String device;
+
+    @Option(names = "--wait", defaultValue = "2", paramLabel = "S",
+        description = "Seconds to collect the retained statuses (default ${DEFAULT-VALUE}); a broker sends them at once.")
+    int waitS;
+
+    @Option(names = "--follow", description = "Keep printing statuses as poles send them.")
+    boolean follow;
+
+    @Option(names = "--timeout", defaultValue = "0", paramLabel = "S", description = "With --follow: stop after S seconds (0: never).")
+    int timeoutS;
+
+    @Override
+    public Integer call() throws Exception {
+      String refused = mqtt.refusal();
+      if (refused != null) {
+        System.err.println("mast ota status: " + refused);
+        return 2;
+      }
+      io.mast.protocol.Topics topics = io.mast.protocol.Topics.standard();
+      String filter = device != null ? topics.topic(device, io.mast.protocol.Topics.Kind.OTA_STATUS)
+          : topics.filter(io.mast.protocol.Topics.Kind.OTA_STATUS);
+      java.util.Map<String, io.mast.protocol.OtaMessages.Status> latest = new java.util.concurrent.ConcurrentSkipListMap<>();
+      java.util.concurrent.BlockingQueue<String> live = new java.util.concurrent.LinkedBlockingQueue<>();
+      java.util.concurrent.atomic.AtomicBoolean snapshotDone = new java.util.concurrent.atomic.AtomicBoolean();
+      org.eclipse.paho.client.mqttv3.MqttClient client = mqtt.connect("mast-ota-status-");
+      try {
+        client.subscribe(filter, 1, (t, msg) -> topics.parse(t).ifPresent(p -> {
+          try {
+            io.mast.protocol.OtaMessages.Status st = io.mast.protocol.OtaMessages.Status.parse(msg.getPayload());
+            latest.put(p.device(), st);
+            if (snapshotDone.get()) {
+              live.add(Instant.now().toString().substring(11, 19) + " " + statusLine(p.device(), st));
+            }
+          } catch (FrameFormatException e) {
+            if (msg.getPayload().length > 0) {
+              System.err.println("mast ota status: " + p.device() + " sent a status that does not parse: " + e.getMessage());
+            }
+          }
+        }));
+        // the retained statuses come right after the subscription; collect them for --wait, then show one line per pole
+        Thread.sleep(java.util.concurrent.TimeUnit.SECONDS.toMillis(waitS)); // a collection window, not a wait for an event
+        snapshotDone.set(true);
+        if (latest.isEmpty()) {
+          System.out.println("no update status" + (device != null ? " from " + device : "") + " on " + mqtt.broker);
+        }
+        latest.forEach((d, st) -> System.out.println(statusLine(d, st)));
+        if (follow) {
+          long end = timeoutS == 0 ? Long.MAX_VALUE : System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(timeoutS);
+          while (System.nanoTime() < end) {
+            String line = live.poll(Math.min(1000, Math.max(1, (end - System.nanoTime()) / 1_000_000)),
+                java.util.concurrent.TimeUnit.MILLISECONDS);
+            if (line != null) {
+              System.out.println(line);
+            }
+          }
+        }
+        return latest.isEmpty() ? 4 : 0;
+      } finally {
+        if (client.isConnected()) {
+          client.disconnect();
+        }
+        client.close();
+      }
+    }
+
+    /** One pole's status line: its id, version, state, chunks and why. */
+    static String statusLine(String device, io.mast.protocol.OtaMessages.Status st) {
+      String chunks = st.chunksTotal() > 0 ? " " + st.chunksDone() + "/" + st.chunksTotal() + " chunks" : "";
+      return device + "  " + (st.version().isEmpty() ? "-" : st.version()) + "  " + st.state() + chunks
+          + (st.detail().isEmpty() ? "" : "  (" + st.detail() + ")");
+    }
+  }
+
+  @Command(name = "trust", mixinStandardHelpOptions = true,
+      description = {"Rotate the keys the poles trust: a TRUST_UPDATE (the whole new set) signed by a key they trust now,",
+          "published retained on o (it replaces a retained offer there: publish that again after). Waits for each",
+          "pole's config acknowledgement (ca). Exit 0 applied, 1 refused, 4 no answer in time.",
+          "Example: mast ota trust --broker tcp://127.0.0.1:1883 --device pole-1 --key keys/ops-1.pem --key-id ops-1 \\",
+          "           --trust keys/ops-2.pub.pem --trust keys/tech.pub.pem:console"})
+  static final class Trust implements Callable<Integer> {
+    @picocli.CommandLine.Mixin
+    BrokerOptions mqtt;
+
+    @picocli.CommandLine.ArgGroup(exclusive = true, multiplicity = "1")
+    SignOptions.Target target;
+
+    @Option(names = "--key", required = true, paramLabel = "KEY.pem", description = "The private key (PEM) the poles trust now, to sign with.")
+    Path key;
+
+    @Option(names = "--key-id", required = true, paramLabel = "ID", description = "Its key id on the poles.")
+    String keyId;
+
+    @Option(names = "--trust", required = true, paramLabel = "ID.pub.pem[:console]",
+        description = "A public key of the new set (its id is the file name without .pub.pem); ':console' lets its remote console "
+            + "commands change the pole. Repeat for each key.")
+    List<String> trust;
+
+    @Option(names = "--expires", defaultValue = "7d", paramLabel = "DURATION", description = "How long poles may take it (default ${DEFAULT-VALUE}).")
+    String expires;
+
+    @Option(names = "--timeout", defaultValue = "120", paramLabel = "S", description = "Seconds to wait for the poles' answers (default ${DEFAULT-VALUE}).")
+    int timeoutS;
+
+    @Override
+    public Integer call() throws Exception {
+      List<String> problems = new ArrayList<>();
+      String refused = mqtt.refusal();
+      if (refused != null) {
+        problems.add(refused);
+      }
+      Duration life = SignOptions.duration(expires, problems);
+      PrivateKey privateKey = SignOptions.privateKey(key, problems);
+      List<io.mast.protocol.TrustUpdateMessage.Key> keys = new ArrayList<>();
+      for (String t : trust) {
+        boolean console = t.endsWith(":console");
+        Path file = Path.of(console ? t.substring(0, t.length() - ":console".length()) : t);
+        String name = file.getFileName().toString();
+        if (!name.endsWith(".pub.pem")) {
+          problems.add("--trust " + t + ": a public key file is named ID.pub.pem (mast ota keygen makes one)");
+          continue;
+        }
+        try {
+          byte[] raw = io.mast.protocol.Ed25519Keys.raw(io.mast.protocol.Ed25519Keys.readPublicPem(Files.readString(file)));
+          keys.add(new io.mast.protocol.TrustUpdateMessage.Key(name.substring(0, name.length() - ".pub.pem".length()), raw, console));
+        } catch (java.nio.file.NoSuchFileException e) {
+          problems.add("--trust " + t + ": no such file");
+        } catch (GeneralSecurityException | IllegalArgumentException e) {
+          problems.add("--trust " + t + ": not an Ed25519 public key in PEM (" + e.getMessage() + ")");
+        }
+      }
+      io.mast.protocol.TrustUpdateMessage update = new io.mast.protocol.TrustUpdateMessage(keys);
+      if (problems.isEmpty()) {
+        try {
+          io.mast.protocol.TrustUpdateMessage.parse(update.toBytes()); // what a pole checks, checked here first
+        } catch (FrameFormatException e) {
+          problems.add(e.getMessage());
+        }
+      }
+      if (!problems.isEmpty()) {
+        problems.forEach(p -> System.err.println("mast ota trust: " + p));
+        return 2;
+      }
+      long now = Instant.now().getEpochSecond();
+      String audience = target.group != null ? SignedControl.GROUP_MARK + target.group : target.device;
+      byte[] envelope = SignedControl.sign(SignedControl.Type.TRUST_UPDATE, audience, now, now + life.toSeconds(), update.toBytes(), keyId,
+          privateKey);
+      io.mast.protocol.Topics topics = io.mast.protocol.Topics.standard();
+      String offerTopic = target.group != null ? topics.groupTopic(target.group, io.mast.protocol.Topics.Kind.OTA_OFFER)
+          : topics.topic(target.device, io.mast.protocol.Topics.Kind.OTA_OFFER);
+      java.util.Map<String, String> answers = new java.util.concurrent.ConcurrentSkipListMap<>();
+      java.util.concurrent.atomic.AtomicInteger worst = new java.util.concurrent.atomic.AtomicInteger();
+      org.eclipse.paho.client.mqttv3.MqttClient client = mqtt.connect("mast-ota-trust-");
+      try {
+        client.subscribe(topics.filter(io.mast.protocol.Topics.Kind.CONFIG_ACK), 1, (t, msg) -> topics.parse(t).ifPresent(p -> {
+          try {
+            io.mast.protocol.ConfigAckMessage a = io.mast.protocol.ConfigAckMessage.parse(msg.getPayload());
+            if (!msg.isRetained() && a.origin().equals("trust update")) {
+              answers.put(p.device(), a.toString());
+              worst.accumulateAndGet(a.result() == io.mast.protocol.ConfigAckMessage.Result.APPLIED ? 0 : 1, Math::max);
+            }
+          } catch (FrameFormatException e) {
+            // not an acknowledgement: nothing to show
+          }
+        }));
+        client.subscribe(topics.filter(io.mast.protocol.Topics.Kind.OTA_STATUS), 1, (t, msg) -> topics.parse(t).ifPresent(p -> {
+          try {
+            io.mast.protocol.OtaMessages.Status st = io.mast.protocol.OtaMessages.Status.parse(msg.getPayload());
+            if (!msg.isRetained() && st.state() == io.mast.protocol.OtaMessages.State.REFUSED && st.version().isEmpty()) {
+              answers.put(p.device(), "refused: " + st.detail());
+              worst.set(1);
+            }
+          } catch (FrameFormatException e) {
+            // not a status
+          }
+        }));
+        client.publish(offerTopic, envelope, 1, true);
+        System.out.println("trust update (" + String.join(", ", keys.stream().map(k -> k.keyId() + (k.consoleChanges() ? " (console changes)"
+            : "")).toList()) + ") signed by " + keyId + " on " + offerTopic);
+        long end = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(timeoutS);
+        java.util.Set<String> shown = new java.util.HashSet<>();
+        while (System.nanoTime() < end && (target.device == null || answers.isEmpty())) {
+          answers.forEach((d, a) -> {
+            if (shown.add(d)) {
+              System.out.println(d + ": " + a);
+            }
+          });
+          Thread.sleep(200); // a screen refresh, not a wait for an event
+        }
+        answers.forEach((d, a) -> {
+          if (shown.add(d)) {
+            System.out.println(d + ": " + a);
+          }
+        });
+        if (answers.isEmpty()) {
+          System.out.println("no pole answered in " + timeoutS + " s (the update stays retained for poles that come online)");
+          return 4;
+        }
+        return worst.get();
+      } finally {
+        if (client.isConnected()) {
+          client.disconnect();
+        }
+        client.close();
+      }
     }
   }
 }

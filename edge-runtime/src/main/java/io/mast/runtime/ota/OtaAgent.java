@@ -202,7 +202,7 @@ public final class OtaAgent implements AutoCloseable {
         Logger.warn("ota: the launcher rolled {} back: {}", installedVersion, why);
         OtaMessages.Status s = new OtaMessages.Status(installedVersion, OtaMessages.State.ROLLED_BACK, 0, 0, "slot " + why);
         last = s;
-        link.publish(Topics.Kind.OTA_STATUS, s.toBytes(), false).thenRun(() -> hand(() -> clearLast(boot)));
+        link.publish(Topics.Kind.OTA_STATUS, s.toBytes(), true).thenRun(() -> hand(() -> clearLast(boot)));
       } else if (staged && boot.trial().isEmpty()) {
         // staged, but the boot pointer never got the trial: the power went while staging or switching
         Logger.warn("ota: {} was staged but the switch to it did not happen (a power cut); it is staged again when offered",
@@ -244,7 +244,7 @@ public final class OtaAgent implements AutoCloseable {
       OtaMessages.Status s = new OtaMessages.Status(installedVersion, OtaMessages.State.INSTALLED, 0, 0,
           "slot " + running + " on trial: proving its health");
       last = s;
-      trialStatusAcked = link.publish(Topics.Kind.OTA_STATUS, s.toBytes(), false);
+      trialStatusAcked = link.publish(Topics.Kind.OTA_STATUS, s.toBytes(), true);
     }
     List<String> missing = healthMissing();
     if (missing.isEmpty()) {
@@ -630,7 +630,7 @@ public final class OtaAgent implements AutoCloseable {
 
   private void send(OtaMessages.Status s) {
     last = s;
-    link.publish(Topics.Kind.OTA_STATUS, s.toBytes(), false);
+    link.publish(Topics.Kind.OTA_STATUS, s.toBytes(), true);
   }
 
   private void refuseOnce(byte[] payload, String version, String why) {
