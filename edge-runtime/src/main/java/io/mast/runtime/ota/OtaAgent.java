@@ -168,9 +168,9 @@ public final class OtaAgent implements AutoCloseable {
   /** How long a trial start has to prove itself healthy, by default. */
   public static final Duration TRIAL_DEADLINE = Duration.ofMinutes(10);
 
-  private boolean trial;
-  private long trialDeadlineMillis;
-  private java.util.concurrent.CompletableFuture<Void> trialStatusAcked;
+  private volatile boolean trial;
+  private volatile long trialDeadlineMillis;
+  private volatile java.util.concurrent.CompletableFuture<Void> trialStatusAcked;
 
   /**
    * At start, with a slot layout: a trial start begins proving itself; a rollback the launcher
@@ -362,6 +362,11 @@ public final class OtaAgent implements AutoCloseable {
       } catch (IOException e) {
         out.add("slots     the boot pointer does not read: " + e.getMessage());
       }
+    }
+    if (trial) {
+      List<String> missing = healthMissing();
+      out.add("trial     " + Math.max(0, (trialDeadlineMillis - clock.millis()) / 1000) + " s left to prove its health"
+          + (missing.isEmpty() ? "; healthy" : "; still: " + String.join("; ", missing)));
     }
     Download d = download;
     if (d != null) {

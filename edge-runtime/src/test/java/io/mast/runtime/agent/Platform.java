@@ -40,12 +40,14 @@ public final class Platform implements AutoCloseable {
 
   /** Connects again after the broker went away (a restart of the test's broker), subscribed as before. */
   public void reconnect() throws Exception {
-    if (!client.isConnected()) {
-      MqttConnectOptions o = new MqttConnectOptions();
-      o.setMaxInflight(1000);
-      client.connect(o);
-      client.subscribe("m/#", 1, (t, m) -> messages.add(new Message(t, m.getPayload())));
+    if (client.isConnected()) {
+      // the client may not have noticed the old broker's end yet: drop that connection without waiting on it
+      client.disconnectForcibly(0, 1000);
     }
+    MqttConnectOptions o = new MqttConnectOptions();
+    o.setMaxInflight(1000);
+    client.connect(o);
+    client.subscribe("m/#", 1, (t, m) -> messages.add(new Message(t, m.getPayload())));
   }
 
   /** The key as a config lists it. */
@@ -119,7 +121,7 @@ public final class Platform implements AutoCloseable {
   @Override
   public void close() throws Exception {
     if (client.isConnected()) {
-      client.disconnect();
+      client.disconnectForcibly(1000, 1000); // bounded, even when the broker is already gone
     }
     client.close();
   }

@@ -101,6 +101,8 @@ class OtaDownloadTest {
     final List<Integer> served = Collections.synchronizedList(new ArrayList<>());
     volatile Packer.Packed packed;
     volatile int garbageLeft;
+    /** Another release: each chunk asked for is first sent from it, under the asked bundle's hash and index (a confused server). */
+    volatile Packer.Packed mixWith;
     /** Requests beyond this many chunks served are ignored (a platform gone quiet). */
     volatile int limit = Integer.MAX_VALUE;
 
@@ -115,6 +117,21 @@ class OtaDownloadTest {
         for (int i : r.chunks()) {
           if (served.size() >= limit) {
             return;
+          }
+          Packer.Packed other = mixWith;
+          if (other != null) {
+            byte[] wrong = new OtaMessages.ChunkData(packed.manifest().bundleSha256(), i, other.chunks().get(i % other.chunks().size()))
+                .toBytes();
+            byte[] foreign = new OtaMessages.ChunkData(other.manifest().bundleSha256(), i, other.chunks().get(i % other.chunks().size()))
+                .toBytes();
+            new Thread(() -> {
+              try {
+                client.publish(od, foreign, 1, false);
+                client.publish(od, wrong, 1, false);
+              } catch (Exception e) {
+                throw new IllegalStateException(e);
+              }
+            }).start();
           }
           byte[] data = packed.chunks().get(i);
           if (garbageLeft > 0) {
@@ -589,5 +606,45 @@ class OtaDownloadTest {
     pole.platform.publish("m/" + Pole.ID + "/o", offer(dist("v0", false), "1.9.0", 1, "sim", Instant.now().getEpochSecond() + 1)
         .envelope(), false);
     assertEquals(OtaMessages.State.REFUSED, awaitDetail("downgrade: security counter 1 is below this pole's floor 2").state());
+  }
+
+  @Test
+  void chunksOfTwoReleasesServedAtOnceAreSortedByTheManifestAndTheBundleStillCompletes() throws Exception {
+    pole = new Pole(dir).started();
+    Path root = slots(dist("v1", false));
+    server = new ChunkServer(pole.mosquitto.uri());
+    OtaAgent agent = pole.runtime.startOta(root, "a", OtaAgent.TRIAL_DEADLINE);
+    Offer v3 = offer(dist("v3", false, 3), "3.0.0", 3, "sim", Instant.now().getEpochSecond());
+    server.packed = v3.packed();
+    server.mixWith = Packer.pack(dist("v4", false, 4), new Packer.Release("4.0.0", 4, "sim", 17, 0, ""));
+    pole.platform.publish("m/" + Pole.ID + "/o", v3.envelope(), true);
+    awaitStatus(OtaMessages.State.INSTALLED);
+    for (OtaManifestMessage.File f : v3.packed().manifest().files()) {
+      assertArrayEquals(Files.readAllBytes(dir.resolve("v3").resolve(f.path())), Files.readAllBytes(root.resolve("slots/b").resolve(f.path())),
+          f.path());
+    }
+    java.util.regex.Matcher refused = java.util.regex.Pattern.compile(" (\\d+) refused$").matcher(agent.describe().get(1));
+    assertTrue(refused.find(), agent.describe().toString());
+    assertTrue(Integer.parseInt(refused.group(1)) > 0, "the other release's chunks under this bundle's name were refused: " + agent.describe());
+  }
+
+  @Test
+  void aLinkThatIsDownAtTheTrialsStartAndBackBeforeItsDeadlineCommitsWithoutARollback() throws Exception {
+    pole = new Pole(dir).started();
+    Offer[] v2 = new Offer[1];
+    Path root = installed(v2);
+    new BootState("a", "b", 1, "installed:b:2.0.0").write(DurableFiles.real(), root);
+    pole.restart();
+    pole.mosquitto.stop();
+    OtaAgent agent = pole.runtime.startOta(root, "b", Duration.ofSeconds(300));
+    Awaitility.await("the trial waits for the broker").atMost(Duration.ofSeconds(30)).until(() -> agent.describe().stream()
+        .anyMatch(l -> l.startsWith("trial ") && l.contains("still: no report acknowledged by the broker yet")
+            && !l.contains("sensors that neither")));
+    assertEquals("b", BootState.read(DurableFiles.real(), root).trial(), "no commit without the broker");
+    pole.mosquitto.restart();
+    pole.platform.reconnect();
+    assertEquals("2.0.0", awaitStatus(OtaMessages.State.COMMITTED).version());
+    assertEquals(new BootState("b", "", 0, "committed:b:2.0.0"), BootState.read(DurableFiles.real(), root));
+    assertTrue(!pole.runtime.restartRequested().isDone(), "no restart, so the launcher counts nothing");
   }
 }
