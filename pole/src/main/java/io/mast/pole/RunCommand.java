@@ -17,6 +17,7 @@ import io.mast.store.RingStore;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.net.URI;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -84,6 +85,11 @@ final class RunCommand implements Callable<Integer> {
           + "none (default: ${DEFAULT-VALUE})."})
   String consoleMode;
 
+  @Option(names = "--slots", description = {"With --sim: lay the simulated pole out as a real one, OTA slots under its state directory "
+      + "(slot a: this distribution), run it through the launcher and start it again when it exits for an update, as systemd does: "
+      + "an update installs, proves itself and commits, or rolls back."})
+  boolean slots;
+
   /** The exit status that asks the launcher's supervisor (systemd: Restart=on-failure) to start Mast again. */
   static final int RESTART_EXIT = 75;
 
@@ -126,6 +132,9 @@ final class RunCommand implements Callable<Integer> {
       Path root = stateDir != null ? stateDir : EdgeRuntime.storeDir(device, null).toAbsolutePath().getParent();
       simKey = SimPlatformKey.ensure(root);
       device = SimPlatformKey.withPin(SimPlatformKey.trusted(device, simKey), root);
+    }
+    if (slots) {
+      return superviseSlots(device, simulated, err);
     }
     List<AutoCloseable> resources = new ArrayList<>();
     EdgeRuntime runtime = null;
@@ -248,6 +257,51 @@ final class RunCommand implements Callable<Integer> {
     if (consoleMode.equals("terminal")) {
       // the console is this run's terminal: its exit stops Mast, as Ctrl-C would without it
       terminalEnded = runtime.console().attach(StdioTerminal.open());
+    }
+  }
+
+  /** {@code --sim --slots}: the broker here, Mast in a child process through the launcher, started again as systemd would. */
+  private int superviseSlots(DeviceConfig device, SimulatedPole simulated, PrintStream err) throws Exception {
+    if (!sim) {
+      throw new ParameterException(spec.commandLine(), "--slots lays out a simulated pole's OTA slots: give --sim too");
+    }
+    String launched = System.getenv("MAST_ROOT");
+    if (launched != null && !launched.isBlank()) {
+      throw new ParameterException(spec.commandLine(), "--slots: this Mast already runs from the slots under " + launched);
+    }
+    Path root = (stateDir != null ? stateDir : EdgeRuntime.storeDir(device, null).toAbsolutePath().getParent()).toAbsolutePath();
+    Files.createDirectories(root);
+    List<String> args = new ArrayList<>(spec.commandLine().getParseResult().originalArgs());
+    args = new ArrayList<>(args.subList(args.indexOf("run") + 1, args.size()));
+    args.remove("--slots");
+    List<AutoCloseable> resources = new ArrayList<>();
+    try {
+      String broker;
+      if (brokers.isEmpty()) {
+        int port = simulated.startBroker(embeddedPort(device, simulated), resources);
+        broker = "tcp://127.0.0.1:" + port;
+        args.addAll(List.of("--broker", broker));
+        err.println("mast: embedded MQTT broker on 127.0.0.1:" + port + "; to watch it:");
+        subscribeLines(port).forEach(l -> err.println("  " + l));
+      } else {
+        broker = brokers.get(0);
+      }
+      if (stateDir == null) {
+        args.addAll(List.of("--store", root.toString()));
+      }
+      String mast = System.getenv().getOrDefault("MAST_COMMAND", "mast");
+      err.println("mast: OTA slots under " + shown(root) + "; to update this pole, pack a");
+      err.println("  changed copy of " + shown(root.resolve("slots/a")) + " and publish it:");
+      err.println("  " + mast + " ota pack --version 2 --counter 2 --target " + device.getBoard() + " \\");
+      err.println("    --key " + shown(root.resolve("keys/" + SimPlatformKey.KEY_ID + ".pem")) + " \\");
+      err.println("    --key-id " + SimPlatformKey.KEY_ID + " --out next.bundle DIR");
+      err.println("  " + mast + " ota publish --broker " + broker + " \\");
+      err.println("    --device " + (deviceId != null ? deviceId : device.getIdentity().getDeviceId()) + " next.bundle");
+      return SlotSupervisor.supervise(root, args, err);
+    } finally {
+      for (AutoCloseable r : resources) {
+        r.close();
+      }
     }
   }
 

@@ -1,0 +1,233 @@
+package io.mast.devkit;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.mast.ota.BootState;
+import io.mast.ota.Packer;
+import io.mast.pole.SlotSupervisor;
+import io.mast.protocol.Ed25519Keys;
+import io.mast.protocol.OtaMessages;
+import io.mast.protocol.SignedControl;
+import io.mast.runtime.peers.Mosquitto;
+import io.mast.seams.DurableFiles;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.security.PrivateKey;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.awaitility.Awaitility;
+import org.eclipse.paho.client.mqttv3.MqttClient;
+import org.eclipse.paho.client.mqttv3.MqttConnectOptions;
+import org.eclipse.paho.client.mqttv3.persist.MemoryPersistence;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * {@code mast run --sim --slots}: a simulated pole in child processes, laid out as a real one
+ * (slots under its state directory, the launcher, a supervisor restarting it as systemd does),
+ * against a real Mosquitto, updating itself while it is killed with SIGKILL at every stage a
+ * process can die in: while downloading, at the trial's first start, after the commit. Then it
+ * refuses a downgrade and rolls back a release that cannot start.
+ */
+class SelfUpdateTest {
+  private static final String POLE = "sim-pole-1";
+
+  @TempDir
+  Path dir;
+
+  private final List<AutoCloseable> open = new ArrayList<>();
+
+  @AfterEach
+  void close() throws Exception {
+    for (int i = open.size() - 1; i >= 0; i--) {
+      open.get(i).close();
+    }
+  }
+
+  /** The platform: statuses from os, and the chunks asked for on oc served from {@link #packed}, up to {@link #limit}. */
+  private static final class Platform implements AutoCloseable {
+    final MqttClient client;
+    final List<OtaMessages.Status> statuses = Collections.synchronizedList(new ArrayList<>());
+    final List<String> topics = Collections.synchronizedList(new ArrayList<>());
+    final AtomicInteger served = new AtomicInteger();
+    final AtomicInteger askedBeyondLimit = new AtomicInteger();
+    volatile Packer.Packed packed;
+    volatile int limit = Integer.MAX_VALUE;
+
+    Platform(String uri) throws Exception {
+      client = new MqttClient(uri, "platform-" + System.nanoTime(), new MemoryPersistence());
+      MqttConnectOptions o = new MqttConnectOptions();
+      o.setMaxInflight(1000);
+      client.connect(o);
+      client.subscribe("m/" + POLE + "/#", 1, (t, m) -> {
+        topics.add(t);
+        if (t.endsWith("/os") && !m.isRetained()) {
+          statuses.add(OtaMessages.Status.parse(m.getPayload()));
+        }
+      });
+      client.subscribe("m/" + POLE + "/oc", 1, (t, m) -> {
+        OtaMessages.ChunkRequest r = OtaMessages.ChunkRequest.parse(m.getPayload());
+        List<byte[]> out = new ArrayList<>();
+        for (int i : r.chunks()) {
+          if (served.get() >= limit) {
+            askedBeyondLimit.incrementAndGet();
+            continue;
+          }
+          served.incrementAndGet();
+          out.add(new OtaMessages.ChunkData(packed.manifest().bundleSha256(), i, packed.chunks().get(i)).toBytes());
+        }
+        new Thread(() -> {
+          for (byte[] p : out) {
+            try {
+              client.publish("m/" + POLE + "/od", p, 1, false);
+            } catch (Exception e) {
+              throw new IllegalStateException(e);
+            }
+          }
+        }).start();
+      });
+    }
+
+    OtaMessages.Status await(OtaMessages.State state, String detail) {
+      OtaMessages.Status[] found = new OtaMessages.Status[1];
+      Awaitility.await("an OTA status " + state + " '" + detail + "' from the pole").atMost(Duration.ofSeconds(120)).until(() -> {
+        synchronized (statuses) {
+          for (OtaMessages.Status s : statuses) {
+            if (s.state() == state && s.detail().contains(detail)) {
+              found[0] = s;
+              return true;
+            }
+          }
+        }
+        return false;
+      });
+      return found[0];
+    }
+
+    @Override
+    public void close() throws Exception {
+      client.disconnectForcibly(1000, 1000);
+      client.close();
+    }
+  }
+
+  private static void copyTree(Path from, Path to) throws Exception {
+    try (var walk = Files.walk(from)) {
+      for (Path p : walk.toList()) {
+        Path t = to.resolve(from.relativize(p).toString());
+        if (Files.isDirectory(p)) {
+          Files.createDirectories(t);
+        } else {
+          Files.copy(p, t, java.nio.file.StandardCopyOption.COPY_ATTRIBUTES);
+        }
+      }
+    }
+  }
+
+  private byte[] offer(Packer.Packed p, PrivateKey key) throws Exception {
+    long now = Instant.now().getEpochSecond();
+    return SignedControl.sign(SignedControl.Type.OTA_MANIFEST, POLE, now, now + 86_400, p.manifest().toBytes(), "sim-platform", key);
+  }
+
+  /** SIGKILL to the supervisor's child: the launcher's shell, which exec'd bin/mast, which exec'd java. */
+  private static void killMast(ChildRun supervisor) {
+    List<ProcessHandle> children = supervisor.process.toHandle().children().toList();
+    assertEquals(1, children.size(), "one Mast under the supervisor: " + children);
+    children.get(0).destroyForcibly();
+    Awaitility.await("Mast gone").atMost(Duration.ofSeconds(30)).until(() -> !children.get(0).isAlive());
+  }
+
+  private static int count(String text, String what) {
+    int n = 0;
+    for (int i = text.indexOf(what); i >= 0; i = text.indexOf(what, i + 1)) {
+      n++;
+    }
+    return n;
+  }
+
+  @Test
+  void aSimulatedPoleUpdatesItselfThroughSigkillsRefusesADowngradeAndRollsBackAReleaseThatCannotStart() throws Exception {
+    Mosquitto mosquitto = Mosquitto.start(dir.resolve("mosquitto"));
+    open.add(mosquitto);
+    Platform platform = new Platform(mosquitto.uri());
+    open.add(platform);
+    Path root = dir.resolve("state");
+    // slot a: this build, its bin/mast naming the test's class path (mast run --slots copies a built distribution's jars)
+    SlotSupervisor.installSlot(root.resolve("slots/a"), SlotSupervisor.ownClasspath(), false);
+    ChildRun supervisor = ChildRun.start(dir.resolve("supervisor.log"), Map.of(), "run", "--sim", "--slots", "--broker", mosquitto.uri(),
+        "--store", root.toString(), "--console", "none");
+    open.add(supervisor);
+    Awaitility.await("the pole online").atMost(Duration.ofSeconds(60)).until(() -> platform.topics.contains("m/" + POLE + "/s"));
+    PrivateKey key = Ed25519Keys.readPrivatePem(Files.readString(root.resolve("keys/sim-platform.pem")));
+
+    // 2.0.0: slot a with a data file of 600 KB (about 75 chunks to fetch)
+    Path v2 = dir.resolve("v2");
+    copyTree(root.resolve("slots/a"), v2);
+    byte[] data = new byte[600_000];
+    new Random(2).nextBytes(data);
+    Files.write(v2.resolve("data.bin"), data);
+    Packer.Packed p2 = Packer.pack(v2, new Packer.Release("2.0.0", 2, "sim", 17, Instant.now().getEpochSecond() + 86_400, ""));
+    platform.packed = p2;
+    platform.limit = 40;
+    platform.client.publish("m/" + POLE + "/o", offer(p2, key), 1, true);
+
+    // SIGKILL while downloading, once the pole asked past the 40 chunks served (so it took at least 36: one checkpoint)
+    Awaitility.await("40 chunks served and more asked").atMost(Duration.ofSeconds(60)).until(() -> platform.askedBeyondLimit.get() > 0);
+    killMast(supervisor);
+    supervisor.awaitOutput("Mast exited with 137", Duration.ofSeconds(30));
+    int servedBefore = platform.served.get();
+    platform.limit = Integer.MAX_VALUE;
+    platform.await(OtaMessages.State.INSTALLED, "slot b");
+    int fetchedAgain = platform.served.get() - servedBefore;
+    assertTrue(fetchedAgain <= p2.manifest().chunks().size() - 32, "the download resumed from its checkpoint: " + fetchedAgain
+        + " chunks fetched after the SIGKILL, of " + p2.manifest().chunks().size());
+
+    // SIGKILL at the trial's first start, before it can prove itself: the launcher counts it, the second start commits
+    Awaitility.await("the launcher's first start of slot b").atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(10))
+        .until(() -> BootState.read(DurableFiles.real(), root).tries() == 1);
+    killMast(supervisor);
+    assertEquals("2.0.0", platform.await(OtaMessages.State.COMMITTED, "slot b").version());
+    assertTrue(supervisor.output().contains("launcher: trying slot b (start 2 of 3)"), supervisor.output());
+    assertEquals(new BootState("b", "", 0, "committed:b:2.0.0"), BootState.read(DurableFiles.real(), root));
+
+    // SIGKILL after the commit: slot b runs again, and the counter floor held: a downgrade is refused
+    killMast(supervisor);
+    Awaitility.await("started again").atMost(Duration.ofSeconds(30)).until(() -> count(supervisor.output(), "Mast exited with 137") == 3);
+    Path v1 = dir.resolve("v1");
+    copyTree(root.resolve("slots/a"), v1);
+    Files.writeString(v1.resolve("notes.txt"), "1.9.0\n");
+    Packer.Packed p1 = Packer.pack(v1, new Packer.Release("1.9.0", 1, "sim", 17, Instant.now().getEpochSecond() + 86_400, ""));
+    platform.packed = p1;
+    platform.client.publish("m/" + POLE + "/o", offer(p1, key), 1, true);
+    platform.await(OtaMessages.State.REFUSED, "downgrade: security counter 1 is below this pole's floor 2");
+
+    // 3.0.0 cannot start: three starts of slot a fail, the launcher runs slot b again, the pole reports the rollback
+    Path v3 = dir.resolve("v3");
+    copyTree(v2, v3);
+    Files.writeString(v3.resolve("bin/mast"), "#!/bin/sh\necho 'mast 3.0.0: cannot start' >&2\nexit 1\n");
+    Files.setPosixFilePermissions(v3.resolve("bin/mast"), PosixFilePermissions.fromString("rwxr-xr-x"));
+    Packer.Packed p3 = Packer.pack(v3, new Packer.Release("3.0.0", 3, "sim", 17, Instant.now().getEpochSecond() + 86_400, ""));
+    platform.packed = p3;
+    platform.client.publish("m/" + POLE + "/o", offer(p3, key), 1, true);
+    platform.await(OtaMessages.State.INSTALLED, "slot a");
+    OtaMessages.Status back = platform.await(OtaMessages.State.ROLLED_BACK, "");
+    assertEquals("3.0.0", back.version());
+    assertEquals("slot a:3 starts without a commit", back.detail());
+    String out = supervisor.output();
+    assertEquals(3, count(out, "mast 3.0.0: cannot start"), out);
+    assertTrue(out.contains("launcher: slot a started 3 times without committing; rolling back to slot b"), out);
+    Awaitility.await("the reported rollback cleared").atMost(Duration.ofSeconds(30))
+        .until(() -> BootState.read(DurableFiles.real(), root).equals(new BootState("b", "", 0, "")));
+    assertTrue(supervisor.process.isAlive(), "the supervisor never gave up");
+  }
+}
