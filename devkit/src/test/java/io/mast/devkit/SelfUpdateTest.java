@@ -170,10 +170,10 @@ class SelfUpdateTest {
     Awaitility.await("the pole online").atMost(Duration.ofSeconds(60)).until(() -> platform.topics.contains("m/" + POLE + "/s"));
     PrivateKey key = Ed25519Keys.readPrivatePem(Files.readString(root.resolve("keys/sim-platform.pem")));
 
-    // 2.0.0: slot a with a data file of 600 KB (about 75 chunks to fetch)
+    // 2.0.0: slot a with a data file of 400 KB (about 50 chunks to fetch, within the daily budget of the example config)
     Path v2 = dir.resolve("v2");
     copyTree(root.resolve("slots/a"), v2);
-    byte[] data = new byte[600_000];
+    byte[] data = new byte[400_000];
     new Random(2).nextBytes(data);
     Files.write(v2.resolve("data.bin"), data);
     Packer.Packed p2 = Packer.pack(v2, new Packer.Release("2.0.0", 2, "sim", 17, Instant.now().getEpochSecond() + 86_400, ""));

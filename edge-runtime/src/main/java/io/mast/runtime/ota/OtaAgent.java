@@ -59,6 +59,8 @@ public final class OtaAgent implements AutoCloseable {
   public static final int WINDOW = 4;
   static final int QUEUE = 16;
   public static final Duration RESEND = Duration.ofSeconds(30);
+  /** How often a download held for telemetry or the budget looks again. */
+  static final Duration BULK_RECHECK = Duration.ofSeconds(5);
   /** Chunks taken between two DOWNLOADING reports. */
   static final int PROGRESS_EVERY = 64;
   private static final int MAGIC = 0x4d4f5446; // "MOTF"
@@ -99,6 +101,9 @@ public final class OtaAgent implements AutoCloseable {
   private byte[] lastRefused;
   private volatile OtaMessages.Status last;
   private volatile boolean closed;
+  /** The download waits for telemetry or the budget ({@link Link#bulkAllowed}); a look again is scheduled. */
+  private volatile boolean paused;
+  private boolean recheckPending;
 
   private OtaAgent(EdgeRuntime runtime, Path dir, Path slotRoot, String running, Clock clock, Scheduler timer, TwoSlotFile floorFile,
       DurableFiles files) {
@@ -372,7 +377,7 @@ public final class OtaAgent implements AutoCloseable {
     if (d != null) {
       int total = d.manifest().chunks().size();
       out.add("download  " + d.manifest().version() + ": " + (total - d.missing()) + " of " + total + " chunks, " + d.missingBytes()
-          + " bytes to go, " + d.refused() + " refused");
+          + " bytes to go, " + d.refused() + " refused" + (paused && d.missing() > 0 ? "; waits for telemetry or the byte budget" : ""));
     } else {
       out.add("download  none");
     }
@@ -524,6 +529,7 @@ public final class OtaAgent implements AutoCloseable {
   }
 
   private void chunk(byte[] payload) {
+    link.spendBulk(payload.length + link.topic(Topics.Kind.OTA_CHUNK_DATA).length() + 7L); // the PUBLISH's header and PUBACK too
     OtaMessages.ChunkData d;
     try {
       d = OtaMessages.ChunkData.parse(payload);
@@ -556,6 +562,26 @@ public final class OtaAgent implements AutoCloseable {
   private void askMore() {
     if (download == null || link.state() != Link.State.CONNECTED) {
       return;
+    }
+    if (!link.bulkAllowed()) {
+      // telemetry and alarms first, and the daily budget holds: look again in a while
+      if (!paused) {
+        paused = true;
+        Logger.info("ota: the download of {} waits: telemetry is being sent or the daily byte budget is spent",
+            download.manifest().version());
+      }
+      if (!recheckPending) {
+        recheckPending = true;
+        timer.schedule(BULK_RECHECK, () -> hand(() -> {
+          recheckPending = false;
+          askMore();
+        }));
+      }
+      return;
+    }
+    if (paused) {
+      paused = false;
+      Logger.info("ota: the download of {} goes on", download.manifest().version());
     }
     List<Integer> next = download.next(WINDOW - inFlight.size(), inFlight);
     if (next.isEmpty()) {

@@ -38,6 +38,16 @@ public interface Link {
    */
   Subscription subscribe(String topicFilter, BiConsumer<String, byte[]> handler);
 
+  /**
+   * Whether an agent's bulk transfer (OTA chunks, which the agent asks for when it chooses) may
+   * go on now: the daily byte budget is not spent and no telemetry waits to be sent (the window
+   * of frames full, or the bandwidth cap holding it). Telemetry and alarms go first.
+   */
+  boolean bulkAllowed();
+
+  /** Counts {@code bytes} of an agent's bulk transfer received from the broker against the daily budget (a metered link bills both ways). */
+  void spendBulk(long bytes);
+
   /** This device's topic for {@code kind}, under the configured prefix. */
   String topic(Topics.Kind kind);
 

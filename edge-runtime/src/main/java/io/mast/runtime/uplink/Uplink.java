@@ -134,6 +134,8 @@ public final class Uplink implements Link, AutoCloseable {
   private volatile long sessionNumber;
   private boolean lost;
   private volatile boolean resubscribe;
+  /** Telemetry is ready and held (a full window, the bandwidth cap, the budget): bulk transfers wait. */
+  private volatile boolean telemetryHeld;
   /** The filters subscribed on the current connection; emptied at each connect (uplink thread only). */
   private final java.util.Set<String> subscribedFilters = new java.util.HashSet<>();
   private volatile long connectedAt;
@@ -294,6 +296,16 @@ public final class Uplink implements Link, AutoCloseable {
       woken = true;
       signal.notifyAll();
     }
+  }
+
+  @Override
+  public boolean bulkAllowed() {
+    return !telemetryHeld && !budget.overDailyBudget();
+  }
+
+  @Override
+  public void spendBulk(long bytes) {
+    budget.spend(bytes);
   }
 
   @Override
@@ -612,6 +624,7 @@ public final class Uplink implements Link, AutoCloseable {
         return agentWait;
       }
       if (budget.overDailyBudget()) {
+        telemetryHeld = true;
         if (!budgetLogged) {
           Logger.warn("uplink: daily byte budget of {} bytes spent; telemetry waits for the next UTC day", budget.dailyBytes());
           budgetLogged = true;
@@ -621,6 +634,7 @@ public final class Uplink implements Link, AutoCloseable {
       budgetLogged = false;
       Optional<FrameCutter.Cut> cut = nextCut();
       if (cut.isEmpty()) {
+        telemetryHeld = false; // caught up
         return idle;
       }
       FrameCutter.Cut c = cut.get();
@@ -636,11 +650,15 @@ public final class Uplink implements Link, AutoCloseable {
       }
       long wait = budget.waitNanos(ByteBudget.wireBytes(settings.topic(Topics.Kind.TELEMETRY), c.frame().bytes().length, true));
       if (wait > 0) {
+        telemetryHeld = true;
         return wait;
       }
       sendFrame(Lane.TELEMETRY, Topics.Kind.TELEMETRY, c.frame().bytes(),
           new InFlightWindow.Frame(c.frame().seq(), c.lastRecord(), c.frame().readings(), System.nanoTime()));
       consumed(c);
+    }
+    if (window.full()) {
+      telemetryHeld = true;
     }
     // a window full of frames holds no agent's message back
     long agentWait = sendAgentMessages();

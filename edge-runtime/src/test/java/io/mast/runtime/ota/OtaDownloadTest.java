@@ -511,6 +511,7 @@ class OtaDownloadTest {
     server = new ChunkServer(pole.mosquitto.uri());
     io.mast.seams.FaultyFiles faulty = new io.mast.seams.FaultyFiles();
     OtaAgent agent = pole.runtime.startOta(root, "a", OtaAgent.TRIAL_DEADLINE, faulty);
+    budget(0); // a whole bundle and part of it again: near the example's daily budget
     Offer v3 = offer(dist("v3", false, 3), "3.0.0", 3, "sim", Instant.now().getEpochSecond()); // nothing in common with v1's text
     int total = v3.packed().manifest().chunks().size();
     server.packed = v3.packed();
@@ -614,6 +615,7 @@ class OtaDownloadTest {
     Path root = slots(dist("v1", false));
     server = new ChunkServer(pole.mosquitto.uri());
     OtaAgent agent = pole.runtime.startOta(root, "a", OtaAgent.TRIAL_DEADLINE);
+    budget(0); // three releases' worth of chunks come down: more than the example's daily budget
     Offer v3 = offer(dist("v3", false, 3), "3.0.0", 3, "sim", Instant.now().getEpochSecond());
     server.packed = v3.packed();
     server.mixWith = Packer.pack(dist("v4", false, 4), new Packer.Release("4.0.0", 4, "sim", 17, 0, ""));
@@ -646,5 +648,36 @@ class OtaDownloadTest {
     assertEquals("2.0.0", awaitStatus(OtaMessages.State.COMMITTED).version());
     assertEquals(new BootState("b", "", 0, "committed:b:2.0.0"), BootState.read(DurableFiles.real(), root));
     assertTrue(!pole.runtime.restartRequested().isDone(), "no restart, so the launcher counts nothing");
+  }
+
+  /** Applies the config in force with {@code uplink.daily_byte_budget} set, as a technician's edit would. */
+  private void budget(long bytes) throws Exception {
+    io.mast.config.model.DeviceConfig c = pole.runtime.config();
+    io.mast.config.model.DeviceConfig next = c.toBuilder().setVersion(pole.runtime.configAgent().nextVersion())
+        .setUplink(c.getUplink().toBuilder().setDailyByteBudget(bytes)).build();
+    io.mast.protocol.ConfigAckMessage ack = pole.runtime.configAgent().submit(next, "console", 0).get(30, java.util.concurrent.TimeUnit.SECONDS);
+    assertEquals(io.mast.protocol.ConfigAckMessage.Result.APPLIED, ack.result(), ack.toString());
+  }
+
+  @Test
+  void aDownloadWaitsWhileTheDailyByteBudgetIsSpentAndGoesOnOnceItAllows() throws Exception {
+    pole = new Pole(dir).started();
+    Path root = slots(dist("v1", false));
+    server = new ChunkServer(pole.mosquitto.uri());
+    OtaAgent agent = pole.runtime.startOta(root, "a", OtaAgent.TRIAL_DEADLINE);
+    budget(1); // spent already: the connection's birth and profile cost more
+    Offer v2 = offer(dist("v2", true), "2.0.0", 2, "sim", Instant.now().getEpochSecond());
+    server.packed = v2.packed();
+    pole.platform.publish("m/" + Pole.ID + "/o", v2.envelope(), true);
+    awaitStatus(OtaMessages.State.OFFERED);
+    Awaitility.await("the download waits").atMost(Duration.ofSeconds(30))
+        .until(() -> agent.describe().get(1).endsWith("; waits for telemetry or the byte budget"));
+    assertTrue(server.served.isEmpty(), "no chunk asked for while the budget is spent: " + server.served);
+    long before = ((io.mast.runtime.uplink.Uplink) pole.runtime.link()).stats().bytesTotal();
+    budget(0); // no limit: the download goes on at its next look
+    awaitStatus(OtaMessages.State.INSTALLED);
+    long after = ((io.mast.runtime.uplink.Uplink) pole.runtime.link()).stats().bytesTotal();
+    assertTrue(after - before >= server.bytesServed.get(), "the chunks' bytes count against the budget: " + (after - before) + " bytes counted, "
+        + server.bytesServed.get() + " served");
   }
 }
