@@ -30,22 +30,19 @@ public final class SocatPty implements AutoCloseable {
     this.process = process;
     this.devicePath = devicePath;
     this.driverPath = driverPath;
-    this.reaper = new Thread(process::destroy, "socat-reaper");
+    this.reaper = new Thread(this::close, "socat-reaper");
   }
 
   /** Starts socat with links {@code dir/name.device} and {@code dir/name}. */
   public static SocatPty start(Path dir, String name) throws IOException {
     Path device = dir.resolve(name + ".device");
     Path driver = dir.resolve(name);
-    List<String> command = List.of("socat", "-d", "-d",
+    // socat under a shell that holds this JVM's pipe on its standard input: when the JVM ends, even
+    // by SIGKILL, the pipe closes, the read returns and socat is stopped (nothing orphaned)
+    List<String> command = List.of("sh", "-c", "command -v socat >/dev/null || { echo 'socat: not found' >&2; exit 127; }; "
+        + "socat -d -d \"$1\" \"$2\" & s=$!; read -r _ || true; kill $s 2>/dev/null; wait $s", "socat-pty",
         "pty,raw,echo=0,link=" + device, "pty,raw,echo=0,link=" + driver);
-    Process process;
-    try {
-      process = new ProcessBuilder(command).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
-    } catch (IOException e) {
-      throw new IOException("socat is needed for pseudo-terminals and is not installed: "
-          + "apt-get install -y socat (" + e.getMessage() + ")", e);
-    }
+    Process process = new ProcessBuilder(command).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
     BufferedReader err = new BufferedReader(new InputStreamReader(process.getErrorStream(), StandardCharsets.UTF_8));
     List<String> ptys = new ArrayList<>();
     List<String> said = new ArrayList<>();
@@ -58,7 +55,11 @@ public final class SocatPty implements AutoCloseable {
       }
     }
     if (ptys.size() < 2) {
+      process.getOutputStream().close();
       process.destroy();
+      if (said.contains("socat: not found")) {
+        throw new IOException("socat is needed for pseudo-terminals and is not installed: apt-get install -y socat");
+      }
       throw new IOException("socat did not make a pty pair: " + String.join(" | ", said));
     }
     Thread drain = new Thread(() -> drain(err), "socat-" + name);
@@ -95,9 +96,14 @@ public final class SocatPty implements AutoCloseable {
     } catch (IllegalStateException e) {
       // the JVM is shutting down: the reaper runs anyway
     }
-    process.destroy();
+    try {
+      process.getOutputStream().close(); // the shell's read ends: it stops socat and waits for it
+    } catch (IOException e) {
+      // already closed
+    }
     try {
       if (!process.waitFor(2, TimeUnit.SECONDS)) {
+        process.descendants().forEach(ProcessHandle::destroyForcibly);
         process.destroyForcibly();
       }
     } catch (InterruptedException e) {
