@@ -164,7 +164,8 @@ class SelfUpdateTest {
     Path root = dir.resolve("state");
     // slot a: this build, its bin/mast naming the test's class path (mast run --slots copies a built distribution's jars)
     SlotSupervisor.installSlot(root.resolve("slots/a"), SlotSupervisor.ownClasspath(), false);
-    ChildRun supervisor = ChildRun.start(dir.resolve("supervisor.log"), Map.of(), "run", "--sim", "--slots", "--broker", mosquitto.uri(),
+    // a trial has 10 s to prove itself (the supervisor takes one for hung 5 s after that)
+    ChildRun supervisor = ChildRun.start(dir.resolve("supervisor.log"), Map.of("MAST_TRIAL_DEADLINE_S", "10"), "run", "--sim", "--slots", "--broker", mosquitto.uri(),
         "--store", root.toString(), "--console", "none");
     open.add(supervisor);
     Awaitility.await("the pole online").atMost(Duration.ofSeconds(60)).until(() -> platform.topics.contains("m/" + POLE + "/s"));
@@ -228,6 +229,21 @@ class SelfUpdateTest {
     assertTrue(out.contains("launcher: slot a started 3 times without committing; rolling back to slot b"), out);
     Awaitility.await("the reported rollback cleared").atMost(Duration.ofSeconds(30))
         .until(() -> BootState.read(DurableFiles.real(), root).equals(new BootState("b", "", 0, "")));
+
+    // 4.0.0 hangs at its start (alive, silent, never healthy): each trial start is killed after its deadline, then rolled back
+    Path v4 = dir.resolve("v4");
+    copyTree(v2, v4);
+    Files.writeString(v4.resolve("bin/mast"), "#!/bin/sh\necho 'mast 4.0.0: hanging' >&2\nexec sleep 600\n");
+    Packer.Packed p4 = Packer.pack(v4, new Packer.Release("4.0.0", 4, "sim", 17, Instant.now().getEpochSecond() + 86_400, ""));
+    platform.packed = p4;
+    platform.client.publish("m/" + POLE + "/o", offer(p4, key), 1, true);
+    Awaitility.await("the hung release rolled back").atMost(Duration.ofSeconds(180))
+        .until(() -> platform.statuses.stream().filter(x -> x.state() == OtaMessages.State.ROLLED_BACK).count() == 2);
+    OtaMessages.Status hung = platform.statuses.stream().filter(x -> x.state() == OtaMessages.State.ROLLED_BACK).toList().get(1);
+    assertEquals("4.0.0", hung.version());
+    out = supervisor.output();
+    assertEquals(3, count(out, "did not commit or exit within 15 s; killing it"), out);
+    assertEquals(3, count(out, "mast 4.0.0: hanging"), out);
     assertTrue(supervisor.process.isAlive(), "the supervisor never gave up");
   }
 }

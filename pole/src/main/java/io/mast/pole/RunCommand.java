@@ -186,8 +186,7 @@ final class RunCommand implements Callable<Integer> {
               + (consoleMode.equals("terminal") ? "; exit stops" : "; Ctrl-C stops"));
         }
         serveConsole(runtime, buses, consolePort);
-        runtime.startOta(root == null || root.isBlank() ? null : Path.of(root), System.getenv("MAST_SLOT"),
-            io.mast.runtime.ota.OtaAgent.TRIAL_DEADLINE);
+        runtime.startOta(root == null || root.isBlank() ? null : Path.of(root), System.getenv("MAST_SLOT"), trialDeadline());
         int rc = runUntilDone(runtime, shown);
         if (!runtime.restartRequested().isDone()) {
           return rc;
@@ -258,6 +257,22 @@ final class RunCommand implements Callable<Integer> {
       // the console is this run's terminal: its exit stops Mast, as Ctrl-C would without it
       terminalEnded = runtime.console().attach(StdioTerminal.open());
     }
+  }
+
+  /**
+   * How long an update's first start has to prove itself: {@code MAST_TRIAL_DEADLINE_S} (a pole
+   * whose sensors are slow to answer may need longer), else {@link io.mast.runtime.ota.OtaAgent#TRIAL_DEADLINE}.
+   */
+  static Duration trialDeadline() {
+    String s = System.getenv("MAST_TRIAL_DEADLINE_S");
+    if (s != null && s.matches("[0-9]{1,6}") && Integer.parseInt(s) > 0) {
+      return Duration.ofSeconds(Integer.parseInt(s));
+    }
+    if (s != null && !s.isBlank()) {
+      System.err.println("mast: MAST_TRIAL_DEADLINE_S=" + s + " is not a number of seconds from 1 to 999999; using "
+          + io.mast.runtime.ota.OtaAgent.TRIAL_DEADLINE.toSeconds());
+    }
+    return io.mast.runtime.ota.OtaAgent.TRIAL_DEADLINE;
   }
 
   /** {@code --sim --slots}: the broker here, Mast in a child process through the launcher, started again as systemd would. */

@@ -30,15 +30,30 @@ import java.util.concurrent.TimeUnit;
  * launcher picks the slot and counts a trial's starts), starts it again when it exits for an
  * update (75) or fails (as {@code Restart=on-failure}, after {@link #RESTART_DELAY_MS} ms), and
  * gives up after {@value #START_LIMIT} failed starts within {@link #START_WINDOW_S} s (a start
- * limit above the launcher's three tries, so a crash-looping update is rolled back first). The
- * broker (the embedded one unless {@code --broker}) lives here, so it outlasts every restart.
+ * limit above the launcher's three tries, so a crash-looping update is rolled back first). A trial
+ * start that neither commits nor exits within its deadline ({@code MAST_TRIAL_DEADLINE_S}) and
+ * {@link #TRIAL_GRACE} is taken for hung and killed, as systemd's watchdog would. The broker (the
+ * embedded one unless {@code --broker}) lives here, so it outlasts every restart.
  */
 public final class SlotSupervisor {
-  static final int START_LIMIT = 10;
+  static final int START_LIMIT = 20;
   static final long START_WINDOW_S = 120;
   static final long RESTART_DELAY_MS = 1000;
 
+  /** How long after a trial start's own deadline the supervisor takes it for hung. */
+  static final java.time.Duration TRIAL_GRACE = java.time.Duration.ofSeconds(5);
+
   private SlotSupervisor() {}
+
+  /** Whether the boot pointer has a trial slot (the start running now is it, or the launcher fell back for a missing program). */
+  private static boolean onTrial(Path root) {
+    try {
+      BootState b = BootState.read(DurableFiles.real(), root);
+      return !b.trial().isEmpty() && b.tries() > 0;
+    } catch (IOException e) {
+      return false;
+    }
+  }
 
   /**
    * Makes {@code slot} a distribution that runs Mast from {@code classpath}: with {@code copy}
@@ -127,7 +142,20 @@ public final class SlotSupervisor {
         p = new ProcessBuilder(command).inheritIO().start();
         current[0] = p;
       }
-      int rc = p.waitFor();
+      long started = System.nanoTime();
+      long limit = RunCommand.trialDeadline().plus(TRIAL_GRACE).toNanos();
+      boolean killed = false;
+      while (!p.waitFor(1, TimeUnit.SECONDS)) {
+        // systemd's watchdog, played here: a trial start that neither commits nor exits within its deadline is hung
+        if (!killed && System.nanoTime() - started > limit && onTrial(root)) {
+          err.println("mast: supervisor: the trial start did not commit or exit within " + TimeUnit.NANOSECONDS.toSeconds(limit)
+              + " s; killing it (SIGKILL), as a watchdog would");
+          p.descendants().forEach(ProcessHandle::destroyForcibly);
+          p.destroyForcibly();
+          killed = true;
+        }
+      }
+      int rc = p.exitValue();
       synchronized (current) {
         current[0] = null;
         if (stopping[0]) {
