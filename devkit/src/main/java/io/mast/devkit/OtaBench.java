@@ -204,7 +204,7 @@ final class OtaBench implements Callable<Integer> {
     }
   }
 
-  private static void copy(Path from, Path to) throws Exception {
+  static void copy(Path from, Path to) throws Exception {
     try (var walk = Files.walk(from)) {
       for (Path p : walk.toList()) {
         Path t = to.resolve(from.relativize(p).toString());

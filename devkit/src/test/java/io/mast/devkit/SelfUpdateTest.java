@@ -9,6 +9,8 @@ import io.mast.pole.SlotSupervisor;
 import io.mast.protocol.Ed25519Keys;
 import io.mast.protocol.OtaMessages;
 import io.mast.protocol.SignedControl;
+import io.mast.runtime.agent.Platform;
+import io.mast.runtime.ota.ChunkServer;
 import io.mast.runtime.peers.Mosquitto;
 import io.mast.seams.DurableFiles;
 import java.nio.charset.StandardCharsets;
@@ -19,15 +21,10 @@ import java.security.PrivateKey;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.Collections;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
-import java.util.concurrent.atomic.AtomicInteger;
 import org.awaitility.Awaitility;
-import org.eclipse.paho.client.mqttv3.MqttClient;
-import org.eclipse.paho.client.mqttv3.MqttConnectOptions;
-import org.eclipse.paho.client.mqttv3.persist.MemoryPersistence;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -54,84 +51,27 @@ class SelfUpdateTest {
     }
   }
 
-  /** The platform: statuses from os, and the chunks asked for on oc served from {@link #packed}, up to {@link #limit}. */
-  private static final class Platform implements AutoCloseable {
-    final MqttClient client;
-    final List<OtaMessages.Status> statuses = Collections.synchronizedList(new ArrayList<>());
-    final List<String> topics = Collections.synchronizedList(new ArrayList<>());
-    final AtomicInteger served = new AtomicInteger();
-    final AtomicInteger askedBeyondLimit = new AtomicInteger();
-    volatile Packer.Packed packed;
-    volatile int limit = Integer.MAX_VALUE;
-
-    Platform(String uri) throws Exception {
-      client = new MqttClient(uri, "platform-" + System.nanoTime(), new MemoryPersistence());
-      MqttConnectOptions o = new MqttConnectOptions();
-      o.setMaxInflight(1000);
-      client.connect(o);
-      client.subscribe("m/" + POLE + "/#", 1, (t, m) -> {
-        topics.add(t);
-        if (t.endsWith("/os") && !m.isRetained()) {
-          statuses.add(OtaMessages.Status.parse(m.getPayload()));
-        }
-      });
-      client.subscribe("m/" + POLE + "/oc", 1, (t, m) -> {
-        OtaMessages.ChunkRequest r = OtaMessages.ChunkRequest.parse(m.getPayload());
-        List<byte[]> out = new ArrayList<>();
-        for (int i : r.chunks()) {
-          if (served.get() >= limit) {
-            askedBeyondLimit.incrementAndGet();
-            continue;
-          }
-          served.incrementAndGet();
-          out.add(new OtaMessages.ChunkData(packed.manifest().bundleSha256(), i, packed.chunks().get(i)).toBytes());
-        }
-        new Thread(() -> {
-          for (byte[] p : out) {
-            try {
-              client.publish("m/" + POLE + "/od", p, 1, false);
-            } catch (Exception e) {
-              throw new IllegalStateException(e);
-            }
-          }
-        }).start();
-      });
+  /** The statuses the pole sent on os, in order. */
+  private static List<OtaMessages.Status> statuses(Platform platform) throws Exception {
+    List<OtaMessages.Status> out = new ArrayList<>();
+    for (byte[] p : platform.payloads("m/" + POLE + "/os")) {
+      out.add(OtaMessages.Status.parse(p));
     }
-
-    OtaMessages.Status await(OtaMessages.State state, String detail) {
-      OtaMessages.Status[] found = new OtaMessages.Status[1];
-      Awaitility.await("an OTA status " + state + " '" + detail + "' from the pole").atMost(Duration.ofSeconds(120)).until(() -> {
-        synchronized (statuses) {
-          for (OtaMessages.Status s : statuses) {
-            if (s.state() == state && s.detail().contains(detail)) {
-              found[0] = s;
-              return true;
-            }
-          }
-        }
-        return false;
-      });
-      return found[0];
-    }
-
-    @Override
-    public void close() throws Exception {
-      client.disconnectForcibly(1000, 1000);
-      client.close();
-    }
+    return out;
   }
 
-  private static void copyTree(Path from, Path to) throws Exception {
-    try (var walk = Files.walk(from)) {
-      for (Path p : walk.toList()) {
-        Path t = to.resolve(from.relativize(p).toString());
-        if (Files.isDirectory(p)) {
-          Files.createDirectories(t);
-        } else {
-          Files.copy(p, t, java.nio.file.StandardCopyOption.COPY_ATTRIBUTES);
+  private static OtaMessages.Status await(Platform platform, OtaMessages.State state, String detail) {
+    OtaMessages.Status[] found = new OtaMessages.Status[1];
+    Awaitility.await("an OTA status " + state + " '" + detail + "' from the pole").atMost(Duration.ofSeconds(120)).until(() -> {
+      for (OtaMessages.Status s : statuses(platform)) {
+        if (s.state() == state && s.detail().contains(detail)) {
+          found[0] = s;
+          return true;
         }
       }
-    }
+      return false;
+    });
+    return found[0];
   }
 
   private byte[] offer(Packer.Packed p, PrivateKey key) throws Exception {
@@ -161,6 +101,8 @@ class SelfUpdateTest {
     open.add(mosquitto);
     Platform platform = new Platform(mosquitto.uri());
     open.add(platform);
+    ChunkServer server = new ChunkServer(mosquitto.uri());
+    open.add(server);
     Path root = dir.resolve("state");
     // slot a: this build, its bin/mast naming the test's class path (mast run --slots copies a built distribution's jars)
     SlotSupervisor.installSlot(root.resolve("slots/a"), SlotSupervisor.ownClasspath(), false);
@@ -168,28 +110,28 @@ class SelfUpdateTest {
     ChildRun supervisor = ChildRun.start(dir.resolve("supervisor.log"), Map.of("MAST_TRIAL_DEADLINE_S", "10"), "run", "--sim", "--slots", "--broker", mosquitto.uri(),
         "--store", root.toString(), "--console", "none");
     open.add(supervisor);
-    Awaitility.await("the pole online").atMost(Duration.ofSeconds(60)).until(() -> platform.topics.contains("m/" + POLE + "/s"));
+    Awaitility.await("the pole online").atMost(Duration.ofSeconds(60)).until(() -> platform.count("m/" + POLE + "/s") > 0);
     PrivateKey key = Ed25519Keys.readPrivatePem(Files.readString(root.resolve("keys/sim-platform.pem")));
 
     // 2.0.0: slot a with a data file of 400 KB (about 50 chunks to fetch, within the daily budget of the example config)
     Path v2 = dir.resolve("v2");
-    copyTree(root.resolve("slots/a"), v2);
+    OtaBench.copy(root.resolve("slots/a"), v2);
     byte[] data = new byte[400_000];
     new Random(2).nextBytes(data);
     Files.write(v2.resolve("data.bin"), data);
     Packer.Packed p2 = Packer.pack(v2, new Packer.Release("2.0.0", 2, "sim", 17, Instant.now().getEpochSecond() + 86_400, ""));
-    platform.packed = p2;
-    platform.limit = 40;
-    platform.client.publish("m/" + POLE + "/o", offer(p2, key), 1, true);
+    server.packed = p2;
+    server.limit = 40;
+    platform.publish("m/" + POLE + "/o", offer(p2, key), true);
 
     // SIGKILL while downloading, once the pole asked past the 40 chunks served (so it took at least 36: one checkpoint)
-    Awaitility.await("40 chunks served and more asked").atMost(Duration.ofSeconds(60)).until(() -> platform.askedBeyondLimit.get() > 0);
+    Awaitility.await("40 chunks served and more asked").atMost(Duration.ofSeconds(60)).until(() -> server.askedBeyondLimit.get() > 0);
     killMast(supervisor);
     supervisor.awaitOutput("Mast exited with 137", Duration.ofSeconds(30));
-    int servedBefore = platform.served.get();
-    platform.limit = Integer.MAX_VALUE;
-    platform.await(OtaMessages.State.INSTALLED, "slot b");
-    int fetchedAgain = platform.served.get() - servedBefore;
+    int servedBefore = server.served.size();
+    server.limit = Integer.MAX_VALUE;
+    await(platform, OtaMessages.State.INSTALLED, "slot b");
+    int fetchedAgain = server.served.size() - servedBefore;
     assertTrue(fetchedAgain <= p2.manifest().chunks().size() - 32, "the download resumed from its checkpoint: " + fetchedAgain
         + " chunks fetched after the SIGKILL, of " + p2.manifest().chunks().size());
 
@@ -197,7 +139,7 @@ class SelfUpdateTest {
     Awaitility.await("the launcher's first start of slot b").atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(10))
         .until(() -> BootState.read(DurableFiles.real(), root).tries() == 1);
     killMast(supervisor);
-    assertEquals("2.0.0", platform.await(OtaMessages.State.COMMITTED, "slot b").version());
+    assertEquals("2.0.0", await(platform, OtaMessages.State.COMMITTED, "slot b").version());
     assertTrue(supervisor.output().contains("launcher: trying slot b (start 2 of 3)"), supervisor.output());
     assertEquals(new BootState("b", "", 0, "committed:b:2.0.0"), BootState.read(DurableFiles.real(), root));
 
@@ -205,23 +147,23 @@ class SelfUpdateTest {
     killMast(supervisor);
     Awaitility.await("started again").atMost(Duration.ofSeconds(30)).until(() -> count(supervisor.output(), "Mast exited with 137") == 3);
     Path v1 = dir.resolve("v1");
-    copyTree(root.resolve("slots/a"), v1);
+    OtaBench.copy(root.resolve("slots/a"), v1);
     Files.writeString(v1.resolve("notes.txt"), "1.9.0\n");
     Packer.Packed p1 = Packer.pack(v1, new Packer.Release("1.9.0", 1, "sim", 17, Instant.now().getEpochSecond() + 86_400, ""));
-    platform.packed = p1;
-    platform.client.publish("m/" + POLE + "/o", offer(p1, key), 1, true);
-    platform.await(OtaMessages.State.REFUSED, "downgrade: security counter 1 is below this pole's floor 2");
+    server.packed = p1;
+    platform.publish("m/" + POLE + "/o", offer(p1, key), true);
+    await(platform, OtaMessages.State.REFUSED, "downgrade: security counter 1 is below this pole's floor 2");
 
     // 3.0.0 cannot start: three starts of slot a fail, the launcher runs slot b again, the pole reports the rollback
     Path v3 = dir.resolve("v3");
-    copyTree(v2, v3);
+    OtaBench.copy(v2, v3);
     Files.writeString(v3.resolve("bin/mast"), "#!/bin/sh\necho 'mast 3.0.0: cannot start' >&2\nexit 1\n");
     Files.setPosixFilePermissions(v3.resolve("bin/mast"), PosixFilePermissions.fromString("rwxr-xr-x"));
     Packer.Packed p3 = Packer.pack(v3, new Packer.Release("3.0.0", 3, "sim", 17, Instant.now().getEpochSecond() + 86_400, ""));
-    platform.packed = p3;
-    platform.client.publish("m/" + POLE + "/o", offer(p3, key), 1, true);
-    platform.await(OtaMessages.State.INSTALLED, "slot a");
-    OtaMessages.Status back = platform.await(OtaMessages.State.ROLLED_BACK, "");
+    server.packed = p3;
+    platform.publish("m/" + POLE + "/o", offer(p3, key), true);
+    await(platform, OtaMessages.State.INSTALLED, "slot a");
+    OtaMessages.Status back = await(platform, OtaMessages.State.ROLLED_BACK, "");
     assertEquals("3.0.0", back.version());
     assertEquals("slot a:3 starts without a commit", back.detail());
     String out = supervisor.output();
@@ -232,14 +174,14 @@ class SelfUpdateTest {
 
     // 4.0.0 hangs at its start (alive, silent, never healthy): each trial start is killed after its deadline, then rolled back
     Path v4 = dir.resolve("v4");
-    copyTree(v2, v4);
+    OtaBench.copy(v2, v4);
     Files.writeString(v4.resolve("bin/mast"), "#!/bin/sh\necho 'mast 4.0.0: hanging' >&2\nexec sleep 600\n");
     Packer.Packed p4 = Packer.pack(v4, new Packer.Release("4.0.0", 4, "sim", 17, Instant.now().getEpochSecond() + 86_400, ""));
-    platform.packed = p4;
-    platform.client.publish("m/" + POLE + "/o", offer(p4, key), 1, true);
+    server.packed = p4;
+    platform.publish("m/" + POLE + "/o", offer(p4, key), true);
     Awaitility.await("the hung release rolled back").atMost(Duration.ofSeconds(180))
-        .until(() -> platform.statuses.stream().filter(x -> x.state() == OtaMessages.State.ROLLED_BACK).count() == 2);
-    OtaMessages.Status hung = platform.statuses.stream().filter(x -> x.state() == OtaMessages.State.ROLLED_BACK).toList().get(1);
+        .until(() -> statuses(platform).stream().filter(x -> x.state() == OtaMessages.State.ROLLED_BACK).count() == 2);
+    OtaMessages.Status hung = statuses(platform).stream().filter(x -> x.state() == OtaMessages.State.ROLLED_BACK).toList().get(1);
     assertEquals("4.0.0", hung.version());
     out = supervisor.output();
     assertEquals(3, count(out, "did not commit or exit within 15 s; killing it"), out);

@@ -459,6 +459,8 @@ public final class EdgeRuntime implements AutoCloseable {
     }
     if (staged != null) {
       waitFor(uplink.reconfigure(staged), "the uplink to take the new settings");
+    } else if (LiveChanges.uplinkLimitsChanged(before, after)) {
+      uplink.limits(after.getUplink().getDailyByteBudget(), after.getUplink().getBandwidthBytesPerS()); // no new connection for that
     }
     confirmed = false; // until the agent's acknowledgement reaches the broker
     announceConfig();

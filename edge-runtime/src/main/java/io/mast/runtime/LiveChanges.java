@@ -53,7 +53,13 @@ final class LiveChanges {
     return !connection(a.getUplink()).equals(connection(b.getUplink()));
   }
 
+  /** What only the uplink's limits change (the daily budget, the bandwidth cap): taken without a new connection. */
+  static boolean uplinkLimitsChanged(DeviceConfig a, DeviceConfig b) {
+    return a.getUplink().getDailyByteBudget() != b.getUplink().getDailyByteBudget()
+        || a.getUplink().getBandwidthBytesPerS() != b.getUplink().getBandwidthBytesPerS();
+  }
+
   private static Uplink connection(Uplink u) {
-    return u.toBuilder().clearBatchWindowS().clearHealthIntervalS().build();
+    return u.toBuilder().clearBatchWindowS().clearHealthIntervalS().clearDailyByteBudget().clearBandwidthBytesPerS().build();
   }
 }

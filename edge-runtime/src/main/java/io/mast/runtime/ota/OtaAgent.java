@@ -589,7 +589,19 @@ public final class OtaAgent implements AutoCloseable {
     }
     inFlight.addAll(next);
     progressAt = System.nanoTime();
-    link.publish(Topics.Kind.OTA_CHUNK_REQUEST, new OtaMessages.ChunkRequest(download.manifest().bundleSha256(), next).toBytes(), false);
+    Download asked = download;
+    link.publish(Topics.Kind.OTA_CHUNK_REQUEST, new OtaMessages.ChunkRequest(download.manifest().bundleSha256(), next).toBytes(), false)
+        .whenComplete((ok, failure) -> {
+          if (failure != null) {
+            // the request never reached the broker (a lost connection): asked again now, or at the next connect
+            hand(() -> {
+              if (download == asked) {
+                next.forEach(inFlight::remove);
+                askMore();
+              }
+            });
+          }
+        });
     int done = download.manifest().chunks().size() - download.missing();
     if (reportedDone < 0 || done - reportedDone >= PROGRESS_EVERY) {
       reportedDone = done;
@@ -615,6 +627,8 @@ public final class OtaAgent implements AutoCloseable {
         // link that is still delivering the window is not asked twice
         if (!inFlight.isEmpty() && System.nanoTime() - progressAt >= RESEND.toNanos()) {
           askAgain();
+        } else if (inFlight.isEmpty() && download != null && download.missing() > 0 && !paused) {
+          askMore(); // nothing asked (the link was down when it would have been): ask now
         }
         try {
           if (download != null) {

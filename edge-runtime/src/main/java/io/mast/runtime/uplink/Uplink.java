@@ -216,6 +216,12 @@ public final class Uplink implements Link, AutoCloseable {
     Logger.info("uplink: new settings; connecting to {}", String.join(", ", next.brokerUris()));
   }
 
+  /** New limits (daily byte budget, bandwidth cap; 0: none) from now on, on the same connection. Any thread. */
+  public void limits(long dailyBytes, long bytesPerSecond) {
+    budget.limits(dailyBytes, bytesPerSecond);
+    wake();
+  }
+
   /** New durable records or alarms may be there: look again. Any thread, never blocks. */
   public void wake() {
     synchronized (signal) {

@@ -21,14 +21,9 @@ import java.security.PrivateKey;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.Collections;
 import java.util.List;
 import java.util.Random;
-import java.util.concurrent.atomic.AtomicLong;
 import org.awaitility.Awaitility;
-import org.eclipse.paho.client.mqttv3.MqttClient;
-import org.eclipse.paho.client.mqttv3.MqttConnectOptions;
-import org.eclipse.paho.client.mqttv3.persist.MemoryPersistence;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -92,74 +87,6 @@ class OtaDownloadTest {
     Packer.Packed p = Packer.pack(dist, new Packer.Release(version, counter, target, 17, expires, ""));
     byte[] envelope = SignedControl.sign(SignedControl.Type.OTA_MANIFEST, Pole.ID, issued, expires, p.manifest().toBytes(), keyId, key);
     return new Offer(envelope, p);
-  }
-
-  /** The platform's side of the chunks: answers each request on od, from the packed bundle. */
-  private static final class ChunkServer implements AutoCloseable {
-    final MqttClient client;
-    final AtomicLong bytesServed = new AtomicLong();
-    final List<Integer> served = Collections.synchronizedList(new ArrayList<>());
-    volatile Packer.Packed packed;
-    volatile int garbageLeft;
-    /** Another release: each chunk asked for is first sent from it, under the asked bundle's hash and index (a confused server). */
-    volatile Packer.Packed mixWith;
-    /** Requests beyond this many chunks served are ignored (a platform gone quiet). */
-    volatile int limit = Integer.MAX_VALUE;
-
-    ChunkServer(String uri) throws Exception {
-      client = new MqttClient(uri, "chunk-server-" + System.nanoTime(), new MemoryPersistence());
-      MqttConnectOptions o = new MqttConnectOptions();
-      o.setMaxInflight(1000);
-      client.connect(o);
-      client.subscribe("m/+/oc", 1, (topic, message) -> {
-        OtaMessages.ChunkRequest r = OtaMessages.ChunkRequest.parse(message.getPayload());
-        String od = topic.substring(0, topic.length() - 2) + "od";
-        for (int i : r.chunks()) {
-          if (served.size() >= limit) {
-            return;
-          }
-          Packer.Packed other = mixWith;
-          if (other != null) {
-            byte[] wrong = new OtaMessages.ChunkData(packed.manifest().bundleSha256(), i, other.chunks().get(i % other.chunks().size()))
-                .toBytes();
-            byte[] foreign = new OtaMessages.ChunkData(other.manifest().bundleSha256(), i, other.chunks().get(i % other.chunks().size()))
-                .toBytes();
-            new Thread(() -> {
-              try {
-                client.publish(od, foreign, 1, false);
-                client.publish(od, wrong, 1, false);
-              } catch (Exception e) {
-                throw new IllegalStateException(e);
-              }
-            }).start();
-          }
-          byte[] data = packed.chunks().get(i);
-          if (garbageLeft > 0) {
-            garbageLeft--;
-            data = data.clone();
-            data[0] ^= 0x55;
-          }
-          served.add(i);
-          bytesServed.addAndGet(data.length);
-          byte[] payload = new OtaMessages.ChunkData(packed.manifest().bundleSha256(), i, data).toBytes();
-          new Thread(() -> {
-            try {
-              client.publish(od, payload, 1, false);
-            } catch (Exception e) {
-              throw new IllegalStateException(e);
-            }
-          }).start();
-        }
-      });
-    }
-
-    @Override
-    public void close() throws Exception {
-      if (client.isConnected()) {
-        client.disconnect();
-      }
-      client.close();
-    }
   }
 
   private List<OtaMessages.Status> statuses() throws FrameFormatException {
@@ -535,56 +462,52 @@ class OtaDownloadTest {
     assertTrue(fetchedAgain <= total - seeded - io.mast.ota.Download.CHECKPOINT_CHUNKS,
         "the chunks up to the last checkpoint were kept: " + fetchedAgain + " of " + total + " fetched after the restart");
     assertTrue(fetchedAgain > total - seeded - 60, "the chunks taken after the checkpoint were lost with the power: " + fetchedAgain);
-    for (OtaManifestMessage.File f : v3.packed().manifest().files()) {
-      assertArrayEquals(Files.readAllBytes(dir.resolve("v3").resolve(f.path())), Files.readAllBytes(root.resolve("slots/b").resolve(f.path())),
+    assertStaged("v3", v3.packed(), root);
+  }
+
+  /** Slot b of {@code root} holds exactly the files of the distribution {@code name}, as {@code packed} lists them. */
+  private void assertStaged(String name, Packer.Packed packed, Path root) throws IOException {
+    for (OtaManifestMessage.File f : packed.manifest().files()) {
+      assertArrayEquals(Files.readAllBytes(dir.resolve(name).resolve(f.path())), Files.readAllBytes(root.resolve("slots/b").resolve(f.path())),
           f.path());
     }
   }
 
-  @Test
-  void aPowerCutWhileStagingStagesAgainFromTheKeptChunksAtTheNextStartWithoutFetchingThem() throws Exception {
+  /**
+   * A pole on v1 takes v2 and the power goes at the first file operation {@code where} (given the
+   * slot root) accepts, after the download; the next start must install it without fetching a chunk again.
+   */
+  private void powerCutWhileInstallingIsInstalledAtTheNextStart(java.util.function.Function<Path, java.util.function.Predicate<Path>> where)
+      throws Exception {
     pole = new Pole(dir).started();
     Path root = slots(dist("v1", false));
     server = new ChunkServer(pole.mosquitto.uri());
-    io.mast.seams.FaultyFiles faulty = new io.mast.seams.FaultyFiles().powerCutWhenTouching(p -> p.startsWith(root.resolve("slots/b")));
+    io.mast.seams.FaultyFiles faulty = new io.mast.seams.FaultyFiles().powerCutWhenTouching(where.apply(root));
     pole.runtime.startOta(root, "a", OtaAgent.TRIAL_DEADLINE, faulty);
     Offer v2 = offer(dist("v2", true), "2.0.0", 2, "sim", Instant.now().getEpochSecond());
     server.packed = v2.packed();
     pole.platform.publish("m/" + Pole.ID + "/o", v2.envelope(), true);
-    Awaitility.await("the power cut while staging").atMost(Duration.ofSeconds(60)).until(faulty::crashed);
-    assertEquals(BootState.initial(), BootState.read(DurableFiles.real(), root), "no switch yet");
-    int served = server.served.size();
-    pole.restart();
-    pole.runtime.startOta(root, "a", OtaAgent.TRIAL_DEADLINE);
-    awaitStatus(OtaMessages.State.INSTALLED);
-    assertEquals(served, server.served.size(), "nothing fetched again");
-    assertEquals(new BootState("a", "b", 0, "installed:b:2.0.0"), BootState.read(DurableFiles.real(), root));
-    for (OtaManifestMessage.File f : v2.packed().manifest().files()) {
-      assertArrayEquals(Files.readAllBytes(dir.resolve("v2").resolve(f.path())), Files.readAllBytes(root.resolve("slots/b").resolve(f.path())),
-          f.path());
-    }
-  }
-
-  @Test
-  void aPowerCutWhileSwitchingTheBootPointerLeavesTheOldSlotActiveAndTheNextStartSwitchesAgain() throws Exception {
-    pole = new Pole(dir).started();
-    Path root = slots(dist("v1", false));
-    server = new ChunkServer(pole.mosquitto.uri());
-    io.mast.seams.FaultyFiles faulty = new io.mast.seams.FaultyFiles()
-        .powerCutWhenTouching(p -> p.getParent() != null && p.getParent().equals(root) && p.getFileName().toString().startsWith("boot"));
-    pole.runtime.startOta(root, "a", OtaAgent.TRIAL_DEADLINE, faulty);
-    Offer v2 = offer(dist("v2", true), "2.0.0", 2, "sim", Instant.now().getEpochSecond());
-    server.packed = v2.packed();
-    pole.platform.publish("m/" + Pole.ID + "/o", v2.envelope(), true);
-    Awaitility.await("the power cut while switching").atMost(Duration.ofSeconds(60)).until(faulty::crashed);
+    Awaitility.await("the power cut").atMost(Duration.ofSeconds(60)).until(faulty::crashed);
     assertEquals(BootState.initial(), BootState.read(DurableFiles.real(), root), "the old pointer holds: slot a runs");
     assertTrue(statuses().stream().noneMatch(x -> x.state() == OtaMessages.State.INSTALLED), statuses().toString());
     int served = server.served.size();
     pole.restart();
     pole.runtime.startOta(root, "a", OtaAgent.TRIAL_DEADLINE);
     awaitStatus(OtaMessages.State.INSTALLED);
-    assertEquals(new BootState("a", "b", 0, "installed:b:2.0.0"), BootState.read(DurableFiles.real(), root));
     assertEquals(served, server.served.size(), "nothing fetched again");
+    assertEquals(new BootState("a", "b", 0, "installed:b:2.0.0"), BootState.read(DurableFiles.real(), root));
+    assertStaged("v2", v2.packed(), root);
+  }
+
+  @Test
+  void aPowerCutWhileStagingStagesAgainFromTheKeptChunksAtTheNextStartWithoutFetchingThem() throws Exception {
+    powerCutWhileInstallingIsInstalledAtTheNextStart(root -> p -> p.startsWith(root.resolve("slots/b")));
+  }
+
+  @Test
+  void aPowerCutWhileSwitchingTheBootPointerLeavesTheOldSlotActiveAndTheNextStartSwitchesAgain() throws Exception {
+    powerCutWhileInstallingIsInstalledAtTheNextStart(root -> p -> p.getParent() != null && p.getParent().equals(root)
+        && p.getFileName().toString().startsWith("boot"));
   }
 
   @Test
@@ -621,10 +544,7 @@ class OtaDownloadTest {
     server.mixWith = Packer.pack(dist("v4", false, 4), new Packer.Release("4.0.0", 4, "sim", 17, 0, ""));
     pole.platform.publish("m/" + Pole.ID + "/o", v3.envelope(), true);
     awaitStatus(OtaMessages.State.INSTALLED);
-    for (OtaManifestMessage.File f : v3.packed().manifest().files()) {
-      assertArrayEquals(Files.readAllBytes(dir.resolve("v3").resolve(f.path())), Files.readAllBytes(root.resolve("slots/b").resolve(f.path())),
-          f.path());
-    }
+    assertStaged("v3", v3.packed(), root);
     java.util.regex.Matcher refused = java.util.regex.Pattern.compile(" (\\d+) refused$").matcher(agent.describe().get(1));
     assertTrue(refused.find(), agent.describe().toString());
     assertTrue(Integer.parseInt(refused.group(1)) > 0, "the other release's chunks under this bundle's name were refused: " + agent.describe());
@@ -679,5 +599,28 @@ class OtaDownloadTest {
     long after = ((io.mast.runtime.uplink.Uplink) pole.runtime.link()).stats().bytesTotal();
     assertTrue(after - before >= server.bytesServed.get(), "the chunks' bytes count against the budget: " + (after - before) + " bytes counted, "
         + server.bytesServed.get() + " served");
+  }
+
+  @Test
+  void aNewConnectionInTheMiddleOfADownloadAsksAgainForTheChunksInFlightAndTheDownloadCompletes() throws Exception {
+    pole = new Pole(dir).started();
+    Path root = slots(dist("v1", false));
+    server = new ChunkServer(pole.mosquitto.uri());
+    OtaAgent agent = pole.runtime.startOta(root, "a", OtaAgent.TRIAL_DEADLINE);
+    budget(0);
+    Offer v3 = offer(dist("v3", false, 3), "3.0.0", 3, "sim", Instant.now().getEpochSecond());
+    server.packed = v3.packed();
+    server.limit = 20;
+    pole.platform.publish("m/" + Pole.ID + "/o", v3.envelope(), true);
+    Awaitility.await("20 chunks served, more asked").atMost(Duration.ofSeconds(60)).until(() -> server.askedBeyondLimit.get() > 0);
+    // a config that changes the connection (its keepalive): the uplink says goodbye and connects again
+    io.mast.config.model.DeviceConfig c = pole.runtime.config();
+    io.mast.config.model.DeviceConfig next = c.toBuilder().setVersion(pole.runtime.configAgent().nextVersion())
+        .setUplink(c.getUplink().toBuilder().setKeepaliveS(600)).build();
+    pole.runtime.configAgent().submit(next, "console", 0).get(30, java.util.concurrent.TimeUnit.SECONDS);
+    server.limit = Integer.MAX_VALUE;
+    awaitStatus(OtaMessages.State.INSTALLED);
+    assertStaged("v3", v3.packed(), root);
+    assertEquals(0, agent.dropped());
   }
 }
