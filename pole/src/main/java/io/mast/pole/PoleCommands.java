@@ -13,6 +13,6 @@ public final class PoleCommands implements CommandSet {
   @Override
   public List<Entry> commands() {
     return List.of(Entry.top(RunCommand.class), Entry.top(StoreCommand.class), Entry.top(ProbeCommand.class),
-        Entry.top(MeterCommand.class), Entry.top(ConsoleCommand.class));
+        Entry.top(MeterCommand.class), Entry.top(ConsoleCommand.class), Entry.top(ProvisionCommand.class));
   }
 }
