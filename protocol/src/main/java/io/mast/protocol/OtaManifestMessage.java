@@ -103,8 +103,8 @@ public record OtaManifestMessage(String version, long securityCounter, String ta
     if (m.getFormat() != FORMAT) {
       problems.add("format " + m.getFormat() + " is not the format " + FORMAT + " this pole reads (content-defined chunks)");
     }
-    if (m.getVersion().isBlank() || m.getVersion().length() > 64) {
-      problems.add("version '" + m.getVersion() + "' must be 1 to 64 characters");
+    if (m.getVersion().isEmpty() || m.getVersion().length() > 64 || m.getVersion().chars().anyMatch(c -> c < 0x21 || c > 0x7e)) {
+      problems.add("version '" + SignedControl.shown(m.getVersion()) + "' must be 1 to 64 printable ASCII characters without spaces");
     }
     if (m.getSha256().size() != 32) {
       problems.add("the bundle hash has " + m.getSha256().size() + " bytes, not 32");

@@ -146,6 +146,8 @@ public final class OtaAgent implements AutoCloseable {
   public static OtaAgent start(EdgeRuntime runtime, Path dir, Path slotRoot, String running, Duration trialDeadline, Clock clock,
       Scheduler timer, DurableFiles files) throws IOException {
     Files.createDirectories(dir);
+    // 512-byte slots, for good: a file of smaller slots is started again empty, which would zero a pole's floor. The state
+    // (saveFloor) is at most 423 bytes: the counters and hashes, a version of at most 64 ASCII characters, 8 failed bundles.
     TwoSlotFile floor = TwoSlotFile.open(files, dir.resolve("floor.state"), MAGIC, 256 + MAX_FAILED * 32);
     OtaAgent a = new OtaAgent(runtime, dir, slotRoot, running, clock, timer, floor, files);
     // first: what the last start left (a trial, a rollback, a cut switch) is settled before any offer is looked at
@@ -201,7 +203,9 @@ public final class OtaAgent implements AutoCloseable {
         committed();
       } else if (boot.last().startsWith("rolled_back:")) {
         String why = boot.last().substring("rolled_back:".length());
-        failed.add(installedBundle.clone());
+        if (failed.stream().noneMatch(h -> Arrays.equals(h, installedBundle))) {
+          failed.add(installedBundle.clone()); // once, however many starts it takes to report it
+        }
         staged = false;
         saveFloor();
         Logger.warn("ota: the launcher rolled {} back: {}", installedVersion, why);
