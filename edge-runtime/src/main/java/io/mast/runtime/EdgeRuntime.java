@@ -343,6 +343,56 @@ public final class EdgeRuntime implements AutoCloseable {
     return ota;
   }
 
+  /** The timer that drives sampling, the batch windows and the agents' timeouts (one thread). */
+  public Scheduler timer() {
+    return timer;
+  }
+
+  /** System.nanoTime() of the last heartbeat on the timer that drives sampling; 0 before {@link #watchLiveness}. */
+  private volatile long heartbeat;
+
+  /** How long the sampling timer may go without running its heartbeat before it counts as stuck. */
+  public static final Duration TIMER_STUCK = Duration.ofSeconds(15);
+
+  /**
+   * Starts a heartbeat on the timer that drives sampling (every second), so {@link #stuck()} can
+   * tell whether sampling still runs. For a supervisor's watchdog (systemd's, under {@code mast run}).
+   */
+  public void watchLiveness() {
+    if (heartbeat == 0) {
+      beat();
+    }
+  }
+
+  private void beat() {
+    heartbeat = System.nanoTime();
+    if (!closed) {
+      timer.schedule(Duration.ofSeconds(1), this::beat);
+    }
+  }
+
+  /**
+   * What of the runtime's own work has stopped, empty when all of it turns: the sampling timer
+   * (its heartbeat, after {@link #watchLiveness}), the uplink loop, the store's group commit.
+   * A watchdog pings only while this is empty. Any thread.
+   */
+  public List<String> stuck() {
+    List<String> out = new ArrayList<>();
+    long beat = heartbeat;
+    if (beat != 0 && System.nanoTime() - beat > TIMER_STUCK.toNanos()) {
+      out.add("the sampling timer has not run for " + java.util.concurrent.TimeUnit.NANOSECONDS.toSeconds(System.nanoTime() - beat) + " s");
+    }
+    String u = uplink.stuck(Duration.ofSeconds(90));
+    if (u != null) {
+      out.add(u);
+    }
+    String st = store.stuck(Duration.ofSeconds(30));
+    if (st != null) {
+      out.add(st);
+    }
+    return out;
+  }
+
   /** The OTA agent, or null before {@link #startOta}. */
   public io.mast.runtime.ota.OtaAgent ota() {
     return ota;

@@ -187,7 +187,16 @@ final class RunCommand implements Callable<Integer> {
         }
         serveConsole(runtime, buses, consolePort);
         runtime.startOta(root == null || root.isBlank() ? null : Path.of(root), System.getenv("MAST_SLOT"), trialDeadline());
-        int rc = runUntilDone(runtime, shown);
+        EdgeRuntime running = runtime;
+        String brokerShown = shown;
+        SystemdWatchdog watchdog = SystemdWatchdog.fromEnvironment(runtime, () -> {
+          try {
+            return RunStatus.line(running.snapshot(), brokerShown, 200);
+          } catch (IOException e) {
+            return "status unavailable: " + e.getMessage();
+          }
+        });
+        int rc = runUntilDone(runtime, shown, watchdog);
         if (!runtime.restartRequested().isDone()) {
           return rc;
         }
@@ -410,7 +419,7 @@ final class RunCommand implements Callable<Integer> {
    * this thread or the shutdown hook. The JVM waits for the hook, and the hook for the summary
    * (main may be printing it when the hook's own close returns), so the summary always appears.
    */
-  private int runUntilDone(EdgeRuntime runtime, String broker) throws Exception {
+  private int runUntilDone(EdgeRuntime runtime, String broker, SystemdWatchdog watchdog) throws Exception {
     boolean terminalConsole = consoleMode.equals("terminal");
     CountDownLatch stop = new CountDownLatch(1);
     StatusScreen screen = StatusScreen.open(runtime.console() != null && terminalConsole ? StatusScreen.Mode.OFF : null, width -> {
@@ -423,6 +432,9 @@ final class RunCommand implements Callable<Integer> {
     AtomicBoolean summarized = new AtomicBoolean();
     CountDownLatch printed = new CountDownLatch(1);
     Runnable finish = () -> {
+      if (watchdog != null) {
+        watchdog.close(); // STOPPING=1 before the runtime sends what it stored
+      }
       runtime.close();
       screen.close();
       if (summarized.compareAndSet(false, true)) {

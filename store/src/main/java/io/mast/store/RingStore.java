@@ -81,6 +81,8 @@ public final class RingStore implements AutoCloseable {
   private volatile Duration syncInterval;
   private final Closeable dirLock;
   private CompletableFuture<Void> batch;
+  /** System.nanoTime() when the pending batch began. */
+  private long batchSince;
   private boolean syncScheduled;
   private IOException failure;
   private boolean closed;
@@ -213,6 +215,7 @@ public final class RingStore implements AutoCloseable {
       }
       if (batch == null) {
         batch = new CompletableFuture<>();
+        batchSince = System.nanoTime();
       }
       CompletableFuture<Void> durable = batch;
       requestSync(syncWithin);
@@ -247,6 +250,24 @@ public final class RingStore implements AutoCloseable {
   }
 
   // ---------------------------------------------------------------- group commit
+
+  /**
+   * Why the store is not doing its work, or null when it is: it failed (appends are refused), or
+   * appends have waited more than their sync interval and {@code slack} for a group commit (the
+   * commit thread is stuck). For a supervisor's watchdog. Any thread.
+   */
+  public String stuck(Duration slack) {
+    synchronized (lock) {
+      if (failure != null) {
+        return "the store failed: " + failure.getMessage();
+      }
+      long waited = System.nanoTime() - batchSince;
+      if (batch != null && waited > syncInterval.plus(slack).toNanos()) {
+        return "appends have waited " + java.util.concurrent.TimeUnit.NANOSECONDS.toSeconds(waited) + " s for a group commit";
+      }
+      return null;
+    }
+  }
 
   private void syncQuietly() {
     try {

@@ -19,6 +19,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.BiConsumer;
@@ -134,6 +135,10 @@ public final class Uplink implements Link, AutoCloseable {
   private volatile long sessionNumber;
   private boolean lost;
   private volatile boolean resubscribe;
+  /** System.nanoTime() at the last turn of the uplink loop. */
+  private volatile long lastTurn = System.nanoTime();
+  /** The longest the loop waits without turning. */
+  private static final long MAX_IDLE_TURN = TimeUnit.SECONDS.toNanos(30);
   /** Telemetry is ready and held (a full window, the bandwidth cap, the budget): bulk transfers wait. */
   private volatile boolean telemetryHeld;
   /** The filters subscribed on the current connection; emptied at each connect (uplink thread only). */
@@ -304,6 +309,19 @@ public final class Uplink implements Link, AutoCloseable {
     }
   }
 
+  /**
+   * Why the uplink loop is not turning, or null when it is: it turns at least every 30 s
+   * (connected, every few seconds), so a loop that has not turned for {@code limit} is stuck.
+   * For a supervisor's watchdog. Any thread.
+   */
+  public String stuck(Duration limit) {
+    long since = System.nanoTime() - lastTurn;
+    if (stopping || !thread.isAlive() && thread.getState() != Thread.State.NEW) {
+      return stopping ? null : "the uplink thread has ended";
+    }
+    return since > limit.toNanos() ? "the uplink loop has not turned for " + TimeUnit.NANOSECONDS.toSeconds(since) + " s" : null;
+  }
+
   @Override
   public boolean bulkAllowed() {
     return !telemetryHeld && !budget.overDailyBudget();
@@ -363,6 +381,7 @@ public final class Uplink implements Link, AutoCloseable {
 
   private void run() {
     while (!stopping) {
+      lastTurn = System.nanoTime();
       try {
         Adoption next = nextSettings.getAndSet(null);
         if (next != null) {
@@ -371,7 +390,7 @@ public final class Uplink implements Link, AutoCloseable {
         }
         if (session == null) {
           if (!reconnects.due()) {
-            await(reconnects.remainingNanos());
+            await(Math.min(reconnects.remainingNanos(), MAX_IDLE_TURN)); // the loop turns at least this often, for the watchdog
             continue;
           }
           if (!connect()) {
