@@ -61,6 +61,13 @@ final class ChildRun implements AutoCloseable {
 
   /** Sends SIGINT, as Ctrl-C on its terminal would. */
   void interrupt() throws IOException, InterruptedException {
+    // a shell without job control starts its background commands with SIGINT ignored, and children inherit that
+    String status = Files.readString(Path.of("/proc/" + process.pid() + "/status"), StandardCharsets.UTF_8);
+    java.util.regex.Matcher ignored = java.util.regex.Pattern.compile("SigIgn:\\s*([0-9a-f]+)").matcher(status);
+    if (ignored.find() && (Long.parseLong(ignored.group(1), 16) & 2) != 0) {
+      throw new AssertionError("SIGINT is ignored in this test run (its JVM was started in the background by a shell without job "
+          + "control, e.g. 'cmd &' in a script), so Ctrl-C cannot be tested: run the tests in the foreground (or under setsid)");
+    }
     // the shell's own kill: a minimal system has no kill(1) program
     Process kill = new ProcessBuilder("sh", "-c", "kill -INT \"$0\"", Long.toString(process.pid())).inheritIO().start();
     if (!kill.waitFor(5, TimeUnit.SECONDS) || kill.exitValue() != 0) {

@@ -309,7 +309,8 @@ final class OtaCommand {
     @Option(names = "--follow", description = "Keep printing statuses as poles send them.")
     boolean follow;
 
-    @Option(names = "--timeout", defaultValue = "0", paramLabel = "S", description = "With --follow: stop after S seconds (0: never).")
+    @Option(names = "--timeout", defaultValue = "0", paramLabel = "S",
+        description = "With --follow: stop after S seconds (default ${DEFAULT-VALUE}: never).")
     int timeoutS;
 
     @Override
