@@ -34,11 +34,32 @@ public final class MastCommand implements Runnable {
   }
 
   public static void main(String[] args) {
-    if (System.console() != null && System.getProperty("tinylog.writer.format") == null) {
+    if (toJournal(System.getenv("JOURNAL_STREAM")) && System.getProperty("tinylog.writer") == null) {
+      // under systemd, standard error goes to the journal: syslog priorities, no second timestamp
+      System.setProperty("tinylog.writer", "journal");
+    } else if (System.console() != null && System.getProperty("tinylog.writer.format") == null) {
       // a person reads this: time, level and message fit 80 columns better than date, thread and class
       System.setProperty("tinylog.writer.format", "{date: HH:mm:ss} {level}: {message}");
     }
     System.exit(commandLine(args).execute(args));
+  }
+
+  /**
+   * Whether standard error is the journal's stream that {@code JOURNAL_STREAM} ("device:inode",
+   * set by systemd) names: the variable alone is inherited by children whose error goes elsewhere.
+   */
+  static boolean toJournal(String journalStream) {
+    if (journalStream == null || !journalStream.matches("[0-9]+:[0-9]+")) {
+      return false;
+    }
+    try {
+      java.nio.file.Path err = java.nio.file.Path.of("/proc/self/fd/2");
+      long dev = ((Number) java.nio.file.Files.getAttribute(err, "unix:dev")).longValue();
+      long ino = ((Number) java.nio.file.Files.getAttribute(err, "unix:ino")).longValue();
+      return journalStream.equals(dev + ":" + ino);
+    } catch (java.io.IOException | UnsupportedOperationException | IllegalArgumentException e) {
+      return false;
+    }
   }
 
   /**
