@@ -206,14 +206,19 @@ class OtaDownloadTest {
     return root;
   }
 
+  /** {@link #installed}, then the launcher's part: slot b on trial (its first start), the runtime started again. */
+  private Path restartedOnTrial(Offer[] offered) throws Exception {
+    Path root = installed(offered);
+    new BootState("a", "b", 1, "installed:b:2.0.0").write(DurableFiles.real(), root);
+    pole.restart();
+    return root;
+  }
+
   @Test
   void aTrialStartThatProvesHealthyCommitsAndRaisesTheCounterFloor() throws Exception {
     pole = new Pole(dir).started();
     Offer[] v2 = new Offer[1];
-    Path root = installed(v2);
-    // the launcher starts slot b on trial
-    new BootState("a", "b", 1, "installed:b:2.0.0").write(DurableFiles.real(), root);
-    pole.restart();
+    Path root = restartedOnTrial(v2);
     OtaAgent agent = pole.runtime.startOta(root, "b", Duration.ofSeconds(60));
     OtaMessages.Status committed = awaitStatus(OtaMessages.State.COMMITTED);
     assertEquals("2.0.0", committed.version());
@@ -271,9 +276,7 @@ class OtaDownloadTest {
   void aTrialWithoutTheBrokerStopsAtItsDeadlineAndTheLaunchersRollbackIsReportedOnceAndNeverRetried() throws Exception {
     pole = new Pole(dir).started();
     Offer[] v2 = new Offer[1];
-    Path root = installed(v2);
-    new BootState("a", "b", 1, "installed:b:2.0.0").write(DurableFiles.real(), root);
-    pole.restart();
+    Path root = restartedOnTrial(v2);
     pole.mosquitto.stop();
     pole.runtime.startOta(root, "b", Duration.ofSeconds(3));
     Awaitility.await("the trial gives up at its deadline").atMost(Duration.ofSeconds(30)).until(() -> pole.runtime.restartRequested().isDone());
@@ -514,9 +517,7 @@ class OtaDownloadTest {
   void aPowerCutBetweenTheCommitAndTheCounterFloorIsFinishedAtTheNextStart() throws Exception {
     pole = new Pole(dir).started();
     Offer[] v2 = new Offer[1];
-    Path root = installed(v2);
-    new BootState("a", "b", 1, "installed:b:2.0.0").write(DurableFiles.real(), root);
-    pole.restart();
+    Path root = restartedOnTrial(v2);
     io.mast.seams.FaultyFiles faulty = new io.mast.seams.FaultyFiles();
     pole.runtime.startOta(root, "b", Duration.ofSeconds(60), faulty);
     faulty.powerCutWhenTouching(p -> p.endsWith("floor.state"));
@@ -554,9 +555,7 @@ class OtaDownloadTest {
   void aLinkThatIsDownAtTheTrialsStartAndBackBeforeItsDeadlineCommitsWithoutARollback() throws Exception {
     pole = new Pole(dir).started();
     Offer[] v2 = new Offer[1];
-    Path root = installed(v2);
-    new BootState("a", "b", 1, "installed:b:2.0.0").write(DurableFiles.real(), root);
-    pole.restart();
+    Path root = restartedOnTrial(v2);
     pole.mosquitto.stop();
     OtaAgent agent = pole.runtime.startOta(root, "b", Duration.ofSeconds(300));
     Awaitility.await("the trial waits for the broker").atMost(Duration.ofSeconds(30)).until(() -> agent.describe().stream()
