@@ -162,7 +162,8 @@ final class OtaCommand {
             try {
               io.mast.protocol.OtaMessages.Status st = io.mast.protocol.OtaMessages.Status.parse(msg.getPayload());
               if (st.version().equals(m.version()) || st.version().isEmpty()) {
-                poles.put(p.device(), st);
+                // a rollback stays the outcome: a refusal of the same offer seen again after it says nothing new
+                poles.merge(p.device(), st, (was, now) -> was.state() == io.mast.protocol.OtaMessages.State.ROLLED_BACK ? was : now);
               }
             } catch (FrameFormatException e) {
               // not a status: nothing to show

@@ -86,6 +86,8 @@ public final class OtaAgent implements AutoCloseable {
   private final byte[] offeredBundle = new byte[32];
   /** Staged into the other slot and not yet committed or rolled back. */
   private boolean staged;
+  /** The bundle this start reported ROLLED_BACK for: its retained offer, seen again now, needs no REFUSED as well. */
+  private byte[] reportedRollback;
   /** The issue time of the last trust update taken: an older one is a replay, refused. */
   private long lastTrustIssued;
   private final List<byte[]> failed = new ArrayList<>();
@@ -206,6 +208,7 @@ public final class OtaAgent implements AutoCloseable {
         if (failed.stream().noneMatch(h -> Arrays.equals(h, installedBundle))) {
           failed.add(installedBundle.clone()); // once, however many starts it takes to report it
         }
+        reportedRollback = installedBundle.clone();
         staged = false;
         saveFloor();
         Logger.warn("ota: the launcher rolled {} back: {}", installedVersion, why);
@@ -427,6 +430,9 @@ public final class OtaAgent implements AutoCloseable {
         || Arrays.equals(installedBundle, m.bundleSha256()) && !failed.stream().anyMatch(h -> Arrays.equals(h, m.bundleSha256()))) {
       return; // the retained offer seen again at a connect: the download goes on, or it is installed already
     }
+    if (Arrays.equals(reportedRollback, m.bundleSha256()) && v.issuedAt() == lastIssued) {
+      return; // the very offer taken, still retained: ROLLED_BACK said it all (a new offer of it is refused below)
+    }
     List<String> reasons = new ArrayList<>();
     if (!m.target().equals(c.getBoard())) {
       reasons.add("target '" + m.target() + "' is not this pole's board '" + c.getBoard() + "'");
@@ -546,6 +552,9 @@ public final class OtaAgent implements AutoCloseable {
       return;
     }
     try {
+      if (download.missing() == 0) {
+        return; // complete already: a duplicate of a chunk asked twice, which must not stage the bundle again
+      }
       String refused = download.accept(d.index(), d.data());
       inFlight.remove(d.index());
       if (refused != null) {
