@@ -111,15 +111,13 @@ final class ProvisionCommand implements Callable<Integer> {
     }
     List<TrustedKey> keys = new ArrayList<>();
     for (Path t : trust) {
-      String name = t.getFileName().toString();
-      if (!name.endsWith(".pub.pem")) {
+      if (!t.getFileName().toString().endsWith(Ed25519Keys.PUBLIC_SUFFIX)) {
         problems.add("--trust " + t + ": a public key file is named ID.pub.pem");
         continue;
       }
       try {
-        byte[] raw = Ed25519Keys.raw(Ed25519Keys.readPublicPem(Files.readString(t)));
-        keys.add(TrustedKey.newBuilder().setKeyId(name.substring(0, name.length() - ".pub.pem".length()))
-            .setEd25519Public(com.google.protobuf.ByteString.copyFrom(raw)).build());
+        Ed25519Keys.NamedPublicKey k = Ed25519Keys.readNamedPublic(t);
+        keys.add(TrustedKey.newBuilder().setKeyId(k.keyId()).setEd25519Public(com.google.protobuf.ByteString.copyFrom(k.raw())).build());
       } catch (java.nio.file.NoSuchFileException e) {
         problems.add("--trust " + t + ": no such file");
       } catch (GeneralSecurityException | IllegalArgumentException e) {

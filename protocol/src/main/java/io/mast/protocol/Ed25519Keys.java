@@ -40,6 +40,28 @@ public final class Ed25519Keys {
     }
   }
 
+  /** What a public key file names by its name ({@code ID.pub.pem}, as {@link #writeNew} callers make it): the key id and the raw key. */
+  public record NamedPublicKey(String keyId, byte[] raw) {}
+
+  /** The suffix of a public key file: {@code ID.pub.pem}. */
+  public static final String PUBLIC_SUFFIX = ".pub.pem";
+
+  /**
+   * Reads the public key file {@code file}, whose name gives its key id ({@code ID.pub.pem}).
+   *
+   * @throws IllegalArgumentException if the name does not end with {@value #PUBLIC_SUFFIX}
+   * @throws java.nio.file.NoSuchFileException if there is no such file
+   * @throws GeneralSecurityException if it holds no Ed25519 public key in PEM
+   */
+  public static NamedPublicKey readNamedPublic(Path file) throws IOException, GeneralSecurityException {
+    String name = file.getFileName().toString();
+    if (!name.endsWith(PUBLIC_SUFFIX)) {
+      throw new IllegalArgumentException(file + " is not named ID" + PUBLIC_SUFFIX);
+    }
+    byte[] raw = raw(readPublicPem(Files.readString(file, StandardCharsets.US_ASCII)));
+    return new NamedPublicKey(name.substring(0, name.length() - PUBLIC_SUFFIX.length()), raw);
+  }
+
   /**
    * Makes a new key pair and writes it: {@code privatePem} created afresh with mode 0600 (a
    * {@link java.nio.file.FileAlreadyExistsException} if it exists: a key is never overwritten),

@@ -419,14 +419,13 @@ final class OtaCommand {
       for (String t : trust) {
         boolean console = t.endsWith(":console");
         Path file = Path.of(console ? t.substring(0, t.length() - ":console".length()) : t);
-        String name = file.getFileName().toString();
-        if (!name.endsWith(".pub.pem")) {
+        if (!file.getFileName().toString().endsWith(io.mast.protocol.Ed25519Keys.PUBLIC_SUFFIX)) {
           problems.add("--trust " + t + ": a public key file is named ID.pub.pem (mast ota keygen makes one)");
           continue;
         }
         try {
-          byte[] raw = io.mast.protocol.Ed25519Keys.raw(io.mast.protocol.Ed25519Keys.readPublicPem(Files.readString(file)));
-          keys.add(new io.mast.protocol.TrustUpdateMessage.Key(name.substring(0, name.length() - ".pub.pem".length()), raw, console));
+          io.mast.protocol.Ed25519Keys.NamedPublicKey k = io.mast.protocol.Ed25519Keys.readNamedPublic(file);
+          keys.add(new io.mast.protocol.TrustUpdateMessage.Key(k.keyId(), k.raw(), console));
         } catch (java.nio.file.NoSuchFileException e) {
           problems.add("--trust " + t + ": no such file");
         } catch (GeneralSecurityException | IllegalArgumentException e) {

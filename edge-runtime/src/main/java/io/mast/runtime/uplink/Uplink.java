@@ -315,10 +315,13 @@ public final class Uplink implements Link, AutoCloseable {
    * For a supervisor's watchdog. Any thread.
    */
   public String stuck(Duration limit) {
-    long since = System.nanoTime() - lastTurn;
-    if (stopping || !thread.isAlive() && thread.getState() != Thread.State.NEW) {
-      return stopping ? null : "the uplink thread has ended";
+    if (stopping) {
+      return null;
     }
+    if (thread.getState() == Thread.State.TERMINATED) {
+      return "the uplink thread has ended";
+    }
+    long since = System.nanoTime() - lastTurn;
     return since > limit.toNanos() ? "the uplink loop has not turned for " + TimeUnit.NANOSECONDS.toSeconds(since) + " s" : null;
   }
 
