@@ -32,10 +32,17 @@ final class CdsCommand implements Callable<Integer> {
       description = "How long the training run samples, in seconds; past 10 s it includes the first health report (default: ${DEFAULT-VALUE}).")
   int seconds;
 
+  @Option(names = "--list", paramLabel = "FILE",
+      description = "Only list the classes (the training run) in FILE, for an archive made elsewhere: the pole's package ships the list and makes its archive at install.")
+  Path list;
+
   private final PrintStream err = System.err;
 
   @Override
   public Integer call() throws Exception {
+    if (list != null) {
+      return listOnly();
+    }
     Path jar = ChildJvm.distributionJar().orElseThrow(() -> new IllegalStateException(
         "the archive is made for the distribution; run it as ./mast cds (this JVM's class path starts with "
             + System.getProperty("java.class.path").split(java.io.File.pathSeparator)[0] + ")"));
@@ -55,6 +62,25 @@ final class CdsCommand implements Callable<Integer> {
       Files.move(fresh, archive, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
       err.printf("mast cds: %d classes listed by a %d s training run, archived in %s (%.1f MB) in %.1f s%n", listed, seconds, archive,
           Files.size(archive) / 1048576.0, (System.nanoTime() - start) / 1e9);
+      return 0;
+    } finally {
+      WorkDirs.delete(work);
+    }
+  }
+
+  /** {@code --list FILE}: the training run's class list, written to FILE whole (aside, then renamed). */
+  private int listOnly() throws Exception {
+    Path work = Files.createTempDirectory("mast-cds-");
+    try {
+      Path classes = work.resolve("classes.list");
+      train(classes, work);
+      Path parent = list.toAbsolutePath().getParent();
+      Files.createDirectories(parent);
+      Path aside = parent.resolve(list.getFileName() + ".tmp");
+      Files.copy(classes, aside, StandardCopyOption.REPLACE_EXISTING);
+      Files.move(aside, list, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+      long listed = Files.readAllLines(list).stream().filter(l -> !l.isEmpty() && !l.startsWith("#") && !l.startsWith("@")).count();
+      err.printf("mast cds: %d classes listed by a %d s training run in %s%n", listed, seconds, list);
       return 0;
     } finally {
       WorkDirs.delete(work);

@@ -251,24 +251,32 @@ final class ProvisionCommand implements Callable<Integer> {
     Files.move(tmp, to, java.nio.file.StandardCopyOption.REPLACE_EXISTING, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
   }
 
-  /** When run as root and a {@code mast} user exists: the config, the TLS files and their directory belong to it. */
+  /**
+   * When run as root and a {@code mast} user exists: the config, the TLS files and their directory
+   * belong to it and its group (the package's {@code /etc/mast} is root's, in the group mast), and
+   * the TLS directory is closed to others.
+   */
   private static void ownByMast(Path config, Path tls) throws IOException {
     var lookup = config.getFileSystem().getUserPrincipalLookupService();
     java.nio.file.attribute.UserPrincipal mast;
+    java.nio.file.attribute.GroupPrincipal group;
     try {
       mast = lookup.lookupPrincipalByName("mast");
+      group = lookup.lookupPrincipalByGroupName("mast");
     } catch (UserPrincipalNotFoundException e) {
       return;
     }
     if (!"root".equals(System.getProperty("user.name"))) {
       return;
     }
-    Files.setOwner(config, mast);
-    Files.setOwner(tls, mast);
+    Files.setPosixFilePermissions(tls, PosixFilePermissions.fromString("rwxr-x---"));
+    List<Path> owned = new ArrayList<>(List.of(config, tls));
     try (var files = Files.list(tls)) {
-      for (Path f : files.toList()) {
-        Files.setOwner(f, mast);
-      }
+      owned.addAll(files.toList());
+    }
+    for (Path f : owned) {
+      Files.setOwner(f, mast);
+      Files.getFileAttributeView(f, java.nio.file.attribute.PosixFileAttributeView.class).setGroup(group);
     }
   }
 

@@ -90,6 +90,9 @@ final class RunCommand implements Callable<Integer> {
       + "an update installs, proves itself and commits, or rolls back."})
   boolean slots;
 
+  /** The exit status (EX_CONFIG) of a pole whose config is wrong or missing: the unit does not restart it. */
+  static final int CONFIG_EXIT = 78;
+
   /** The exit status that asks the launcher's supervisor (systemd: Restart=on-failure) to start Mast again. */
   static final int RESTART_EXIT = 75;
 
@@ -125,7 +128,17 @@ final class RunCommand implements Callable<Integer> {
     }
     SimulatedPole simulated = !sim ? null : SimulatedPole.find().orElseThrow(() -> new ParameterException(spec.commandLine(),
         "--sim needs the simulated board, which the pole's distribution does not carry: use the developer's (./mast in a checkout)"));
-    DeviceConfig device = loadConfig(simulated);
+    DeviceConfig device;
+    try {
+      device = loadConfig(simulated);
+    } catch (ConfigException e) {
+      if (sim) {
+        throw e;
+      }
+      // a pole's own config: no restart mends it, so systemd is told not to try (RestartPreventExitStatus)
+      err.println("mast run: " + e.getMessage());
+      return CONFIG_EXIT;
+    }
     RingStore.checkNotInUse(EdgeRuntime.storeDir(device, stateDir));
     Path simKey = null;
     if (sim && config == null) {
@@ -390,6 +403,11 @@ final class RunCommand implements Callable<Integer> {
         }
         throw e;
       }
+    }
+    if (!sim && deviceId == null && device.getIdentity().getDeviceId().isEmpty()) {
+      throw new ConfigException((config != null ? config : Path.of(Defaults.CONFIG_FILE)) + " gives this pole no identity"
+          + " (identity.device_id is empty): it is not provisioned yet; give it one with"
+          + " mast provision --device-id ID --broker URI (mast provision --help), then start it again");
     }
     List<Problem> problems = DeviceConfigs.validate(device, sim ? Validation.Mode.DRY_RUN : Validation.Mode.DEVICE);
     List<Problem> errors = problems.stream().filter(Problem::isError).toList();

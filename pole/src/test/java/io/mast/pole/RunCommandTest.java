@@ -4,10 +4,18 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.mast.cli.Cli;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
-/** mast run refuses a broker it could never connect to before it opens anything. */
+/**
+ * mast run refuses a broker it could never connect to before it opens anything, and a pole whose
+ * config is missing, wrong or not provisioned exits 78, which its systemd unit does not restart.
+ */
 class RunCommandTest {
   @ParameterizedTest
   @CsvSource(delimiter = '|', value = {
@@ -26,5 +34,25 @@ class RunCommandTest {
     String first = r.err().strip();
     assertTrue(first.startsWith("mast run: --broker \"" + uri + "\" " + said), first);
     assertTrue(r.out().isEmpty(), r.out());
+  }
+
+  @Test
+  void anUnprovisionedAMissingOrABrokenConfigExits78WithWhatToDo(@TempDir Path dir) throws IOException {
+    Path example = dir.resolve("device.json");
+    Files.writeString(example, "{\"version\": \"0\", \"identity\": {\"device_id\": \"\"}, \"sensors\": [],"
+        + " \"store\": {\"dir\": \"" + dir.resolve("store") + "\"}}");
+    Cli.Result r = Cli.run("", "run", "--config", example.toString());
+    assertEquals(78, r.status(), r.err());
+    assertTrue(r.err().contains("is not provisioned yet; give it one with mast provision --device-id ID --broker URI"), r.err());
+    assertTrue(Files.notExists(dir.resolve("store")), "nothing opened");
+
+    r = Cli.run("", "run", "--config", dir.resolve("missing.json").toString());
+    assertEquals(78, r.status(), r.err());
+    assertTrue(r.err().startsWith("mast run: "), r.err());
+
+    Files.writeString(example, "{\"version\": \"1\", \"identity\": {\"device_id\": \"pole 7\"}}");
+    r = Cli.run("", "run", "--config", example.toString());
+    assertEquals(78, r.status(), r.err());
+    assertTrue(r.err().contains("identity.device_id"), r.err());
   }
 }
