@@ -60,6 +60,12 @@ final class E2eBench implements Callable<Integer> {
   @Option(names = "--xmx", defaultValue = "32m", paramLabel = "SIZE", description = "Heap limit of the child (default: ${DEFAULT-VALUE}).")
   String xmx;
 
+  @Option(names = "--installed", paramLabel = "SLOT", description = {
+      "Measure an installed pole instead of this build: the child is SLOT/bin/mast (e.g. /var/lib/mast/slots/a), with that slot's jars,",
+      "JVM options and class-data archive; the jars of this build the slot lacks (the simulated board) are appended to its class path",
+      "(MAST_CLASSPATH) for --sim."})
+  Path installed;
+
   private final PrintStream out = System.out;
 
   /** A subscriber counting what arrives and decoding telemetry against the retained profile. */
@@ -108,6 +114,14 @@ final class E2eBench implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
+    if (installed != null && !Files.isExecutable(installed.resolve("bin/mast"))) {
+      throw new picocli.CommandLine.ParameterException(spec.commandLine(), "--installed " + installed + " has no bin/mast: give an installed slot,"
+          + " such as /var/lib/mast/slots/a");
+    }
+    if (installed != null) {
+      out.println("# installed slot " + installed.toAbsolutePath() + " (" + (Files.isRegularFile(installed.resolve("mast.jsa"))
+          ? "with its class-data archive" : "no class-data archive") + ")");
+    }
     Path work = Files.createTempDirectory("mast-bench-e2e-");
     try (EmbeddedBroker broker = EmbeddedBroker.start(0)) {
       footprint(broker, work);
@@ -197,7 +211,38 @@ final class E2eBench implements Callable<Integer> {
   }
 
   private Process child(Path log, String... args) throws IOException {
-    return ChildJvm.mast(ChildJvm.runOptions("-Xmx" + xmx), List.of(args)).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+    ProcessBuilder pb;
+    if (installed != null) {
+      // the slot's start script execs java (the same process): its options file and archive, then -Xmx from MAST_JAVA_OPTS
+      List<String> cmd = new ArrayList<>(List.of(installed.resolve("bin/mast").toString()));
+      cmd.addAll(List.of(args));
+      pb = new ProcessBuilder(cmd);
+      pb.environment().put("MAST_CLASSPATH", simulatorClasspath(installed));
+      pb.environment().put("MAST_JAVA_OPTS", "-Xmx" + xmx);
+    } else {
+      pb = ChildJvm.mast(ChildJvm.runOptions("-Xmx" + xmx), List.of(args));
+    }
+    return pb.redirectErrorStream(true).redirectOutput(log.toFile()).start();
+  }
+
+  /**
+   * This JVM's class path entries the installed slot lacks (the simulated board, the devkit and
+   * what only they use): a jar of the same name in SLOT/lib, or the pole's own jar, stays the slot's,
+   * so each class is on the child's class path once and the slot's copies are the ones measured.
+   */
+  static String simulatorClasspath(Path slot) throws IOException {
+    java.util.Set<String> slotJars = new java.util.HashSet<>();
+    try (var jars = Files.list(slot.resolve("lib"))) {
+      jars.forEach(j -> slotJars.add(j.getFileName().toString()));
+    }
+    List<String> kept = new ArrayList<>();
+    for (String e : System.getProperty("java.class.path").split(java.io.File.pathSeparator)) {
+      String name = Path.of(e).getFileName().toString();
+      if (!e.isBlank() && !slotJars.contains(name) && !name.startsWith("mast-pole-")) {
+        kept.add(e);
+      }
+    }
+    return String.join(java.io.File.pathSeparator, kept);
   }
 
   /** A kB figure of /proc/PID/status, 0 if it cannot be read. */

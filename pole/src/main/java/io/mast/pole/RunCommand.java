@@ -159,7 +159,9 @@ final class RunCommand implements Callable<Integer> {
         err.println("mast: embedded MQTT broker on 127.0.0.1:" + port + "; to watch it:");
         subscribeLines(port).forEach(l -> err.println("  " + l));
       }
-      String shown = uris.get(0).replaceFirst("^tcp://", "");
+      // the brokers given (--broker, the embedded one), else the config's, which the uplink takes
+      String shown = (uris.isEmpty() ? device.getUplink().getBrokerUrisList() : uris).stream().findFirst().orElse("none")
+          .replaceFirst("^tcp://", "");
       if (!link.equals("direct")) {
         URI u = URI.create(uris.get(0));
         String shaped = simulated.startNbIotLink(u.getHost(), u.getPort(), resources);

@@ -4,6 +4,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.mast.cli.Cli;
+import io.mast.runtime.peers.Capture;
+import io.mast.runtime.peers.Mosquitto;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -54,5 +56,20 @@ class RunCommandTest {
     r = Cli.run("", "run", "--config", example.toString());
     assertEquals(78, r.status(), r.err());
     assertTrue(r.err().contains("identity.device_id"), r.err());
+  }
+
+  /** A pole's run as the launcher starts it: no --broker, the config's brokers (it failed on an empty list before it opened anything). */
+  @Test
+  void aPoleRunsOnItsConfigsBrokerWithoutABrokerOption(@TempDir Path dir) throws Exception {
+    try (Mosquitto broker = Mosquitto.start(dir); Capture capture = Capture.start(broker.port(), dir.resolve("capture.txt"), null)) {
+      Path config = dir.resolve("device.json");
+      Files.writeString(config, "{\"version\": \"1\", \"identity\": {\"device_id\": \"pole-own-broker\"}, \"sensors\": [],"
+          + " \"uplink\": {\"broker_uris\": [\"" + broker.uri() + "\"]}, \"store\": {\"dir\": \"" + dir.resolve("store") + "\"}}");
+      Cli.Result r = Cli.run("", "run", "--config", config.toString(), "--duration", "1", "--console", "none");
+      assertEquals(0, r.status(), r.err());
+      assertTrue(r.err().contains("pole-own-broker, 0 channels") && r.err().contains("broker " + broker.uri().replaceFirst("^tcp://", "")),
+          r.err());
+      assertTrue(capture.await("/s", 1, 30), "the pole's status on the broker: " + capture.text());
+    }
   }
 }
