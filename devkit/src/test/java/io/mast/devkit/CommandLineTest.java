@@ -39,7 +39,7 @@ class CommandLineTest {
   @Test
   void runWithoutConfigOrSimReadsTheBoardsConfigFileAndSaysSo() {
     Cli.Result r = Cli.run("", "run");
-    assertEquals(1, r.status());
+    assertEquals(78, r.status(), "a board's config that is missing exits 78, which its unit does not restart: " + r.err());
     assertTrue(r.err().startsWith("mast run: /etc/mast/device.json: "), r.err());
   }
 
