@@ -52,7 +52,7 @@ final class CdsCommand implements Callable<Integer> {
     try {
       Path classes = work.resolve("classes.list");
       train(classes, work);
-      long listed = Files.readAllLines(classes).stream().filter(l -> !l.isEmpty() && !l.startsWith("#") && !l.startsWith("@")).count();
+      long listed = listed(classes);
       Path fresh = work.resolve(ChildJvm.ARCHIVE);
       List<String> dump = new ArrayList<>(List.of(ChildJvm.java(), "-Xshare:dump"));
       dump.addAll(ChildJvm.runOptions());
@@ -79,12 +79,17 @@ final class CdsCommand implements Callable<Integer> {
       Path aside = parent.resolve(list.getFileName() + ".tmp");
       Files.copy(classes, aside, StandardCopyOption.REPLACE_EXISTING);
       Files.move(aside, list, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-      long listed = Files.readAllLines(list).stream().filter(l -> !l.isEmpty() && !l.startsWith("#") && !l.startsWith("@")).count();
+      long listed = listed(list);
       err.printf("mast cds: %d classes listed by a %d s training run in %s%n", listed, seconds, list);
       return 0;
     } finally {
       WorkDirs.delete(work);
     }
+  }
+
+  /** The classes a class list names (its comments and {@code @} lines, such as lambda proxies, left out). */
+  private static long listed(Path classes) throws java.io.IOException {
+    return Files.readAllLines(classes).stream().filter(l -> !l.isEmpty() && !l.startsWith("#") && !l.startsWith("@")).count();
   }
 
   /** The training run: the simulated pole sampling, storing and sending to a broker here, with the pole's JVM options. */

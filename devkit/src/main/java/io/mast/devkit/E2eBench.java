@@ -114,11 +114,11 @@ final class E2eBench implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
-    if (installed != null && !Files.isExecutable(installed.resolve("bin/mast"))) {
-      throw new picocli.CommandLine.ParameterException(spec.commandLine(), "--installed " + installed + " has no bin/mast: give an installed slot,"
-          + " such as /var/lib/mast/slots/a");
-    }
     if (installed != null) {
+      if (!Files.isExecutable(installed.resolve("bin/mast"))) {
+        throw new picocli.CommandLine.ParameterException(spec.commandLine(), "--installed " + installed + " has no bin/mast: give an installed slot,"
+            + " such as /var/lib/mast/slots/a");
+      }
       out.println("# installed slot " + installed.toAbsolutePath() + " (" + (Files.isRegularFile(installed.resolve("mast.jsa"))
           ? "with its class-data archive" : "no class-data archive") + ")");
     }
