@@ -45,6 +45,7 @@ public final class Validation {
   private final DeviceConfig config;
   private final Mode mode;
   private final List<Problem> problems = new ArrayList<>();
+  private final MeterRules meterRules = new MeterRules();
   /** The config with defaults filled in, for rules that depend on a default (board, console port). */
   private final DeviceConfig effective;
 
@@ -233,7 +234,9 @@ public final class Validation {
       DriverKind.PMS5003, Set.of("pm1_0", "pm2_5", "pm10"),
       DriverKind.MHZ19, Set.of("co2", "temperature"),
       DriverKind.MODEM, Set.of("reg", "rsrp", "rsrq", "sinr", "csq"),
-      DriverKind.MBUS, Set.of("volume", "flow", "energy", "power"));
+      DriverKind.MBUS, Set.of("volume", "flow", "energy", "power"),
+      DriverKind.CJT188, MeterRules.CJT188_UNITS.keySet(),
+      DriverKind.DLT645, MeterRules.DLT645_UNITS.keySet());
 
   /**
    * A serial port carries one kind of driver: several Modbus slaves (RS-485 is multi-drop), several
@@ -268,6 +271,10 @@ public final class Validation {
         error(at + ".quantity", ConfigJson.quote(s.getQuantity(), '\'') + " is not one of " + String.join(", ", new java.util.TreeSet<>(allowed)) + " for " + kind);
       }
       source = (s.getDriver() == DriverKind.MBUS ? "address " + s.getAddress() + " " : "") + s.getQuantity();
+      if (s.getDriver() == DriverKind.CJT188 || s.getDriver() == DriverKind.DLT645) {
+        problems.addAll(meterRules.check(s, at));
+        source = "meter " + s.getMeter().getAddress().toUpperCase(Locale.ROOT) + " " + s.getQuantity();
+      }
     }
     Integer other = sources.putIfAbsent(bus + " " + source, i);
     if (other != null) {

@@ -6,6 +6,13 @@ import io.mast.config.model.DriverKind;
 import io.mast.config.model.ModbusRegister;
 import io.mast.config.model.Sensor;
 import io.mast.config.model.WordOrder;
+import io.mast.config.model.Meter;
+import io.mast.config.model.MeterType;
+import io.mast.drivers.codec.Cjt188;
+import io.mast.drivers.codec.Dlt645;
+import io.mast.drivers.codec.MeterUnit;
+import io.mast.drivers.internal.Cjt188Driver;
+import io.mast.drivers.internal.Dlt645Driver;
 import io.mast.drivers.internal.MBusDriver;
 import io.mast.drivers.internal.Mhz19Driver;
 import io.mast.drivers.internal.ModbusRtuDriver;
@@ -24,7 +31,8 @@ import java.util.Map;
  * that driver (PM2.5 and PM10 of one PMS5003, all Modbus slaves of one RS-485 bus, all M-Bus meters
  * of one bus). A pulse meter is a driver of its own. Drivers come out in the order their first
  * sensor appears in the config, not yet opened. Default line speeds are the devices' own: 9600 for
- * UART sensors and Modbus, 2400 for M-Bus, 115200 for the modem.
+ * UART sensors and Modbus, 2400 with even parity for M-Bus, CJ/T 188 and DL/T 645 meters, 115200
+ * for the modem.
  */
 public final class DriverCatalog {
   private DriverCatalog() {}
@@ -73,11 +81,14 @@ public final class DriverCatalog {
 
   /**
    * The line settings of a serial sensor: its configured speed or the device's own (9600 for UART
-   * sensors and Modbus, 2400 for M-Bus, 115200 for the modem), 8E1 for M-Bus and 8N1 otherwise.
+   * sensors and Modbus, 2400 for the meter buses, 115200 for the modem), 8E1 for M-Bus, CJ/T 188
+   * and DL/T 645, 8N1 otherwise.
    */
   public static SerialSettings serialSettings(Sensor sensor) {
     switch (sensor.getDriver()) {
       case MBUS:
+      case CJT188:
+      case DLT645:
         return SerialSettings.of8E1(sensor.hasBaud() ? sensor.getBaud() : 2400);
       case MODEM:
         return SerialSettings.of8N1(sensor.hasBaud() ? sensor.getBaud() : 115_200);
@@ -102,9 +113,27 @@ public final class DriverCatalog {
         return new MBusDriver(buses, port, baud, specs, sensors.stream().map(Sensor::getAddress).toList());
       case MODBUS_RTU:
         return new ModbusRtuDriver(buses, port, baud, sensors.stream().map(DriverCatalog::point).toList());
+      case CJT188:
+        return new Cjt188Driver(buses, port, baud, sensors.stream().map(DriverCatalog::cjt188Point).toList());
+      case DLT645:
+        return new Dlt645Driver(buses, port, baud, sensors.stream().map(DriverCatalog::dlt645Point).toList());
       default:
         throw new IllegalArgumentException("sensor " + first.getId() + " has no driver kind; validate the config first");
     }
+  }
+
+  static Cjt188Driver.MeterPoint cjt188Point(Sensor s) {
+    Meter m = s.getMeter();
+    int type = m.getType() == MeterType.METER_TYPE_UNSPECIFIED ? Cjt188.COLD_WATER : m.getTypeValue();
+    return new Cjt188Driver.MeterPoint(ChannelSpec.of(s), m.getAddress().toUpperCase(java.util.Locale.ROOT), type,
+        s.getQuantity(), MeterUnit.ofSymbol(s.getUnit()).orElse(null), m.hasTamperBit() ? m.getTamperBit() : -1, m.getDiHighFirst());
+  }
+
+  static Dlt645Driver.MeterPoint dlt645Point(Sensor s) {
+    Dlt645.Item item = Dlt645.Item.ofQuantity(s.getQuantity()).orElseThrow(() ->
+        new IllegalArgumentException("sensor " + s.getId() + ": dlt645 has no quantity '" + s.getQuantity() + "'; validate the config first"));
+    return new Dlt645Driver.MeterPoint(ChannelSpec.of(s), s.getMeter().getAddress().toUpperCase(java.util.Locale.ROOT), item,
+        MeterUnit.ofSymbol(s.getUnit()).orElse(null));
   }
 
   static ModbusRtuDriver.ModbusPoint point(Sensor s) {

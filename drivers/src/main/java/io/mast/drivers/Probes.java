@@ -40,6 +40,22 @@ public final class Probes {
         ChannelSpec.plain("temperature degC", "temperature", 0)));
   }
 
+  /**
+   * A CJ/T 188 meter read by hand (2400 8E1 unless {@code baud} says otherwise): its address
+   * (by broadcast when {@code address} is null) and its current data. Opens and closes the port.
+   */
+  public static ProbeReport cjt188(Buses buses, String port, int baud, String address, boolean diHighFirst) throws java.io.IOException {
+    return io.mast.drivers.internal.MeterProbes.cjt188(buses, port, baud, address, diHighFirst);
+  }
+
+  /**
+   * A DL/T 645-2007 meter read by hand: its address (by broadcast when {@code address} is null)
+   * and every data item a pole reads; items the meter does not keep are said so, not failed.
+   */
+  public static ProbeReport dlt645(Buses buses, String port, int baud, String address) throws java.io.IOException {
+    return io.mast.drivers.internal.MeterProbes.dlt645(buses, port, baud, address);
+  }
+
   /** A modem's registration and signal figures from its AT port. */
   public static SensorDriver modem(Buses buses, String port, int baud) {
     return new ModemDriver(buses, port, baud, List.of(ChannelSpec.plain("registration (1 home, 5 roaming)", "reg", 0),

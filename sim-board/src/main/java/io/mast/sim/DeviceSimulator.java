@@ -99,6 +99,20 @@ public abstract class DeviceSimulator implements AutoCloseable {
     }
   }
 
+  /**
+   * What a shared bus carries when several devices answer at once: the AND of their bytes (on
+   * M-Bus and RS-485 alike a driven 0 wins over an idle 1), up to the shortest answer.
+   */
+  protected static byte[] wiredAnd(java.util.List<byte[]> answers) {
+    byte[] out = answers.get(0).clone();
+    for (byte[] a : answers.subList(1, answers.size())) {
+      for (int i = 0; i < Math.min(out.length, a.length); i++) {
+        out[i] &= a[i];
+      }
+    }
+    return out;
+  }
+
   @Override
   public void close() {
     Thread t;

@@ -23,11 +23,17 @@ public final class SimSignals {
   private final Random random;
   private final Map<String, Walk> walks = new LinkedHashMap<>();
   private final Map<String, Long> values = new LinkedHashMap<>();
+  /** Meter status channels (0 or 1, or a status word): not signals to wander. */
+  private static final java.util.Set<String> STATUS =
+      java.util.Set.of("valve_closed", "valve_fault", "battery_low", "tamper", "status", "cover_opened");
 
   public SimSignals(SimulatedBoard board, DeviceConfig config, long seed) {
     this.board = board;
     this.random = new Random(seed);
     for (Sensor s : config.getSensorsList()) {
+      if (STATUS.contains(s.getQuantity())) {
+        continue; // a status flag stays as the board set it: 0, a valve open, a battery fine
+      }
       long scale = pow10(-s.getExponent());
       long typical = typical(s) * scale / 100;
       walks.put(s.getChannel(), new Walk(s.getChannel(), s.getCounter(), typical, Math.max(1, Math.abs(typical) / 5)));
@@ -56,6 +62,16 @@ public final class SimSignals {
       return 800;
     } else if (q.contains("temperature")) {
       return 1500;
+    } else if (q.startsWith("voltage")) {
+      return 23000;
+    } else if (q.startsWith("current")) {
+      return 480;
+    } else if (q.startsWith("power")) {
+      return 110;
+    } else if (q.equals("supply_temp")) {
+      return 6500;
+    } else if (q.equals("return_temp")) {
+      return 4200;
     }
     return 10000;
   }

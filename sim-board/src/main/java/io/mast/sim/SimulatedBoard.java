@@ -10,7 +10,11 @@ import io.mast.config.DeviceConfigs;
 import io.mast.config.model.DeviceConfig;
 import io.mast.config.model.DriverKind;
 import io.mast.config.model.Sensor;
+import io.mast.config.model.MeterType;
 import io.mast.config.model.WordOrder;
+import io.mast.drivers.codec.Cjt188;
+import io.mast.drivers.codec.Dlt645;
+import io.mast.drivers.codec.MeterUnit;
 import io.mast.drivers.BoardBuses;
 import io.mast.drivers.Buses;
 import io.mast.drivers.DriverCatalog;
@@ -28,7 +32,7 @@ import java.util.function.LongSupplier;
 /**
  * The whole simulated pole of a device config whose {@code board} is {@code sim}: one device
  * simulator per {@code sim:NAME} serial bus (a Modbus line with its slaves, a PMS5003, an MH-Z19,
- * an M-Bus line with its meters, a modem) and Pi4J mock GPIO for the pulse meters. It is the
+ * an M-Bus line with its meters, a CJ/T 188 or DL/T 645 meter bus with its meters, a modem) and Pi4J mock GPIO for the pulse meters. It is the
  * {@link Buses} the drivers are built with, so nothing above it knows the hardware is simulated.
  *
  * <p><b>Transports.</b> {@link Transport#IN_PROCESS} joins drivers and simulators with in-process
@@ -54,6 +58,7 @@ public final class SimulatedBoard implements Buses, AutoCloseable {
   private final Map<String, SocatPty> ptys = new LinkedHashMap<>();
   private final Map<String, Sensor> sensorsByChannel = new LinkedHashMap<>();
   private final Map<String, Long> pulseTotals = new LinkedHashMap<>();
+  private final java.util.Set<String> meterAddresses = new java.util.HashSet<>();
   private final BoardBuses ttys = new BoardBuses();
   private final AtomicLong gpioAhead = new AtomicLong();
   private final Context gpio;
@@ -112,7 +117,23 @@ public final class SimulatedBoard implements Buses, AutoCloseable {
       }
     } else if (sim instanceof MBusMeterSimulator mbus) {
       mbus.addMeter(s.getAddress(), 12_345_670L + s.getAddress());
+    } else if (sim instanceof Cjt188MeterSimulator cjt && meterAddresses.add(bus + " " + meterAddress(s))) {
+      cjt.addMeter(meterAddress(s), cjt188Type(s));
+    } else if (sim instanceof Dlt645MeterSimulator dlt) {
+      if (meterAddresses.add(bus + " " + meterAddress(s))) {
+        dlt.addMeter(meterAddress(s));
+      }
+      dlt.set(meterAddress(s), s.getQuantity(), BigDecimal.ZERO);
     }
+  }
+
+  /** The meter's address on the simulated bus; a wildcard in the config stands for a meter at 00.. there. */
+  static String meterAddress(Sensor s) {
+    return s.getMeter().getAddress().toUpperCase(java.util.Locale.ROOT).replace("AA", "00");
+  }
+
+  private static int cjt188Type(Sensor s) {
+    return s.getMeter().getType() == MeterType.METER_TYPE_UNSPECIFIED ? Cjt188.COLD_WATER : s.getMeter().getTypeValue();
   }
 
   private static DeviceSimulator newSimulator(DriverKind kind) {
@@ -122,6 +143,8 @@ public final class SimulatedBoard implements Buses, AutoCloseable {
       case MODBUS_RTU: return new ModbusSlaveSimulator();
       case MBUS: return new MBusMeterSimulator();
       case MODEM: return new AtModemSimulator(AtModemSimulator.Variant.BG95);
+      case CJT188: return new Cjt188MeterSimulator();
+      case DLT645: return new Dlt645MeterSimulator();
       default: throw new IllegalArgumentException("no simulator for driver " + kind);
     }
   }
@@ -220,8 +243,33 @@ public final class SimulatedBoard implements Buses, AutoCloseable {
           device(value, s.getQuantity().equals("volume") || s.getQuantity().equals("flow") ? -3 : 0));
       case MODEM -> ((AtModemSimulator) simulator(s.getBus())).setQuantity(s.getQuantity(),
           device(value, s.getQuantity().equals("rsrq") || s.getQuantity().equals("sinr") ? -1 : 0));
+      case CJT188 -> cjt188(s, value);
+      case DLT645 -> ((Dlt645MeterSimulator) simulator(s.getBus())).set(meterAddress(s), s.getQuantity(),
+          meterValue(s, value, Dlt645.Item.ofQuantity(s.getQuantity()).orElseThrow().unit()));
       default -> throw new IllegalArgumentException("channel " + channel + " has no driver kind");
     }
+  }
+
+  private void cjt188(Sensor s, BigDecimal value) {
+    Cjt188MeterSimulator sim = (Cjt188MeterSimulator) simulator(s.getBus());
+    String address = meterAddress(s);
+    if (s.getQuantity().equals("tamper")) {
+      sim.statusBit(address, s.getMeter().getTamperBit(), value.signum() != 0);
+      return;
+    }
+    MeterUnit canonical = switch (s.getQuantity()) {
+      case "volume", "volume_settlement" -> MeterUnit.M3;
+      case "heat", "heat_settlement" -> MeterUnit.KWH;
+      case "power" -> MeterUnit.KW;
+      case "flow" -> MeterUnit.M3_PER_H;
+      default -> null;
+    };
+    sim.set(address, s.getQuantity(), canonical == null ? value : meterValue(s, value, canonical));
+  }
+
+  /** A channel's value (in the channel's unit, or the meter's own when it names none) in {@code meterUnit}. */
+  private static BigDecimal meterValue(Sensor s, BigDecimal value, MeterUnit meterUnit) {
+    return MeterUnit.ofSymbol(s.getUnit()).map(u -> u.convert(value, meterUnit)).orElse(value);
   }
 
   private static long device(BigDecimal value, int exponent) {

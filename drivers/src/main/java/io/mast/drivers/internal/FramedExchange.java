@@ -63,6 +63,14 @@ final class FramedExchange<T> {
   }
 
   Answer<T> ask(SerialLink link, byte[] request, long timeoutMillis) throws IOException {
+    return ask(link, request, timeoutMillis, frame -> true);
+  }
+
+  /**
+   * As {@link #ask(SerialLink, byte[], long)}, skipping frames {@code wanted} refuses (the echo
+   * of the request on a half-duplex RS-485 adapter, for one).
+   */
+  Answer<T> ask(SerialLink link, byte[] request, long timeoutMillis, java.util.function.Predicate<T> wanted) throws IOException {
     long crcBefore = checksumErrors.getAsLong();
     long discardedBefore = discardedBytes.getAsLong();
     link.discardInput();
@@ -70,7 +78,7 @@ final class FramedExchange<T> {
     long deadline = System.nanoTime() + timeoutMillis * 1_000_000;
     long received = 0;
     while (true) {
-      T frame = next();
+      T frame = next(wanted);
       if (frame != null) {
         return Answer.of(frame);
       }
@@ -96,10 +104,10 @@ final class FramedExchange<T> {
     return Answer.failed(ChannelStatus.TIMEOUT, "no answer in " + timeoutMillis + " ms");
   }
 
-  private T next() {
+  private T next(java.util.function.Predicate<T> wanted) {
     Object message;
     while ((message = channel.readInbound()) != null) {
-      if (type.isInstance(message)) {
+      if (type.isInstance(message) && wanted.test(type.cast(message))) {
         return type.cast(message);
       }
     }

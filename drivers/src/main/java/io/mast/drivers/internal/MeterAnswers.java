@@ -1,0 +1,31 @@
+package io.mast.drivers.internal;
+
+import io.mast.drivers.ChannelSpec;
+import io.mast.drivers.ChannelStatus;
+import io.mast.drivers.ChannelValue;
+import io.mast.drivers.codec.MeterFrameException;
+import io.mast.drivers.codec.MeterRejection;
+import io.mast.drivers.codec.MeterUnit;
+import java.math.BigDecimal;
+
+/** What the two meter drivers share: a refused answer as a channel status, a meter value in the channel's unit. */
+final class MeterAnswers {
+  private MeterAnswers() {}
+
+  /** A meter's exception answer is the device's own error; every other refusal is a bad frame. */
+  static ChannelStatus status(MeterFrameException e) {
+    return e.reason() == MeterRejection.METER_ERROR ? ChannelStatus.DEVICE_ERROR : ChannelStatus.BAD_FRAME;
+  }
+
+  static String detail(MeterFrameException e) {
+    return e.reason().name() + ": " + e.getMessage();
+  }
+
+  /**
+   * {@code amount} in {@code from} as channel {@code spec}'s value in {@code channelUnit} (the
+   * config's unit, or {@code from} itself when the config gives none).
+   */
+  static ChannelValue value(ChannelSpec spec, BigDecimal amount, MeterUnit from, MeterUnit channelUnit) {
+    return spec.value(from.convert(amount, channelUnit == null ? from : channelUnit));
+  }
+}
