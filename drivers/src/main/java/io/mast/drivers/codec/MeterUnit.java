@@ -91,8 +91,11 @@ public enum MeterUnit {
     return Optional.empty();
   }
 
-  /** The unit a config names ({@code kWh}, {@code m3}; case as written), excluding the "x 100" units. */
+  /** The unit a config names ({@code kWh}, {@code m3}; case as written), excluding the "x 100" units; none for "". */
   public static Optional<MeterUnit> ofSymbol(String symbol) {
+    if (symbol.isEmpty()) {
+      return Optional.empty();
+    }
     for (MeterUnit u : values()) {
       if (u.symbol.equals(symbol) && !u.symbol.contains(" x ")) {
         return Optional.of(u);

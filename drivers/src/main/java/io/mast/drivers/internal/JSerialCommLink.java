@@ -32,11 +32,33 @@ public final class JSerialCommLink implements SerialLink {
     port.setComPortParameters(settings.baud(), 8, SerialPort.ONE_STOP_BIT,
         settings.parity() == SerialSettings.Parity.EVEN ? SerialPort.EVEN_PARITY : SerialPort.NO_PARITY);
     port.setFlowControl(SerialPort.FLOW_CONTROL_DISABLED);
-    if (!port.openPort()) {
+    if (!port.openPort() && !reopenedWithParity(port, settings)) {
       throw new IOException("cannot open serial port " + path + " (error " + port.getLastErrorCode()
           + " at line " + port.getLastErrorLocation() + "): it is missing, busy or not permitted");
     }
     return new JSerialCommLink(port, path);
+  }
+
+  /**
+   * jSerialComm 2.11.4 opens a pseudo-terminal with even parity once, and every later open of it
+   * fails with EINVAL (error 22): the port keeps the parity flag and the open's own settings
+   * call is refused. Opening without parity and then setting it on the open port works, so a
+   * meter bus (8E1) on a pty can be opened again, by the runtime after a fault or by a second
+   * {@code mast probe}. Real UARTs take the first path.
+   */
+  private static boolean reopenedWithParity(SerialPort port, SerialSettings settings) {
+    if (settings.parity() != SerialSettings.Parity.EVEN || port.getLastErrorCode() != 22) {
+      return false;
+    }
+    port.setComPortParameters(settings.baud(), 8, SerialPort.ONE_STOP_BIT, SerialPort.NO_PARITY);
+    if (!port.openPort()) {
+      return false;
+    }
+    if (!port.setComPortParameters(settings.baud(), 8, SerialPort.ONE_STOP_BIT, SerialPort.EVEN_PARITY)) {
+      port.closePort();
+      return false;
+    }
+    return true;
   }
 
   @Override

@@ -26,6 +26,11 @@ final class MeterAnswers {
    * config's unit, or {@code from} itself when the config gives none).
    */
   static ChannelValue value(ChannelSpec spec, BigDecimal amount, MeterUnit from, MeterUnit channelUnit) {
-    return spec.value(from.convert(amount, channelUnit == null ? from : channelUnit));
+    MeterUnit to = channelUnit == null ? from : channelUnit;
+    if (to.dimension() != from.dimension()) {
+      return spec.failed(ChannelStatus.NO_VALUE, "the meter reports " + amount.toPlainString() + " " + from.symbol()
+          + ", which is not a quantity in " + to.symbol() + "; fix the channel's unit");
+    }
+    return spec.value(from.convert(amount, to));
   }
 }
