@@ -35,7 +35,7 @@ class ConfigJsonTest {
     assertEquals(List.of(
         "version: -5 is outside 0..18446744073709551615 (uint64)",
         "sensors[0].intervall_s: no such field in sensors[0]; did you mean 'interval_s'?",
-        "sensors[0].driver: \"MODBUS\" is not one of pulse_meter, modbus_rtu, pms5003, mhz19, mbus, modem (in any case)",
+        "sensors[0].driver: \"MODBUS\" is not one of pulse_meter, modbus_rtu, pms5003, mhz19, mbus, modem, cjt188, dlt645 (in any case)",
         "sensors[0].gpio_pin: 1.5 is not a whole number",
         "sensors[1].interval_s: 99999999999 is outside 0..4294967295 (uint32)",
         "sensors[1].counter: \"yes\" is not true or false",

@@ -54,7 +54,7 @@ class DeviceConfigsTest {
   @Test
   void diffNamesChangedAddedAndRemovedPathsOnly() throws Exception {
     DeviceConfig a = Examples.sim();
-    DeviceConfig b = a.toBuilder().setSensors(2, a.getSensors(2).toBuilder().setIntervalS(30)).removeSensors(10)
+    DeviceConfig b = a.toBuilder().setSensors(2, a.getSensors(2).toBuilder().setIntervalS(30)).removeSensors(a.getSensorsCount() - 1)
         .setUplink(a.getUplink().toBuilder().setKeepaliveS(1200)).build();
     assertEquals(List.of("sensors[co2].interval_s: 10 -> 30",
             "sensors[modem-sinr]: {\"id\":\"modem-sinr\",\"channel\":\"link.sinr\",\"driver\":\"MODEM\",\"bus\":\"sim:modem\",\"interval_s\":300,\"unit\":\"dB\",\"calibration_gain_ppm\":1000000,\"pulses_per_unit\":1,\"register\":{\"function\":3,\"width_bits\":16},\"quantity\":\"sinr\"} -> (none)"),
@@ -71,7 +71,8 @@ class DeviceConfigsTest {
     assertEquals("path uplink.frame_bytes: no field 'frame_bytes' in Uplink", e.getMessage());
     ConfigException idx = assertThrows(ConfigException.class, () -> DeviceConfigs.valueAt(sim, "sensors[99]"));
     assertEquals("path sensors[99]: sensors has no entry '99'; it has pms, pms-pm10, co2, probe-ph, probe-turbidity, gas-detector,"
-        + " water-meter, gas-meter, heat-meter, modem-rsrp, modem-sinr", idx.getMessage());
+        + " water-meter, gas-meter, heat-meter, district-water, district-water-valve, district-water-battery, district-gas,"
+        + " lighting-energy, lighting-power, lighting-voltage, modem-rsrp, modem-sinr", idx.getMessage());
   }
 
   @Test

@@ -7,6 +7,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.mast.config.model.AlarmRule;
 import io.mast.config.model.DeviceConfig;
 import io.mast.config.model.DriverKind;
+import io.mast.config.model.Meter;
+import io.mast.config.model.MeterType;
 import io.mast.config.model.Sensor;
 import io.mast.config.model.TrustedKey;
 import java.util.List;
@@ -53,7 +55,7 @@ class ValidationTest {
 
   @Test
   void missingOrUnknownDriverIsRefusedWithTheKnownOnes() throws Exception {
-    String known = "pulse_meter, modbus_rtu, pms5003, mhz19, mbus, modem";
+    String known = "pulse_meter, modbus_rtu, pms5003, mhz19, mbus, modem, cjt188, dlt645";
     assertEquals(List.of("sensors[1].driver: 0 is not one of " + known), problems(sensor(1, s -> s.setDriver(DriverKind.DRIVER_KIND_UNSPECIFIED))));
     assertEquals(List.of("sensors[1].driver: 42 is not one of " + known), problems(sensor(1, s -> s.setDriverValue(42))));
   }
@@ -62,7 +64,7 @@ class ValidationTest {
   void unknownDriverNameInJsonIsAParseError() throws Exception {
     String json = Examples.json("sim-pole.json").replace("\"driver\": \"MHZ19\"", "\"driver\": \"SDS011\"");
     ConfigException e = assertThrows(ConfigException.class, () -> DeviceConfigs.parseJson(json));
-    assertEquals(List.of("sensors[2].driver: \"SDS011\" is not one of pulse_meter, modbus_rtu, pms5003, mhz19, mbus, modem (in any case)"),
+    assertEquals(List.of("sensors[2].driver: \"SDS011\" is not one of pulse_meter, modbus_rtu, pms5003, mhz19, mbus, modem, cjt188, dlt645 (in any case)"),
         e.problems().stream().map(Problem::toString).toList());
   }
 
@@ -106,6 +108,43 @@ class ValidationTest {
   @Test
   void aQuantityMustBeOneTheDriverDelivers() throws Exception {
     assertEquals(List.of("sensors[0].quantity: 'pm4' is not one of pm10, pm1_0, pm2_5 for pms5003"), problems(sensor(0, s -> s.setQuantity("pm4"))));
+  }
+
+  @Test
+  void aMeterNeedsItsAddressInTheFormOfItsStandard() throws Exception {
+    assertEquals(List.of("sensors[9].meter: is required for a cjt188 sensor: {\"address\": \"12345678901234\"}"),
+        problems(sensor(9, Sensor.Builder::clearMeter)));
+    assertEquals(List.of("sensors[13].meter.address: '2025000001' is not a dlt645 address: 12 digits as on the nameplate,"
+        + " each pair 00..99 or AA for any meter"), problems(sensor(13, s -> s.setMeter(Meter.newBuilder().setAddress("2025000001")))));
+    assertEquals(List.of("sensors[12].meter.address: is required"), problems(sensor(12, s -> s.setMeter(Meter.newBuilder().setType(MeterType.GAS)))));
+  }
+
+  @Test
+  void aMeterDeliversOnlyItsStandardsQuantitiesInTheirUnits() throws Exception {
+    assertEquals(List.of("sensors[9].unit: 'm3' is not a unit of cjt188 heat: use one of GJ, J, MJ, MWh, Wh, kJ, kWh",
+        "sensors[9].quantity: 'heat' is read from heat and cooling meters only; this meter is COLD_WATER (set meter.type HEAT or COOLING)"),
+        problems(sensor(9, s -> s.setQuantity("heat"))));
+    assertEquals(List.of("sensors[15].quantity: 'voltage_d' is not one of cover_opened, current_a, current_b, current_c, energy,"
+        + " energy_forward, energy_reverse, energy_t1, energy_t2, energy_t3, energy_t4, power, power_a, power_b, power_c, voltage_a,"
+        + " voltage_b, voltage_c for dlt645"), problems(sensor(15, s -> s.setQuantity("voltage_d"))));
+    assertEquals(List.of("sensors[14].unit: 'kWh' is not a unit of dlt645 power: use one of MW, W, kW"),
+        problems(sensor(14, s -> s.setUnit("kWh"))));
+    assertEquals(List.of("sensors[11].meter.tamper_bit: is required by quantity tamper: the status bit the meter's maker uses (see its manual)"),
+        problems(sensor(11, s -> s.setQuantity("tamper"))));
+  }
+
+  @Test
+  void meterTypesTamperBitsAndWildcardsFollowTheBus() throws Exception {
+    assertEquals(List.of("sensors[13].meter.type: GAS is a CJ/T 188 meter type; a dlt645 meter has none"),
+        problems(sensor(13, s -> s.setMeter(s.getMeter().toBuilder().setType(MeterType.GAS)))));
+    assertEquals(List.of("sensors[10].meter.type: HEAT but another sensor reads meter 20250000000101 as COLD_WATER"),
+        problems(sensor(10, s -> s.setMeter(s.getMeter().toBuilder().setType(MeterType.HEAT)))));
+    assertEquals(List.of("sensors[12].meter.address: the wildcard address AAAAAAAAAAAAAA (sensors[9]) reaches whichever meter answers,"
+        + " so it must be the only meter on sim:meters; give each meter its own address"),
+        problems(b -> sensor(9, s -> s.setMeter(Meter.newBuilder().setAddress("aaaaaaaaaaaaaa")))
+            .apply(sensor(10, s -> s.setBus("sim:valve")).apply(sensor(11, s -> s.setBus("sim:battery")).apply(b)))));
+    assertEquals(List.of("sensors[14]: meter 000012345678 energy on sim:dlt645 is already read by sensors[13]"),
+        problems(sensor(14, s -> s.setQuantity("energy").setUnit("kWh"))));
   }
 
   @Test

@@ -121,6 +121,11 @@ class FirstMinutesTest {
       assertEquals("time,channel,value", decoded.get(0));
       assertTrue(decoded.stream().anyMatch(l -> l.startsWith("# m/sim-pole-1/s status: state: ONLINE")), decoded.toString());
       assertTrue(decoded.stream().anyMatch(l -> l.startsWith("# m/sim-pole-1/p profile: ")), decoded.toString());
+      // the pole's meters on their buses: CJ/T 188 water and gas, DL/T 645 electricity
+      for (String meter : List.of("district.water.volume", "district.gas.volume", "lighting.energy")) {
+        assertTrue(decoded.stream().anyMatch(l -> l.matches("20\\d\\d-[0-9:T-]+Z," + meter.replace(".", "\\.") + ",\\d+\\.\\d\\d")),
+            meter + " in the decoded frames: " + decoded);
+      }
 
       // the printed push, pasted with a copy of the printed config given a new version and interval
       List<String> push = out.lines().dropWhile(l -> !l.startsWith("mast: to change it live")).skip(1)
@@ -173,9 +178,12 @@ class FirstMinutesTest {
         p.await("applied", s -> s.contains("applied as version 2: changed sensors[pms].interval_s"));
         // the attach line, pasted with two commands on its input, as over SSH
         List<String> attached = Collections.synchronizedList(new ArrayList<>());
-        Piped mastConsole = shell("printf 'config get sensors[pms].interval_s\\nexit\\n' | " + attachLine, attached, System.getenv("PATH"));
+        Piped mastConsole = shell("printf 'config get sensors[pms].interval_s\\nsensors\\nexit\\n' | " + attachLine, attached, System.getenv("PATH"));
         assertTrue(mastConsole.ended(60), "mast console ended after exit: " + attached);
         assertTrue(attached.stream().anyMatch(l -> l.contains("sensors[pms].interval_s = 30")), attached.toString());
+        for (String meter : List.of("district-water +cjt188", "district-gas +cjt188", "lighting-energy +dlt645")) {
+          assertTrue(attached.stream().anyMatch(l -> l.matches(meter + " .*")), meter + " in sensors: " + attached);
+        }
         // restart, confirmed: the runtime stops, starts again on the same state, and the console answers
         p.line("restart");
         p.await("the question", s -> s.contains("restart Mast now? type yes:"));

@@ -3,6 +3,7 @@ package io.mast.pole;
 import io.mast.drivers.BoardBuses;
 import io.mast.drivers.Buses;
 import io.mast.drivers.ChannelValue;
+import io.mast.drivers.ProbeReport;
 import io.mast.drivers.Probes;
 import io.mast.drivers.SensorDriver;
 import java.io.IOException;
@@ -21,11 +22,13 @@ import picocli.CommandLine.Spec;
  * {@code mast probe}: a technician reads one device by hand through the same driver the runtime
  * uses, and sees each decoded value or the exact reason there is none. Exit status 0 when every
  * value was read, 1 when a reading was bad (checksum, timeout, exception response), 2 when the port
- * could not be used at all.
+ * could not be used at all (or an option was wrong). The meter probes ({@code cjt188},
+ * {@code dlt645}) first print the meter's address, found by broadcast when none is given.
  */
 @Command(name = "probe", mixinStandardHelpOptions = true,
     description = "Read one device by hand: decoded values or the exact error.",
-    subcommands = {ProbeCommand.Modbus.class, ProbeCommand.Pms5003.class, ProbeCommand.Mhz19.class, ProbeCommand.Modem.class})
+    subcommands = {ProbeCommand.Modbus.class, ProbeCommand.Pms5003.class, ProbeCommand.Mhz19.class, ProbeCommand.Modem.class,
+        ProbeCommand.Cjt188.class, ProbeCommand.Dlt645.class})
 final class ProbeCommand {
 
   /**
@@ -52,6 +55,78 @@ final class ProbeCommand {
         err.println("mast probe: " + driver.name() + ": " + e.getMessage());
         return 2;
       }
+    }
+  }
+
+  /**
+   * Runs a meter probe on the real board's buses and prints its lines; exit 0 when every value
+   * was read, 1 when the meter did not answer or answered badly, 2 when the port is unusable.
+   */
+  static int meter(CommandSpec spec, String name, MeterProbe probe) {
+    PrintWriter out = spec.commandLine().getOut();
+    try (BoardBuses buses = new BoardBuses()) {
+      ProbeReport report = probe.run(buses);
+      report.lines().forEach(out::println);
+      return report.ok() ? 0 : 1;
+    } catch (IOException e) {
+      spec.commandLine().getErr().println("mast probe " + name + ": " + e.getMessage());
+      return 2;
+    }
+  }
+
+  /** One meter probe on the given buses. */
+  interface MeterProbe {
+    ProbeReport run(Buses buses) throws IOException;
+  }
+
+  /** A meter address as the probes take it: the digits on the nameplate, checked before the port is touched. */
+  static String address(CommandSpec spec, String name, String given, int digits) {
+    if (given == null) {
+      return null;
+    }
+    String a = given.toUpperCase(java.util.Locale.ROOT);
+    if (!io.mast.drivers.codec.Bcd.isAddress(a, digits / 2)) {
+      spec.commandLine().getErr().println("mast probe " + name + ": --address " + given + " is not a " + name + " address: "
+          + digits + " digits as on the nameplate (each pair 00..99, or AA)");
+      return "";
+    }
+    return a;
+  }
+
+  @Command(name = "cjt188", mixinStandardHelpOptions = true,
+      description = {"Read a CJ/T 188 water, gas or heat meter (2400 8E1): its address and current data.",
+          "Without --address the meter is found by broadcast, which needs it alone on the bus."})
+  static final class Cjt188 implements Callable<Integer> {
+    @Spec CommandSpec spec;
+    @Mixin PortOptions line;
+    @Option(names = "--address", paramLabel = "A", description = "The meter's address, 14 digits as on its nameplate.") String address;
+    @Option(names = "--di-high-first", description = "Send data identifiers as 90 1F, for meters that want it.") boolean diHighFirst;
+
+    @Override
+    public Integer call() {
+      String a = address(spec, "cjt188", address, 14);
+      if ("".equals(a)) {
+        return 2;
+      }
+      return meter(spec, "cjt188", buses -> Probes.cjt188(buses, line.port, line.baud(2400), a, diHighFirst));
+    }
+  }
+
+  @Command(name = "dlt645", mixinStandardHelpOptions = true,
+      description = {"Read a DL/T 645-2007 electricity meter (2400 8E1): its address, energy, and each phase.",
+          "Without --address the meter is found by broadcast, which needs it alone on the line."})
+  static final class Dlt645 implements Callable<Integer> {
+    @Spec CommandSpec spec;
+    @Mixin PortOptions line;
+    @Option(names = "--address", paramLabel = "A", description = "The meter's address, 12 digits as on its nameplate.") String address;
+
+    @Override
+    public Integer call() {
+      String a = address(spec, "dlt645", address, 12);
+      if ("".equals(a)) {
+        return 2;
+      }
+      return meter(spec, "dlt645", buses -> Probes.dlt645(buses, line.port, line.baud(2400), a));
     }
   }
 

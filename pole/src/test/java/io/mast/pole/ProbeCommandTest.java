@@ -39,4 +39,39 @@ class ProbeCommandTest {
     assertEquals(2, gone.status());
     assertTrue(gone.err().contains("does not exist"), gone.err());
   }
+
+  @Test
+  void meterProbesShowTheAddressAndEveryValueOrWhyNot() throws Exception {
+    try (SimulatedBoard board = SimulatedBoard.start(SimulatedBoard.exampleConfig(), SimulatedBoard.Transport.PTY, dir)) {
+      board.set("district.water.volume", 123_456);
+      board.set("district.water.valve_closed", 1);
+      board.set("lighting.energy", 1_234_567);
+      board.set("lighting.power", 2_345);
+      board.set("lighting.voltage", 2_305);
+      String meters = board.ptyPaths().get("sim:meters").toString();
+
+      Cli.Result water = Cli.run("", "probe", "cjt188", "--port", meters, "--address", "20250000000101");
+      assertEquals(0, water.status(), water.toString());
+      assertTrue(water.out().startsWith("address = 20250000000101\nmeter type = cold water (10)\nvolume = 1234.56 m3\n"), water.out());
+      assertTrue(water.out().contains("\nvalve = closed\nbattery = ok\nstatus = ST0 01 ST1 00\n"), water.out());
+
+      Cli.Result both = Cli.run("", "probe", "cjt188", "--port", meters);
+      assertEquals(1, both.status(), both.toString());
+      assertTrue(both.out().startsWith("address CRC_ERROR: ") && both.out().contains("several meters answering the broadcast"), both.out());
+
+      Cli.Result missing = Cli.run("", "probe", "cjt188", "--port", meters, "--address", "99999999999999");
+      assertEquals(new Cli.Result(1, "address = 99999999999999\nread data TIMEOUT: meter 99999999999999: no answer in 1500 ms\n", ""), missing);
+
+      Cli.Result lamps = Cli.run("", "probe", "dlt645", "--port", board.ptyPaths().get("sim:dlt645").toString());
+      assertEquals(0, lamps.status(), lamps.toString());
+      assertTrue(lamps.out().startsWith("address = 000012345678\nenergy = 12345.67 kWh   (combined active energy, total)\n"), lamps.out());
+      assertTrue(lamps.out().contains("\nvoltage_a = 230.5 V   (phase A voltage)\n"), lamps.out());
+      assertTrue(lamps.out().contains("\npower = 2.3450 kW   (active power, total)\n"), lamps.out());
+      assertTrue(lamps.out().contains("\nenergy_t1: not kept by this meter (combined active energy, tariff 1)\n"), lamps.out());
+
+      Cli.Result wrong = Cli.run("", "probe", "dlt645", "--port", meters, "--address", "12AB");
+      assertEquals(2, wrong.status());
+      assertTrue(wrong.err().contains("--address 12AB is not a dlt645 address: 12 digits"), wrong.err());
+    }
+  }
 }

@@ -32,7 +32,7 @@ public record Cjt188Data(int meterType, String address, Map<String, Value> value
   public enum Valve { OPEN, CLOSED, ABNORMAL }
 
   public Cjt188Data {
-    values = Map.copyOf(values);
+    values = java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(values));
   }
 
   public Optional<Value> value(String quantity) {
