@@ -71,8 +71,8 @@ class DeviceConfigsTest {
     assertEquals("path uplink.frame_bytes: no field 'frame_bytes' in Uplink", e.getMessage());
     ConfigException idx = assertThrows(ConfigException.class, () -> DeviceConfigs.valueAt(sim, "sensors[99]"));
     assertEquals("path sensors[99]: sensors has no entry '99'; it has pms, pms-pm10, co2, probe-ph, probe-turbidity, gas-detector,"
-        + " water-meter, gas-meter, heat-meter, district-water, district-water-valve, district-water-battery, district-gas,"
-        + " lighting-energy, lighting-power, lighting-voltage, modem-rsrp, modem-sinr", idx.getMessage());
+        + " water-meter, gas-meter, heat-meter, water-main, water-valve, water-battery, gas-main, lamp-energy,"
+        + " lamp-power, lamp-voltage, modem-rsrp, modem-sinr", idx.getMessage());
   }
 
   @Test

@@ -181,7 +181,7 @@ class FirstMinutesTest {
         Piped mastConsole = shell("printf 'config get sensors[pms].interval_s\\nsensors\\nexit\\n' | " + attachLine, attached, System.getenv("PATH"));
         assertTrue(mastConsole.ended(60), "mast console ended after exit: " + attached);
         assertTrue(attached.stream().anyMatch(l -> l.contains("sensors[pms].interval_s = 30")), attached.toString());
-        for (String meter : List.of("district-water +cjt188", "district-gas +cjt188", "lighting-energy +dlt645")) {
+        for (String meter : List.of("water-main +cjt188", "gas-main +cjt188", "lamp-energy +dlt645")) {
           assertTrue(attached.stream().anyMatch(l -> l.matches(meter + " .*")), meter + " in sensors: " + attached);
         }
         // restart, confirmed: the runtime stops, starts again on the same state, and the console answers

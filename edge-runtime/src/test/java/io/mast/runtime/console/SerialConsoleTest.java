@@ -84,7 +84,7 @@ class SerialConsoleTest {
     p.type("statux").press("BSpace").type("s").press("Enter");
     String status = p.await("the status screen", s -> s.contains("error    "));
     for (String row : List.of("pole     " + Pole.ID, "version  Mast test", "link     connected to tcp://127.0.0.1:", "modem    RSRP",
-        "store    ", "config   version 1, confirmed", "sensors  11 channels")) {
+        "store    ", "config   version 1, confirmed", "sensors  18 channels")) {
       assertTrue(status.contains(row), "status shows '" + row + "':\n" + status);
     }
     assertFalse(status.contains("unknown command"), status);
