@@ -67,8 +67,12 @@ CJT_METERS = {
 }
 
 
-def cjt188_frames(buf):
-    """Takes complete CJ/T 188 frames off the front of buf; yields (frame or None, reason)."""
+def frames(buf, header, second_start):
+    """Takes complete frames off the front of buf; yields (frame or None, reason).
+
+    header: bytes from the first 68h to the length byte, both included (CJ/T 188: 11,
+    DL/T 645: 10); second_start: offset of the second 68h (DL/T 645: 7) or None.
+    """
     while buf:
         while buf and buf[0] == 0xFE:
             del buf[0]
@@ -77,13 +81,17 @@ def cjt188_frames(buf):
         if buf[0] != 0x68:
             yield None, "garbage byte %02X" % buf.pop(0)
             continue
-        if len(buf) < 11:
+        if len(buf) < header:
             return
-        length = buf[10]
-        if len(buf) < 13 + length:
+        if second_start is not None and buf[second_start] != 0x68:
+            del buf[0]
+            yield None, "no second start byte"
+            continue
+        size = header + buf[header - 1] + 2
+        if len(buf) < size:
             return
-        frame = bytes(buf[:13 + length])
-        del buf[:13 + length]
+        frame = bytes(buf[:size])
+        del buf[:size]
         if checksum(frame[:-2]) != frame[-2]:
             yield None, "bad checksum: got %02X, sum is %02X" % (frame[-2], checksum(frame[:-2]))
         elif frame[-1] != 0x16:
@@ -129,34 +137,6 @@ DLT_ITEMS = {  # DI (DI3 DI2 DI1 DI0 as written) -> value bytes, least significa
 }
 
 
-def dlt645_frames(buf):
-    while buf:
-        while buf and buf[0] == 0xFE:
-            del buf[0]
-        if not buf:
-            return
-        if buf[0] != 0x68:
-            yield None, "garbage byte %02X" % buf.pop(0)
-            continue
-        if len(buf) < 10:
-            return
-        if buf[7] != 0x68:
-            del buf[0]
-            yield None, "no second start byte"
-            continue
-        length = buf[9]
-        if len(buf) < 12 + length:
-            return
-        frame = bytes(buf[:12 + length])
-        del buf[:12 + length]
-        if checksum(frame[:-2]) != frame[-2]:
-            yield None, "bad checksum: got %02X, sum is %02X" % (frame[-2], checksum(frame[:-2]))
-        elif frame[-1] != 0x16:
-            yield None, "no stop byte"
-        else:
-            yield frame, ""
-
-
 def dlt645_answer(frame):
     addr, control = frame[1:7], frame[8]
     data = bytes((b - 0x33) & 0xFF for b in frame[10:-2])
@@ -180,7 +160,10 @@ def dlt645_answer(frame):
 
 def main():
     standard, port = sys.argv[1], sys.argv[2]
-    frames, answer = (cjt188_frames, cjt188_answer) if standard == "cjt188" else (dlt645_frames, dlt645_answer)
+    if standard == "cjt188":
+        header, second_start, answer = 11, None, cjt188_answer
+    else:
+        header, second_start, answer = 10, 7, dlt645_answer
     fd = os.open(port, os.O_RDWR | os.O_NOCTTY)
     tty.setraw(fd)
     termios.tcflush(fd, termios.TCIOFLUSH)
@@ -194,7 +177,7 @@ def main():
         if not chunk:
             return
         buf.extend(chunk)
-        for frame, reason in frames(buf):
+        for frame, reason in frames(buf, header, second_start):
             if frame is None:
                 print("rejected %s %s" % (standard, reason), flush=True)
                 continue

@@ -59,10 +59,22 @@ final class ProbeCommand {
   }
 
   /**
-   * Runs a meter probe on the real board's buses and prints its lines; exit 0 when every value
-   * was read, 1 when the meter did not answer or answered badly, 2 when the port is unusable.
+   * Runs a meter probe on the real board's buses at the address given (the nameplate's digits,
+   * checked before the port is touched; null to find the meter by broadcast) and prints its lines;
+   * exit 0 when every value was read, 1 when the meter did not answer or answered badly, 2 when
+   * the address or the port is unusable.
    */
-  static int meter(CommandSpec spec, String name, MeterProbe probe) {
+  static int meter(CommandSpec spec, String name, String given, int digits, Function<String, MeterProbe> probeAt) {
+    String address = null;
+    if (given != null) {
+      address = given.toUpperCase(java.util.Locale.ROOT);
+      if (!io.mast.drivers.codec.Bcd.isAddress(address, digits / 2)) {
+        spec.commandLine().getErr().println("mast probe " + name + ": --address " + given + " is not a " + name + " address: "
+            + digits + " digits as on the nameplate (each pair 00..99, or AA)");
+        return 2;
+      }
+    }
+    MeterProbe probe = probeAt.apply(address);
     PrintWriter out = spec.commandLine().getOut();
     try (BoardBuses buses = new BoardBuses()) {
       ProbeReport report = probe.run(buses);
@@ -79,19 +91,6 @@ final class ProbeCommand {
     ProbeReport run(Buses buses) throws IOException;
   }
 
-  /** A meter address as the probes take it: the digits on the nameplate, checked before the port is touched. */
-  static String address(CommandSpec spec, String name, String given, int digits) {
-    if (given == null) {
-      return null;
-    }
-    String a = given.toUpperCase(java.util.Locale.ROOT);
-    if (!io.mast.drivers.codec.Bcd.isAddress(a, digits / 2)) {
-      spec.commandLine().getErr().println("mast probe " + name + ": --address " + given + " is not a " + name + " address: "
-          + digits + " digits as on the nameplate (each pair 00..99, or AA)");
-      return "";
-    }
-    return a;
-  }
 
   @Command(name = "cjt188", mixinStandardHelpOptions = true,
       description = {"Read a CJ/T 188 water, gas or heat meter (2400 8E1): its address and current data.",
@@ -104,11 +103,7 @@ final class ProbeCommand {
 
     @Override
     public Integer call() {
-      String a = address(spec, "cjt188", address, 14);
-      if ("".equals(a)) {
-        return 2;
-      }
-      return meter(spec, "cjt188", buses -> Probes.cjt188(buses, line.port, line.baud(2400), a, diHighFirst));
+      return meter(spec, "cjt188", address, 14, a -> buses -> Probes.cjt188(buses, line.port, line.baud(2400), a, diHighFirst));
     }
   }
 
@@ -122,11 +117,7 @@ final class ProbeCommand {
 
     @Override
     public Integer call() {
-      String a = address(spec, "dlt645", address, 12);
-      if ("".equals(a)) {
-        return 2;
-      }
-      return meter(spec, "dlt645", buses -> Probes.dlt645(buses, line.port, line.baud(2400), a));
+      return meter(spec, "dlt645", address, 12, a -> buses -> Probes.dlt645(buses, line.port, line.baud(2400), a));
     }
   }
 

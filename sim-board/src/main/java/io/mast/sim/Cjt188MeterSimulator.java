@@ -1,6 +1,7 @@
 package io.mast.sim;
 
 import io.mast.drivers.codec.Bcd;
+import io.mast.drivers.codec.ByteArrays;
 import io.mast.drivers.codec.Cjt188;
 import io.mast.drivers.codec.Cjt188Frame;
 import io.mast.drivers.codec.Cjt188FrameDecoder;
@@ -9,7 +10,6 @@ import io.mast.drivers.codec.MeterFrameException;
 import io.mast.drivers.codec.MeterUnit;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.embedded.EmbeddedChannel;
-import io.mast.sim.internal.Bytes;
 import java.io.IOException;
 import java.math.BigDecimal;
 import java.time.LocalDateTime;
@@ -119,21 +119,13 @@ public final class Cjt188MeterSimulator extends DeviceSimulator {
           }
         }
       }
-      if (!answers.isEmpty()) {
-        countRequest();
-        send(answers.size() == 1 ? answers.get(0) : wiredAnd(answers));
-      }
+      sendAll(answers);
     }
   }
 
   private static boolean addressed(Cjt188Frame request, Meter m) {
-    byte[] asked = request.address();
-    for (int i = 0; i < asked.length; i++) {
-      if ((asked[i] & 0xFF) != 0xAA && asked[i] != m.address[i]) {
-        return false;
-      }
-    }
-    return request.meterType() == Cjt188.ANY_TYPE || request.meterType() == m.type;
+    return Bcd.matches(request.address(), m.address)
+        && (request.meterType() == Cjt188.ANY_TYPE || request.meterType() == m.type);
   }
 
   /** This meter's answer on the wire, or null for a request it ignores. */
@@ -155,11 +147,11 @@ public final class Cjt188MeterSimulator extends DeviceSimulator {
         m.abnormal--;
         return abnormal(m, function, d[2]);
       }
-      return frame(m, function, Bytes.concat(head, Cjt188.isHeat(m.type) ? heatData(m) : waterData(m), time(), status(m)));
+      return frame(m, function, ByteArrays.concat(head, Cjt188.isHeat(m.type) ? heatData(m) : waterData(m), time(), status(m)));
     }
     if (function == Cjt188.WRITE_DATA && di == Cjt188.DI_VALVE && d.length == 4) {
       m.status = (m.status & ~0x03) | ((d[3] & 0xFF) == Cjt188.VALVE_CLOSE ? 0x01 : 0);
-      return frame(m, function, Bytes.concat(head, status(m)));
+      return frame(m, function, ByteArrays.concat(head, status(m)));
     }
     return abnormal(m, function, d[2]);
   }
@@ -170,15 +162,15 @@ public final class Cjt188MeterSimulator extends DeviceSimulator {
 
   private static byte[] abnormal(Meter m, int function, byte ser) {
     return new Cjt188Frame(m.type, m.address, function | Cjt188.FROM_METER | Cjt188.ABNORMAL,
-        Bytes.concat(new byte[] {ser}, status(m))).wire(2);
+        ByteArrays.concat(new byte[] {ser}, status(m))).wire(2);
   }
 
   private static byte[] waterData(Meter m) {
-    return Bytes.concat(amount(m, "volume", m.volumeUnit, 4, 2), amount(m, "volume_settlement", m.volumeUnit, 4, 2));
+    return ByteArrays.concat(amount(m, "volume", m.volumeUnit, 4, 2), amount(m, "volume_settlement", m.volumeUnit, 4, 2));
   }
 
   private static byte[] heatData(Meter m) {
-    return Bytes.concat(amount(m, "heat_settlement", MeterUnit.KWH, 4, 2), amount(m, "heat", MeterUnit.KWH, 4, 2),
+    return ByteArrays.concat(amount(m, "heat_settlement", MeterUnit.KWH, 4, 2), amount(m, "heat", MeterUnit.KWH, 4, 2),
         amount(m, "power", MeterUnit.KW, 4, 2), amount(m, "flow", MeterUnit.M3_PER_H, 4, 4),
         amount(m, "volume", m.volumeUnit, 4, 2),
         bcd(m, "supply_temp", 3, 2), bcd(m, "return_temp", 3, 2), bcd(m, "hours", 3, 0));
@@ -188,7 +180,7 @@ public final class Cjt188MeterSimulator extends DeviceSimulator {
   private static byte[] amount(Meter m, String quantity, MeterUnit unit, int size, int decimals) {
     MeterUnit base = unit.dimension() == MeterUnit.Dimension.VOLUME ? MeterUnit.M3 : unit;
     BigDecimal value = base.convert(m.values.getOrDefault(quantity, BigDecimal.ZERO), unit);
-    return Bytes.concat(register(value, size, decimals), new byte[] {(byte) unit.code()});
+    return ByteArrays.concat(register(value, size, decimals), new byte[] {(byte) unit.code()});
   }
 
   private static byte[] bcd(Meter m, String quantity, int size, int decimals) {

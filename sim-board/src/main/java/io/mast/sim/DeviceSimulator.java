@@ -100,10 +100,22 @@ public abstract class DeviceSimulator implements AutoCloseable {
   }
 
   /**
+   * Sends the answers of every device on a shared bus that a request reached, counting the
+   * request once: one answer as it is, several at once as the bus carries them ({@link #wiredAnd}).
+   */
+  protected final void sendAll(java.util.List<byte[]> answers) throws IOException {
+    if (answers.isEmpty()) {
+      return;
+    }
+    countRequest();
+    send(answers.size() == 1 ? answers.get(0) : wiredAnd(answers));
+  }
+
+  /**
    * What a shared bus carries when several devices answer at once: the AND of their bytes (on
    * M-Bus and RS-485 alike a driven 0 wins over an idle 1), up to the shortest answer.
    */
-  protected static byte[] wiredAnd(java.util.List<byte[]> answers) {
+  static byte[] wiredAnd(java.util.List<byte[]> answers) {
     byte[] out = answers.get(0).clone();
     for (byte[] a : answers.subList(1, answers.size())) {
       for (int i = 0; i < Math.min(out.length, a.length); i++) {

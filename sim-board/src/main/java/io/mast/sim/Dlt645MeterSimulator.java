@@ -1,6 +1,7 @@
 package io.mast.sim;
 
 import io.mast.drivers.codec.Bcd;
+import io.mast.drivers.codec.ByteArrays;
 import io.mast.drivers.codec.DecoderChannels;
 import io.mast.drivers.codec.Dlt645;
 import io.mast.drivers.codec.Dlt645Frame;
@@ -77,7 +78,7 @@ public final class Dlt645MeterSimulator extends DeviceSimulator {
       List<byte[]> answers = new ArrayList<>();
       synchronized (this) {
         for (Meter m : meters.values()) {
-          if (addressed(request.address(), m.address)) {
+          if (Bcd.matches(request.address(), m.address)) {
             byte[] answer = answer(request, m);
             if (answer != null) {
               answers.add(answer);
@@ -85,21 +86,10 @@ public final class Dlt645MeterSimulator extends DeviceSimulator {
           }
         }
       }
-      if (!answers.isEmpty()) {
-        countRequest();
-        send(answers.size() == 1 ? answers.get(0) : wiredAnd(answers));
-      }
+      sendAll(answers);
     }
   }
 
-  private static boolean addressed(byte[] asked, byte[] meter) {
-    for (int i = 0; i < asked.length; i++) {
-      if ((asked[i] & 0xFF) != 0xAA && asked[i] != meter[i]) {
-        return false;
-      }
-    }
-    return true;
-  }
 
   private static byte[] answer(Dlt645Frame request, Meter m) {
     if (request.control() == Dlt645.READ_ADDRESS) {

@@ -12,7 +12,6 @@ import io.mast.drivers.SensorDriver;
 import io.mast.drivers.codec.MeterUnit;
 import java.nio.file.Path;
 import java.util.List;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
@@ -52,26 +51,15 @@ class MeterDriversTest {
   @TempDir
   Path dir;
   private SimulatedBoard board;
-  private List<SensorDriver> drivers;
+  @org.junit.jupiter.api.extension.RegisterExtension
+  final SimPoles.Benches benches = new SimPoles.Benches();
 
   private SensorDriver open(SimulatedBoard.Transport transport, String name) throws Exception {
     DeviceConfig config = DeviceConfigs.parseJson(CONFIG);
     assertEquals(List.of(), DeviceConfigs.validate(config, io.mast.config.Validation.Mode.DRY_RUN), "the test's config is valid");
-    board = SimulatedBoard.start(config, transport, dir);
-    drivers = SimPoles.drivers(config, board, dir);
-    SensorDriver driver = SimPoles.driver(drivers, name);
-    driver.open();
-    return driver;
-  }
-
-  @AfterEach
-  void close() {
-    if (drivers != null) {
-      drivers.forEach(SensorDriver::close);
-    }
-    if (board != null) {
-      board.close();
-    }
+    SimPoles.Bench bench = benches.start(config, transport, dir);
+    board = bench.board;
+    return bench.open(name);
   }
 
   @ParameterizedTest

@@ -11,7 +11,6 @@ import io.mast.drivers.SensorDriver;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.List;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
@@ -25,24 +24,13 @@ class SerialDriversTest {
   @TempDir
   Path dir;
   private SimulatedBoard board;
-  private List<SensorDriver> drivers;
+  @org.junit.jupiter.api.extension.RegisterExtension
+  final SimPoles.Benches benches = new SimPoles.Benches();
 
   private SensorDriver open(SimulatedBoard.Transport transport, String name) throws Exception {
-    board = SimulatedBoard.start(SimPoles.example(), transport, dir);
-    drivers = SimPoles.drivers(SimPoles.example(), board, dir);
-    SensorDriver driver = SimPoles.driver(drivers, name);
-    driver.open();
-    return driver;
-  }
-
-  @AfterEach
-  void close() {
-    if (drivers != null) {
-      drivers.forEach(SensorDriver::close);
-    }
-    if (board != null) {
-      board.close();
-    }
+    SimPoles.Bench bench = benches.start(SimPoles.example(), transport, dir);
+    board = bench.board;
+    return bench.open(name);
   }
 
   @ParameterizedTest

@@ -25,4 +25,51 @@ final class SimPoles {
   static List<SensorDriver> drivers(DeviceConfig config, SimulatedBoard board, Path dir) {
     return DriverCatalog.build(config, board, dir.resolve("meters"));
   }
+
+  /** Closes the bench a test started once the test is over, whatever happened in it. */
+  static final class Benches implements org.junit.jupiter.api.extension.AfterEachCallback {
+    private Bench bench;
+
+    Bench start(DeviceConfig config, SimulatedBoard.Transport transport, Path dir) throws Exception {
+      bench = Bench.start(config, transport, dir);
+      return bench;
+    }
+
+    @Override
+    public void afterEach(org.junit.jupiter.api.extension.ExtensionContext context) {
+      if (bench != null) {
+        bench.close();
+        bench = null;
+      }
+    }
+  }
+
+  /** A simulated board and the drivers of a config on it, closed together (drivers first). */
+  static final class Bench implements AutoCloseable {
+    final SimulatedBoard board;
+    final List<SensorDriver> drivers;
+
+    private Bench(SimulatedBoard board, List<SensorDriver> drivers) {
+      this.board = board;
+      this.drivers = drivers;
+    }
+
+    static Bench start(DeviceConfig config, SimulatedBoard.Transport transport, Path dir) throws Exception {
+      SimulatedBoard board = SimulatedBoard.start(config, transport, dir);
+      return new Bench(board, drivers(config, board, dir));
+    }
+
+    /** The driver named {@code name}, opened. */
+    SensorDriver open(String name) throws Exception {
+      SensorDriver driver = driver(drivers, name);
+      driver.open();
+      return driver;
+    }
+
+    @Override
+    public void close() {
+      drivers.forEach(SensorDriver::close);
+      board.close();
+    }
+  }
 }

@@ -115,6 +115,19 @@ public final class Bcd {
     return c >= '0' && c <= '9';
   }
 
+  /** Whether address {@code got} is reached by {@code asked}, where each AA byte of {@code asked} stands for any byte. */
+  public static boolean matches(byte[] asked, byte[] got) {
+    if (asked.length != got.length) {
+      return false;
+    }
+    for (int i = 0; i < asked.length; i++) {
+      if ((asked[i] & 0xFF) != 0xAA && asked[i] != got[i]) {
+        return false;
+      }
+    }
+    return true;
+  }
+
   /** Whether any byte of the address is the wildcard AA (the frame reaches whichever meter is on the bus). */
   public static boolean isWildcard(byte[] address) {
     for (byte b : address) {

@@ -57,7 +57,7 @@ public final class Cjt188 {
   public static final int READ_ADDRESS = 0x03;
   public static final int WRITE_DATA = 0x04;
   /** Control bit D7: the frame comes from the meter. */
-  public static final int FROM_METER = 0x80;
+  public static final int FROM_METER = MeterFrame.FROM_METER;
   /** Control bit D6: the meter could not do what was asked. */
   public static final int ABNORMAL = 0x40;
 
@@ -104,19 +104,19 @@ public final class Cjt188 {
   }
 
   public static Cjt188Frame readData(int meterType, byte[] address, int ser, DiOrder order) {
-    return new Cjt188Frame(meterType, address, READ_DATA, concat(di(DI_CURRENT_DATA, order), new byte[] {(byte) ser}));
+    return new Cjt188Frame(meterType, address, READ_DATA, ByteArrays.concat(di(DI_CURRENT_DATA, order), new byte[] {(byte) ser}));
   }
 
   public static Cjt188Frame readAddress(int ser, DiOrder order) {
     byte[] any = new byte[ADDRESS_BYTES];
     java.util.Arrays.fill(any, (byte) 0xAA);
-    return new Cjt188Frame(ANY_TYPE, any, READ_ADDRESS, concat(di(DI_READ_ADDRESS, order), new byte[] {(byte) ser}));
+    return new Cjt188Frame(ANY_TYPE, any, READ_ADDRESS, ByteArrays.concat(di(DI_READ_ADDRESS, order), new byte[] {(byte) ser}));
   }
 
   /** The valve command. The runtime never sends it (a pole only reads); tools and simulators do. */
   public static Cjt188Frame valve(int meterType, byte[] address, int ser, boolean open, DiOrder order) {
     return new Cjt188Frame(meterType, address, WRITE_DATA,
-        concat(di(DI_VALVE, order), new byte[] {(byte) ser, (byte) (open ? VALVE_OPEN : VALVE_CLOSE)}));
+        ByteArrays.concat(di(DI_VALVE, order), new byte[] {(byte) ser, (byte) (open ? VALVE_OPEN : VALVE_CLOSE)}));
   }
 
   static byte[] di(int di, DiOrder order) {
@@ -206,7 +206,7 @@ public final class Cjt188 {
       throw new MeterFrameException(MeterRejection.UNEXPECTED_CONTROL, String.format("control code %02X, expected %02X%s",
           answer.control(), function | FROM_METER, answer.fromMeter() ? "" : " (a request: the adapter's echo?)"));
     }
-    if (!matches(request.address(), answer.address())) {
+    if (!Bcd.matches(request.address(), answer.address())) {
       throw new MeterFrameException(MeterRejection.WRONG_ADDRESS, "answer from " + answer.addressText() + ", asked " + request.addressText());
     }
     if (request.meterType() != ANY_TYPE && answer.meterType() != request.meterType()) {
@@ -227,15 +227,6 @@ public final class Cjt188 {
     return d;
   }
 
-  /** Whether {@code got} is {@code asked}, where each AA byte of {@code asked} stands for any byte. */
-  static boolean matches(byte[] asked, byte[] got) {
-    for (int i = 0; i < asked.length; i++) {
-      if ((asked[i] & 0xFF) != 0xAA && asked[i] != got[i]) {
-        return false;
-      }
-    }
-    return true;
-  }
 
   private static Cjt188Data.Value value(byte[] d, int at, int size, int decimals, MeterUnit.Dimension dimension)
       throws MeterFrameException {
@@ -278,17 +269,4 @@ public final class Cjt188 {
     return out;
   }
 
-  static byte[] concat(byte[]... parts) {
-    int n = 0;
-    for (byte[] p : parts) {
-      n += p.length;
-    }
-    byte[] out = new byte[n];
-    int at = 0;
-    for (byte[] p : parts) {
-      System.arraycopy(p, 0, out, at, p.length);
-      at += p.length;
-    }
-    return out;
-  }
 }

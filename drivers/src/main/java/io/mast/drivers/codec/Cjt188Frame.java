@@ -7,15 +7,10 @@ import java.util.Arrays;
  * seven address bytes A0..A6 (low byte first, as on the wire), the control code C and the data
  * field. See {@link Cjt188} for the layout and {@link Cjt188FrameDecoder} for the framing.
  */
-public record Cjt188Frame(int meterType, byte[] address, int control, byte[] data) {
+public record Cjt188Frame(int meterType, byte[] address, int control, byte[] data) implements MeterFrame {
 
   public Cjt188Frame {
-    if (address.length != Cjt188.ADDRESS_BYTES) {
-      throw new IllegalArgumentException("a CJ/T 188 address has 7 bytes, not " + address.length);
-    }
-    if (data.length > Cjt188.MAX_LENGTH) {
-      throw new IllegalArgumentException("CJ/T 188 data of " + data.length + " bytes exceeds the maximum " + Cjt188.MAX_LENGTH);
-    }
+    MeterFrame.check("CJ/T 188", address, Cjt188.ADDRESS_BYTES, data, Cjt188.MAX_LENGTH);
     address = address.clone();
     data = data.clone();
   }
@@ -30,15 +25,7 @@ public record Cjt188Frame(int meterType, byte[] address, int control, byte[] dat
     return data.clone();
   }
 
-  /** The address as printed on the meter: A6 first, "AA" for wildcard bytes. */
-  public String addressText() {
-    return Bcd.address(address);
-  }
 
-  /** Whether the meter sent it (control bit D7). */
-  public boolean fromMeter() {
-    return (control & Cjt188.FROM_METER) != 0;
-  }
 
   /** The frame on the wire: {@code preamble} FE bytes, 68, T, A0..A6, C, L, data, CS, 16. */
   public byte[] wire(int preamble) {

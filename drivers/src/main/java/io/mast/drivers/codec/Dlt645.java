@@ -36,7 +36,7 @@ public final class Dlt645 {
 
   public static final int READ_DATA = 0x11;
   public static final int READ_ADDRESS = 0x13;
-  public static final int FROM_METER = 0x80;
+  public static final int FROM_METER = MeterFrame.FROM_METER;
   public static final int ERROR = 0x40;
   public static final int MORE_FOLLOWS = 0x20;
 
@@ -210,7 +210,7 @@ public final class Dlt645 {
       throw new MeterFrameException(MeterRejection.UNEXPECTED_CONTROL, String.format("control code %02X, expected %02X%s",
           answer.control(), function | FROM_METER, answer.fromMeter() ? "" : " (a request: the adapter's echo?)"));
     }
-    if (!Cjt188.matches(request.address(), answer.address())) {
+    if (!Bcd.matches(request.address(), answer.address())) {
       throw new MeterFrameException(MeterRejection.WRONG_ADDRESS, "answer from " + answer.addressText() + ", asked " + request.addressText());
     }
     return d;

@@ -7,15 +7,10 @@ import java.util.Arrays;
  * A0..A5 (low byte first, as on the wire), the control code C and the data field as the meter
  * means it (the 33h the wire adds to every data byte already taken off). See {@link Dlt645}.
  */
-public record Dlt645Frame(byte[] address, int control, byte[] data) {
+public record Dlt645Frame(byte[] address, int control, byte[] data) implements MeterFrame {
 
   public Dlt645Frame {
-    if (address.length != Dlt645.ADDRESS_BYTES) {
-      throw new IllegalArgumentException("a DL/T 645 address has 6 bytes, not " + address.length);
-    }
-    if (data.length > Dlt645.MAX_LENGTH) {
-      throw new IllegalArgumentException("DL/T 645 data of " + data.length + " bytes exceeds the maximum " + Dlt645.MAX_LENGTH);
-    }
+    MeterFrame.check("DL/T 645", address, Dlt645.ADDRESS_BYTES, data, Dlt645.MAX_LENGTH);
     address = address.clone();
     data = data.clone();
   }
@@ -30,15 +25,7 @@ public record Dlt645Frame(byte[] address, int control, byte[] data) {
     return data.clone();
   }
 
-  /** The address as printed on the meter: A5 first, "AA" for wildcard bytes. */
-  public String addressText() {
-    return Bcd.address(address);
-  }
 
-  /** Whether the meter sent it (control bit D7). */
-  public boolean fromMeter() {
-    return (control & Dlt645.FROM_METER) != 0;
-  }
 
   /** The frame on the wire: {@code preamble} FE bytes, 68, A0..A5, 68, C, L, data + 33h each, CS, 16. */
   public byte[] wire(int preamble) {

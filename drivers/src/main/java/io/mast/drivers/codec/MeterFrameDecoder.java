@@ -22,7 +22,7 @@ import java.util.Map;
  * frame is taken and the bytes before it counted as garbage. Nothing longer than the header, the
  * capped length and two bytes is ever buffered. Not thread safe (one channel, one thread).
  */
-public abstract class MeterFrameDecoder<F> extends ByteToMessageDecoder {
+public abstract class MeterFrameDecoder<F extends MeterFrame> extends ByteToMessageDecoder {
   public static final int PREAMBLE = 0xFE;
   public static final int START = 0x68;
   public static final int STOP = 0x16;

@@ -20,17 +20,7 @@ final class Hex {
   }
 
   static byte[] concat(byte[]... parts) {
-    int n = 0;
-    for (byte[] p : parts) {
-      n += p.length;
-    }
-    byte[] out = new byte[n];
-    int at = 0;
-    for (byte[] p : parts) {
-      System.arraycopy(p, 0, out, at, p.length);
-      at += p.length;
-    }
-    return out;
+    return ByteArrays.concat(parts);
   }
 
   /**
@@ -63,7 +53,7 @@ final class Hex {
   }
 
   /** Every frame {@code decoder} makes of {@code stream} written {@code chunk} bytes at a time. */
-  static <F> List<F> decode(MeterFrameDecoder<F> decoder, byte[] stream, int chunk) {
+  static <F extends MeterFrame> List<F> decode(MeterFrameDecoder<F> decoder, byte[] stream, int chunk) {
     EmbeddedChannel channel = new EmbeddedChannel(decoder);
     for (int i = 0; i < stream.length; i += chunk) {
       channel.writeInbound(Unpooled.wrappedBuffer(stream, i, Math.min(chunk, stream.length - i)));

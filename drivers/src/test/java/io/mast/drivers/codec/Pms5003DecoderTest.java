@@ -39,17 +39,7 @@ class Pms5003DecoderTest {
   }
 
   static byte[] concat(byte[]... parts) {
-    int n = 0;
-    for (byte[] p : parts) {
-      n += p.length;
-    }
-    byte[] out = new byte[n];
-    int at = 0;
-    for (byte[] p : parts) {
-      System.arraycopy(p, 0, out, at, p.length);
-      at += p.length;
-    }
-    return out;
+    return ByteArrays.concat(parts);
   }
 
   @Test

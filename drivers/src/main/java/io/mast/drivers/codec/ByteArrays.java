@@ -1,8 +1,8 @@
-package io.mast.sim.internal;
+package io.mast.drivers.codec;
 
-/** Byte arrays joined, for simulators that build frames from fields. */
-public final class Bytes {
-  private Bytes() {}
+/** Byte arrays joined end to end, for building frames from their fields (codecs, simulators, fixtures). */
+public final class ByteArrays {
+  private ByteArrays() {}
 
   public static byte[] concat(byte[]... parts) {
     int n = 0;
