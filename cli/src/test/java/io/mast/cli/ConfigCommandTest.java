@@ -55,7 +55,7 @@ class ConfigCommandTest {
     Cli.Result r = Cli.run("", "config", "check", bad.toString());
     assertEquals(1, r.status());
     assertEquals("uplink.brokers: no such field in uplink; did you mean 'broker_uris'?\n"
-        + "sensors[0].driver: \"MODBUS\" is not one of pulse_meter, modbus_rtu, pms5003, mhz19, mbus, modem (in any case)\n"
+        + "sensors[0].driver: \"MODBUS\" is not one of pulse_meter, modbus_rtu, pms5003, mhz19, mbus, modem, cjt188, dlt645 (in any case)\n"
         + "sensors[0].intervall_s: no such field in sensors[0]; did you mean 'interval_s'?\n"
         + "sensors[0].address: -5 is outside 0..4294967295 (uint32)\n", r.out());
   }
