@@ -67,7 +67,8 @@ class ProbeCommandTest {
       assertTrue(lamps.out().startsWith("address = 000012345678\nenergy = 12345.67 kWh   (combined active energy, total)\n"), lamps.out());
       assertTrue(lamps.out().contains("\nvoltage_a = 230.5 V   (phase A voltage)\n"), lamps.out());
       assertTrue(lamps.out().contains("\npower = 2.3450 kW   (active power, total)\n"), lamps.out());
-      assertTrue(lamps.out().contains("\nenergy_t1: not kept by this meter (combined active energy, tariff 1)\n"), lamps.out());
+      assertTrue(lamps.out().contains("\nenergy_t1 = 0.00 kWh   (combined active energy, tariff 1)\n"), lamps.out());
+      assertTrue(lamps.out().contains("\nvoltage_b: not kept by this meter (phase B voltage)\n"), lamps.out());
 
       Cli.Result wrong = Cli.run("", "probe", "dlt645", "--port", meters, "--address", "12AB");
       assertEquals(2, wrong.status());

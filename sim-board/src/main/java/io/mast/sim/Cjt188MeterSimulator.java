@@ -79,7 +79,12 @@ public final class Cjt188MeterSimulator extends DeviceSimulator {
       case "valve_fault" -> m.status = (m.status & ~0x03) | (value.signum() != 0 ? 0x03 : 0);
       case "battery_low" -> m.status = (m.status & ~0x04) | (value.signum() != 0 ? 0x04 : 0);
       case "status" -> m.status = value.intValueExact() & 0xFFFF;
-      default -> m.values.put(quantity, value);
+      default -> {
+        if (quantity.equals("volume") && !m.values.containsKey("volume")) {
+          m.values.put("volume_settlement", value); // the first reading stands for the last settlement day's
+        }
+        m.values.put(quantity, value);
+      }
     }
   }
 

@@ -48,6 +48,20 @@ public final class Dlt645MeterSimulator extends DeviceSimulator {
     meters.put(address, new Meter(Bcd.address(address, Dlt645.ADDRESS_BYTES)));
   }
 
+  /**
+   * Adds (or resets) a single-phase meter at {@code address}, as a pole's lighting or charging
+   * meter is: it keeps the energy totals and tariffs, phase A and the cover counter (all zero, 230 V),
+   * and answers "no such data" for phases B and C.
+   */
+  public synchronized void addSinglePhaseMeter(String address) {
+    addMeter(address);
+    for (Dlt645.Item item : Dlt645.Item.values()) {
+      if (!item.quantity().endsWith("_b") && !item.quantity().endsWith("_c")) {
+        set(address, item.quantity(), item == Dlt645.Item.VOLTAGE_A ? new BigDecimal("230.0") : BigDecimal.ZERO);
+      }
+    }
+  }
+
   /** Sets what the meter keeps for {@code quantity} (a {@link Dlt645.Item}'s), in its unit: kWh, V, A, kW, a count. */
   public synchronized void set(String address, String quantity, BigDecimal value) {
     Meter m = meters.get(address);

@@ -121,7 +121,7 @@ public final class SimulatedBoard implements Buses, AutoCloseable {
       cjt.addMeter(meterAddress(s), cjt188Type(s));
     } else if (sim instanceof Dlt645MeterSimulator dlt) {
       if (meterAddresses.add(bus + " " + meterAddress(s))) {
-        dlt.addMeter(meterAddress(s));
+        dlt.addSinglePhaseMeter(meterAddress(s));
       }
       dlt.set(meterAddress(s), s.getQuantity(), BigDecimal.ZERO);
     }

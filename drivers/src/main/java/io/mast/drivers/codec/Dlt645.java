@@ -62,7 +62,7 @@ public final class Dlt645 {
     POWER_A("power_a", 0x02030100, 3, 4, true, MeterUnit.KW, "phase A active power"),
     POWER_B("power_b", 0x02030200, 3, 4, true, MeterUnit.KW, "phase B active power"),
     POWER_C("power_c", 0x02030300, 3, 4, true, MeterUnit.KW, "phase C active power"),
-    COVER_OPENED("cover_opened", 0x03300D00, 3, 0, false, MeterUnit.COUNT, "times the meter cover was opened (tamper)");
+    COVER_OPENED("cover_opened", 0x03300D00, 3, 0, false, MeterUnit.COUNT, "times the meter cover was opened, for tamper");
 
     private final String quantity;
     private final int di;
