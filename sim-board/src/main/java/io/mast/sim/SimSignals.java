@@ -36,7 +36,9 @@ public final class SimSignals {
       }
       long scale = pow10(-s.getExponent());
       long typical = typical(s) * scale / 100;
-      walks.put(s.getChannel(), new Walk(s.getChannel(), s.getCounter(), typical, Math.max(1, Math.abs(typical) / 5)));
+      // mains voltage stays within a few percent of 230 V; other gauges wander by a fifth
+      long spread = Math.max(1, Math.abs(typical) / (s.getQuantity().startsWith("voltage") ? 50 : 5));
+      walks.put(s.getChannel(), new Walk(s.getChannel(), s.getCounter(), typical, spread));
       values.put(s.getChannel(), s.getCounter() ? 1000 * scale : typical);
     }
   }
