@@ -6,7 +6,7 @@ Mast: it answers on a serial port (a pseudo-terminal), checks every request it g
 (preamble, start bytes, length, checksum, stop byte, the 33h offset, the data identifier) and
 prints one line per request on standard output:
 
-    accepted cjt188 read-data di=901F ser=5 type=10 address=12345678901234
+    accepted cjt188 read-data di=901F (sent 1F 90) ser=5 type=10 address=12345678901234
     rejected cjt188 bad checksum: got 1B, sum is 1A
 
 Usage: meter_peer.py cjt188|dlt645 PORT. Prints "serving" once the port is open. Python 3
@@ -123,7 +123,8 @@ def cjt188_answer(frame):
     else:
         return None, "unknown request C=%02X DI=%04X" % (control, di)
     body = bytes([0x68, meter_type]) + meter + bytes([control | 0x80, len(answer)]) + answer
-    line = "accepted cjt188 %s di=%04X ser=%d type=%02X address=%s" % (name, di, ser, mtype, address_text(addr))
+    line = "accepted cjt188 %s di=%04X (sent %02X %02X) ser=%d type=%02X address=%s" % (
+        name, di, data[0], data[1], ser, mtype, address_text(addr))
     return b"\xfe\xfe" + body + bytes([checksum(body), 0x16]), line
 
 

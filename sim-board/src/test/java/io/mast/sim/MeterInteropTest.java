@@ -57,9 +57,9 @@ class MeterInteropTest {
       ProbeReport probe = Probes.cjt188(buses, port, 2400, "20250000000303", true);
       assertTrue(probe.ok(), probe.lines().toString());
       assertTrue(probe.lines().contains("heat = 123461.25 kWh"), probe.lines().toString());
-      assertEquals(List.of("accepted cjt188 read-data di=901F ser=1 type=10 address=12345678901234",
-          "accepted cjt188 read-data di=901F ser=2 type=20 address=20250000000303",
-          "accepted cjt188 read-data di=901F ser=1 type=AA address=20250000000303"), peer.lines(3));
+      assertEquals(List.of("accepted cjt188 read-data di=901F (sent 1F 90) ser=1 type=10 address=12345678901234",
+          "accepted cjt188 read-data di=901F (sent 1F 90) ser=2 type=20 address=20250000000303",
+          "accepted cjt188 read-data di=901F (sent 90 1F) ser=1 type=AA address=20250000000303"), peer.lines(3));
     }
   }
 

@@ -23,6 +23,8 @@ public final class MeterProbes {
   /** The DL/T 645 items a probe asks for: energy totals and tariffs, the three phases, the cover counter. */
   static final List<Dlt645.Item> DLT645_ITEMS = List.of(Dlt645.Item.values());
 
+  private static final java.time.format.DateTimeFormatter TIME = java.time.format.DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss");
+
   private MeterProbes() {}
 
   public static ProbeReport cjt188(Buses buses, String port, int baud, String address, boolean diHighFirst) throws IOException {
@@ -56,7 +58,7 @@ public final class MeterProbes {
       for (Map.Entry<String, Cjt188Data.Value> v : data.values().entrySet()) {
         lines.add(v.getKey() + " = " + v.getValue());
       }
-      lines.add("meter time = " + (data.meterTime() == null ? "not set" : data.meterTime().toString().replace('T', ' ')));
+      lines.add("meter time = " + (data.meterTime() == null ? "not set" : TIME.format(data.meterTime())));
       lines.add("valve = " + data.valve().name().toLowerCase(java.util.Locale.ROOT));
       lines.add("battery = " + (data.batteryLow() ? "low" : "ok"));
       lines.add(String.format("status = ST0 %02X ST1 %02X", data.status() & 0xFF, data.status() >> 8));
