@@ -135,6 +135,50 @@ class ArchitectureTest {
         .check(main);
   }
 
+  /**
+   * The runtime's core and its agents, without a circle: the agents (config agent, console, OTA
+   * agent) hold the core's {@code Pole} port, never the composition ({@code EdgeRuntime}) nor the
+   * core's class; the core's packages know no agent and not the composition. {@code root} is the
+   * runtime's root package, where the composition lives.
+   */
+  static List<ArchRule> coreAndAgents(String root, String composition, String coreClass) {
+    String[] agents = {root + ".agent..", root + ".console..", root + ".ota.."};
+    String[] core = {root + ".core..", root + ".sampling..", root + ".uplink..", root + ".alarm..", root + ".health..", root + ".replay.."};
+    return List.of(
+        noClasses().that().resideInAnyPackage(agents).should().dependOnClassesThat()
+            .haveFullyQualifiedName(composition).orShould().dependOnClassesThat().haveFullyQualifiedName(coreClass)
+            .because("an agent holds the Pole port, not the runtime that made it"),
+        noClasses().that().resideInAnyPackage(core).should().dependOnClassesThat().resideInAnyPackage(agents)
+            .orShould().dependOnClassesThat().haveFullyQualifiedName(composition)
+            .because("the core knows agents only as things it stops in order"),
+        com.tngtech.archunit.library.dependencies.SlicesRuleDefinition.slices().matching(root + ".(*)..").should().beFreeOfCycles());
+  }
+
+  @Test
+  void theRuntimesCoreAndItsAgentsHoldEachOtherInNoCircle() {
+    for (ArchRule rule : coreAndAgents("io.mast.runtime", "io.mast.runtime.EdgeRuntime", "io.mast.runtime.core.PoleCore")) {
+      rule.check(main);
+    }
+  }
+
+  @Test
+  void theCoreAndAgentRulesFailOnTheCircleTheRuntimeHadBefore() {
+    // the fixture in small: a composition that hands an agent itself, a core that makes its agent
+    JavaClasses circle = new ClassFileImporter().importPackages("io.mast.devkit.archfixture");
+    List<String> failures = new java.util.ArrayList<>();
+    for (ArchRule rule : coreAndAgents("io.mast.devkit.archfixture", "io.mast.devkit.archfixture.Runtime",
+        "io.mast.devkit.archfixture.core.Core").subList(0, 2)) {
+      try {
+        rule.check(circle);
+      } catch (AssertionError e) {
+        failures.add(e.getMessage());
+      }
+    }
+    assertTrue(failures.size() == 2, failures.toString());
+    assertTrue(failures.get(0).contains("Shell") && failures.get(0).contains("Runtime"), failures.get(0));
+    assertTrue(failures.get(1).contains("Core") && failures.get(1).contains("ConfigAgent"), failures.get(1));
+  }
+
   @Test
   void theRulesWouldSeeAViolation() {
     // a class of the pole that used the simulated board would break the last rule: the rule fires on it

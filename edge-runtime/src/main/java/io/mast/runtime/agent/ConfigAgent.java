@@ -14,7 +14,7 @@ import io.mast.protocol.SignedControl;
 import io.mast.protocol.Topics;
 import io.mast.protocol.TrustUpdateMessage;
 import io.mast.protocol.TrustedKeys;
-import io.mast.runtime.EdgeRuntime;
+import io.mast.runtime.core.Pole;
 import io.mast.runtime.uplink.Link;
 import io.mast.seams.DurableFiles;
 import io.mast.seams.Scheduler;
@@ -49,7 +49,7 @@ import org.tinylog.Logger;
  * a clock behind that floor or before this release, as on a board without a real-time clock that
  * has not learned the time, cannot call a message "not valid yet", but expired stays expired); its version must be newer than
  * every version this pole has taken (reverted ones too); the config must parse and validate
- * ({@link ConfigCandidate}); the runtime must be able to take it live ({@link EdgeRuntime#apply}).
+ * ({@link ConfigCandidate}); the runtime must be able to take it live ({@link Pole#apply}).
  * Any refusal is acknowledged {@code REJECTED} with every reason, and nothing changed. A retained
  * push seen again (at every connect) is ignored when it is the config in force or pending.
  *
@@ -75,7 +75,7 @@ public final class ConfigAgent implements AutoCloseable {
   /** How long after a failed acknowledgement it is sent again. */
   static final Duration ACK_RETRY = Duration.ofSeconds(5);
 
-  private final EdgeRuntime runtime;
+  private final Pole runtime;
   private final Link link;
   private final ConfigStore store;
   private final TwoSlotFile stateFile;
@@ -96,7 +96,7 @@ public final class ConfigAgent implements AutoCloseable {
   private final java.util.concurrent.atomic.AtomicInteger queuedPushes = new java.util.concurrent.atomic.AtomicInteger();
   private volatile boolean closed;
 
-  private ConfigAgent(EdgeRuntime runtime, ConfigStore store, TwoSlotFile stateFile, Path statePath, GuardState state,
+  private ConfigAgent(Pole runtime, ConfigStore store, TwoSlotFile stateFile, Path statePath, GuardState state,
       Clock clock, Scheduler timer) {
     this.runtime = runtime;
     this.link = runtime.link();
@@ -119,7 +119,7 @@ public final class ConfigAgent implements AutoCloseable {
    * Starts the agent of {@code runtime}, whose config is {@code store}'s current one; its state
    * goes beside the store. A config left pending by a power cut is guarded again.
    */
-  public static ConfigAgent start(EdgeRuntime runtime, ConfigStore store, Path dir, Clock clock, Scheduler timer)
+  public static ConfigAgent start(Pole runtime, ConfigStore store, Path dir, Clock clock, Scheduler timer)
       throws IOException {
     Path path = dir.resolve("agent.state");
     TwoSlotFile file = GuardState.open(DurableFiles.real(), path);
@@ -363,7 +363,7 @@ public final class ConfigAgent implements AutoCloseable {
       throw new ControlRefusedException("the pole could not write its config state (" + statePath + "); nothing changed");
     }
     pause("pending-saved");
-    EdgeRuntime.Applied applied;
+    Pole.Applied applied;
     try {
       applied = runtime.apply(next);
     } catch (ControlRefusedException e) {

@@ -7,7 +7,7 @@ import io.mast.config.Validation;
 import io.mast.config.model.DeviceConfig;
 import io.mast.protocol.ConfigAckMessage;
 import io.mast.protocol.ConfigSetMessage;
-import io.mast.runtime.EdgeRuntime;
+import io.mast.runtime.core.Pole;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.List;
@@ -35,10 +35,10 @@ final class ConfigCommands {
       "  apply            check and apply them all, as a platform push would",
       "  discard          drop the staged edits");
 
-  private final EdgeRuntime runtime;
+  private final Pole runtime;
   private final ConsoleService service;
 
-  ConfigCommands(EdgeRuntime runtime, ConsoleService service) {
+  ConfigCommands(Pole runtime, ConsoleService service) {
     this.runtime = runtime;
     this.service = service;
   }
@@ -161,7 +161,7 @@ final class ConfigCommands {
       out.add("the staged edits change nothing; nothing applied");
       return 0;
     }
-    long version = runtime.configAgent().nextVersion();
+    long version = service.configAgent().nextVersion();
     DeviceConfig next = staged.edited.toBuilder().setVersion(version).build();
     List<Problem> errors = DeviceConfigs.validate(next, Validation.Mode.DEVICE).stream().filter(Problem::isError).toList();
     if (!errors.isEmpty()) {
@@ -174,7 +174,7 @@ final class ConfigCommands {
     int grace = guarded ? ConfigSetMessage.DEFAULT_GRACE_S : 0;
     ConfigAckMessage ack;
     try {
-      ack = runtime.configAgent().submit(next, ConfigAckMessage.CONSOLE, grace).get(APPLY_WAIT.toSeconds(), TimeUnit.SECONDS);
+      ack = service.configAgent().submit(next, ConfigAckMessage.CONSOLE, grace).get(APPLY_WAIT.toSeconds(), TimeUnit.SECONDS);
     } catch (ExecutionException | TimeoutException e) {
       out.add("the config agent did not answer within " + APPLY_WAIT.toSeconds() + " s; type status to see the version in force");
       return 1;

@@ -4,7 +4,9 @@ import io.mast.drivers.BoardBuses;
 import io.mast.drivers.Buses;
 import io.mast.drivers.SerialLink;
 import io.mast.drivers.SerialSettings;
-import io.mast.runtime.EdgeRuntime;
+import io.mast.runtime.agent.ConfigAgent;
+import io.mast.runtime.core.Pole;
+import io.mast.runtime.ota.OtaAgent;
 import io.mast.seams.DurableFiles;
 import io.mast.seams.Scheduler;
 import java.io.IOException;
@@ -41,7 +43,9 @@ public final class ConsoleService implements AutoCloseable {
   /** Longest wait before the serial console's port is opened again. */
   static final long MAX_REOPEN_MS = 30_000;
 
-  private final EdgeRuntime runtime;
+  private final Pole runtime;
+  private final ConfigAgent configAgent;
+  private final java.util.function.Supplier<OtaAgent> ota;
   private final Clock clock;
   private final LoginGuard guard;
   private final AuditTrail trail;
@@ -58,8 +62,11 @@ public final class ConsoleService implements AutoCloseable {
   private volatile SerialLink serial;
   private volatile boolean closed;
 
-  private ConsoleService(EdgeRuntime runtime, Path dir, Clock clock, Scheduler timer) throws IOException {
+  private ConsoleService(Pole runtime, ConfigAgent configAgent, java.util.function.Supplier<OtaAgent> ota, Path dir, Clock clock,
+      Scheduler timer) throws IOException {
     this.runtime = runtime;
+    this.configAgent = configAgent;
+    this.ota = ota;
     this.clock = clock;
     Files.createDirectories(dir);
     this.guard = LoginGuard.open(DurableFiles.real(), dir.resolve("login.state"), clock);
@@ -68,9 +75,24 @@ public final class ConsoleService implements AutoCloseable {
     this.remote = new RemoteConsole(runtime, shell, this, dir);
   }
 
-  /** The console of {@code runtime}, its state under {@code dir}; the remote console listens at once. */
-  public static ConsoleService start(EdgeRuntime runtime, Path dir, Clock clock, Scheduler timer) throws IOException {
-    return new ConsoleService(runtime, dir, clock, timer);
+  /**
+   * The console of {@code pole}, its state under {@code dir}; the remote console listens at once.
+   * Config changes go through {@code configAgent}; {@code ota} gives the OTA agent once one runs
+   * (null before), for {@code ota status}.
+   */
+  public static ConsoleService start(Pole pole, ConfigAgent configAgent, java.util.function.Supplier<OtaAgent> ota, Path dir,
+      Clock clock, Scheduler timer) throws IOException {
+    return new ConsoleService(pole, configAgent, ota, dir, clock, timer);
+  }
+
+  /** The config agent changes go through. */
+  ConfigAgent configAgent() {
+    return configAgent;
+  }
+
+  /** The OTA agent, or null while none runs. */
+  OtaAgent ota() {
+    return ota.get();
   }
 
   String deviceId() {

@@ -8,7 +8,7 @@ import static io.mast.runtime.console.Text.percent;
 import io.mast.config.model.DeviceConfig;
 import io.mast.config.model.DriverKind;
 import io.mast.config.model.Sensor;
-import io.mast.runtime.EdgeRuntime;
+import io.mast.runtime.core.Pole;
 import io.mast.runtime.sampling.Sampler;
 import io.mast.runtime.uplink.Link;
 import io.mast.runtime.uplink.Uplink;
@@ -27,11 +27,13 @@ import java.util.Map;
  * {@code store}, {@code uplink} and {@code modem}. They only read the runtime's figures.
  */
 final class PoleScreens {
-  private final EdgeRuntime runtime;
+  private final Pole runtime;
+  private final ConsoleService service;
   private final Clock clock;
 
-  PoleScreens(EdgeRuntime runtime, Clock clock) {
+  PoleScreens(Pole runtime, ConsoleService service, Clock clock) {
     this.runtime = runtime;
+    this.service = service;
     this.clock = clock;
   }
 
@@ -48,7 +50,7 @@ final class PoleScreens {
     out.add(pad("modem", 9) + modemLine(sampler));
     out.add(pad("store", 9) + bytes(r.usedBytes()) + " of " + bytes(r.capacityBytes()) + ", " + r.unackedRecords()
         + " records unsent" + (r.oldestUnackedTime() < 0 ? "" : " (oldest " + duration(Math.max(0, clock.millis() / 1000 - r.oldestUnackedTime())) + ")"));
-    var guard = runtime.configAgent() == null ? null : runtime.configAgent().guard();
+    var guard = service.configAgent() == null ? null : service.configAgent().guard();
     out.add(pad("config", 9) + "version " + Long.toUnsignedString(c.getVersion()) + (guard == null ? ", confirmed"
         : ", NOT confirmed: reverts at " + guard.revertAt() + " unless the broker confirms it"));
     int failing = 0;

@@ -7,7 +7,7 @@ import io.mast.protocol.ControlRefusedException;
 import io.mast.protocol.FrameFormatException;
 import io.mast.protocol.SignedControl;
 import io.mast.protocol.Topics;
-import io.mast.runtime.EdgeRuntime;
+import io.mast.runtime.core.Pole;
 import io.mast.runtime.agent.ConfigAgent;
 import io.mast.runtime.uplink.Link;
 import io.mast.seams.DurableFiles;
@@ -47,7 +47,7 @@ final class RemoteConsole implements AutoCloseable {
   static final int REMEMBERED = 256;
   private static final int MAGIC = 0x4d524343; // "MRCC"
 
-  private final EdgeRuntime runtime;
+  private final Pole runtime;
   private final Shell shell;
   private final ConsoleService service;
   private final TwoSlotFile changesFile;
@@ -61,7 +61,7 @@ final class RemoteConsole implements AutoCloseable {
   };
   private long highestChange;
 
-  RemoteConsole(EdgeRuntime runtime, Shell shell, ConsoleService service, Path dir) throws IOException {
+  RemoteConsole(Pole runtime, Shell shell, ConsoleService service, Path dir) throws IOException {
     this.runtime = runtime;
     this.shell = shell;
     this.service = service;
@@ -91,7 +91,7 @@ final class RemoteConsole implements AutoCloseable {
 
   private void handle(byte[] payload) {
     DeviceConfig c = runtime.config();
-    ConfigAgent agent = runtime.configAgent();
+    ConfigAgent agent = service.configAgent();
     SignedControl.Verified v;
     try {
       v = SignedControl.verify(payload, ConsoleMessages.MAX_COMMAND_ENVELOPE_BYTES, ConfigAgent.trusted(c),

@@ -7,7 +7,7 @@ import io.mast.drivers.ChannelValue;
 import io.mast.drivers.PulseMeter;
 import io.mast.drivers.Sample;
 import io.mast.drivers.SensorDriver;
-import io.mast.runtime.EdgeRuntime;
+import io.mast.runtime.core.Pole;
 import io.mast.runtime.sampling.Sampler;
 import java.io.IOException;
 import java.math.BigDecimal;
@@ -29,11 +29,11 @@ final class SensorCommands {
   /** How long {@code read} waits for a driver (the slowest, M-Bus, answers within 3 s). */
   static final java.time.Duration READ_WAIT = java.time.Duration.ofSeconds(10);
 
-  private final EdgeRuntime runtime;
+  private final Pole runtime;
   private final ConsoleService service;
   private final Clock clock;
 
-  SensorCommands(EdgeRuntime runtime, ConsoleService service, Clock clock) {
+  SensorCommands(Pole runtime, ConsoleService service, Clock clock) {
     this.runtime = runtime;
     this.service = service;
     this.clock = clock;

@@ -1,6 +1,6 @@
 package io.mast.runtime.console;
 
-import io.mast.runtime.EdgeRuntime;
+import io.mast.runtime.core.Pole;
 import io.mast.seams.RecentLog;
 import java.io.IOException;
 import java.util.List;
@@ -11,11 +11,11 @@ import java.util.List;
  * {@code audit}, {@code ota status} and {@code restart} (confirmed by a person, audited).
  */
 final class SessionCommands {
-  private final EdgeRuntime runtime;
+  private final Pole runtime;
   private final ConsoleService service;
   private final CommandTable table;
 
-  SessionCommands(EdgeRuntime runtime, ConsoleService service, CommandTable table) {
+  SessionCommands(Pole runtime, ConsoleService service, CommandTable table) {
     this.runtime = runtime;
     this.service = service;
     this.table = table;
@@ -50,11 +50,11 @@ final class SessionCommands {
       out.add("usage: ota status");
       return 2;
     }
-    if (runtime.ota() == null) {
+    if (service.ota() == null) {
       out.add("updates are off in this run (no OTA agent started)");
       return 1;
     }
-    for (String l : runtime.ota().describe()) {
+    for (String l : service.ota().describe()) {
       out.add(Table.cut(l, Shell.WIDTH));
     }
     return 0;

@@ -1,7 +1,7 @@
 package io.mast.runtime.console;
 
 import io.mast.config.model.DeviceConfig;
-import io.mast.runtime.EdgeRuntime;
+import io.mast.runtime.core.Pole;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
@@ -91,8 +91,8 @@ public final class Shell {
   private final SensorCommands sensors;
   private final SessionCommands session;
 
-  Shell(EdgeRuntime runtime, ConsoleService service, Clock clock) {
-    PoleScreens pole = new PoleScreens(runtime, clock);
+  Shell(Pole runtime, ConsoleService service, Clock clock) {
+    PoleScreens pole = new PoleScreens(runtime, service, clock);
     this.sensors = new SensorCommands(runtime, service, clock);
     ConfigCommands config = new ConfigCommands(runtime, service);
     this.session = new SessionCommands(runtime, service, commands);

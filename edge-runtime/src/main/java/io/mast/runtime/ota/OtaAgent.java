@@ -10,7 +10,7 @@ import io.mast.protocol.OtaMessages;
 import io.mast.protocol.SignedControl;
 import io.mast.protocol.Topics;
 import io.mast.protocol.TrustUpdateMessage;
-import io.mast.runtime.EdgeRuntime;
+import io.mast.runtime.core.Pole;
 import io.mast.runtime.agent.ConfigAgent;
 import io.mast.runtime.uplink.Link;
 import io.mast.seams.DurableFiles;
@@ -66,7 +66,9 @@ public final class OtaAgent implements AutoCloseable {
   private static final int MAGIC = 0x4d4f5446; // "MOTF"
   private static final int MAX_FAILED = 8;
 
-  private final EdgeRuntime runtime;
+  private final Pole runtime;
+  /** The config agent: its clock rule for offers, and the commit of a trust update. */
+  private final ConfigAgent configAgent;
   private final Link link;
   private final Path dir;
   private final Path slotRoot;
@@ -107,9 +109,10 @@ public final class OtaAgent implements AutoCloseable {
   private volatile boolean paused;
   private boolean recheckPending;
 
-  private OtaAgent(EdgeRuntime runtime, Path dir, Path slotRoot, String running, Clock clock, Scheduler timer, TwoSlotFile floorFile,
-      DurableFiles files) {
+  private OtaAgent(Pole runtime, ConfigAgent configAgent, Path dir, Path slotRoot, String running, Clock clock, Scheduler timer,
+      TwoSlotFile floorFile, DurableFiles files) {
     this.runtime = runtime;
+    this.configAgent = configAgent;
     this.files = files;
     this.running = runningSlot(running, slotRoot, files);
     this.clock = clock;
@@ -144,14 +147,15 @@ public final class OtaAgent implements AutoCloseable {
   /**
    * Starts the agent of {@code runtime} with its state in {@code dir}; {@code slotRoot} is the
    * launcher's root (slots and boot pointer), or null when Mast was not started by the launcher.
+   * Offers are checked against {@code configAgent}'s clock rule and trust updates committed through it.
    */
-  public static OtaAgent start(EdgeRuntime runtime, Path dir, Path slotRoot, String running, Duration trialDeadline, Clock clock,
+  public static OtaAgent start(Pole runtime, ConfigAgent configAgent, Path dir, Path slotRoot, String running, Duration trialDeadline, Clock clock,
       Scheduler timer, DurableFiles files) throws IOException {
     Files.createDirectories(dir);
     // 512-byte slots, for good: a file of smaller slots is started again empty, which would zero a pole's floor. The state
     // (saveFloor) is at most 423 bytes: the counters and hashes, a version of at most 64 ASCII characters, 8 failed bundles.
     TwoSlotFile floor = TwoSlotFile.open(files, dir.resolve("floor.state"), MAGIC, 256 + MAX_FAILED * 32);
-    OtaAgent a = new OtaAgent(runtime, dir, slotRoot, running, clock, timer, floor, files);
+    OtaAgent a = new OtaAgent(runtime, configAgent, dir, slotRoot, running, clock, timer, floor, files);
     // first: what the last start left (a trial, a rollback, a cut switch) is settled before any offer is looked at
     a.hand(() -> a.trialOrOutcome(trialDeadline));
     DeviceConfig c = runtime.config();
@@ -405,7 +409,7 @@ public final class OtaAgent implements AutoCloseable {
       return;
     }
     DeviceConfig c = runtime.config();
-    ConfigAgent clockRule = runtime.configAgent();
+    ConfigAgent clockRule = configAgent;
     SignedControl.Verified v;
     OtaManifestMessage m;
     try {
@@ -493,7 +497,7 @@ public final class OtaAgent implements AutoCloseable {
     }
     lastTrustIssued = v.issuedAt();
     saveFloor();
-    runtime.configAgent().rotateTrust(t, v.keyId()).whenComplete((ack, failure) -> {
+    configAgent.rotateTrust(t, v.keyId()).whenComplete((ack, failure) -> {
       if (ack != null) {
         Logger.info("ota: the trust update signed by '{}': {}", v.keyId(), ack);
       }

@@ -1,4 +1,4 @@
-package io.mast.runtime;
+package io.mast.runtime.core;
 
 import io.mast.config.model.DeviceConfig;
 import io.mast.config.model.Uplink;
