@@ -165,8 +165,7 @@ class FirstMinutesTest {
       // the picocom line, pasted as printed, in a real terminal
       try (io.mast.runtime.peers.Picocom p = io.mast.runtime.peers.Picocom.run(
           picocomLine.substring("mast: console: ".length(), picocomLine.length() - " (PIN 0000)".length()))) {
-        p.press("Enter");
-        p.await("a prompt", s -> s.contains("sim-pole-1>"));
+        p.enterUntil("a prompt", s -> s.contains("sim-pole-1>"));
         p.line("status");
         p.await("the status", s -> s.contains("pole     sim-pole-1, simulated board"));
         p.line("login");
@@ -189,8 +188,7 @@ class FirstMinutesTest {
         p.await("the question", s -> s.contains("restart Mast now? type yes:"));
         p.line("yes");
         run.awaitOutput("mast: restarting", START);
-        p.press("Enter");
-        p.await("the console back after the restart", s -> s.contains("Mast console on sim-pole-1"));
+        p.enterUntil("the console back after the restart", s -> s.contains("Mast console on sim-pole-1"));
         p.line("config get sensors[pms].interval_s");
         p.await("the edit kept", s -> Picocom.count(s, "sensors[pms].interval_s = 30") >= 1);
       }

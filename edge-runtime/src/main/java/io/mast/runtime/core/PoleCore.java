@@ -4,14 +4,10 @@ import io.mast.config.ConfigStore;
 import io.mast.config.DeviceConfigs;
 import io.mast.config.Validation;
 import io.mast.config.model.DeviceConfig;
-import io.mast.config.model.DriverKind;
-import io.mast.config.model.Sensor;
 import io.mast.drivers.Buses;
 import io.mast.drivers.DriverCatalog;
-import io.mast.protocol.Channel;
 import io.mast.protocol.ChannelProfile;
 import io.mast.protocol.ControlRefusedException;
-import io.mast.protocol.Reading;
 import io.mast.protocol.StatusMessage;
 import io.mast.runtime.alarm.AlarmRules;
 import io.mast.runtime.health.HealthReport;
@@ -31,13 +27,7 @@ import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
-import java.util.ArrayDeque;
-import java.util.ArrayList;
-import java.util.Deque;
 import java.util.List;
-import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicLong;
 import org.tinylog.Logger;
 
 /**
@@ -53,14 +43,16 @@ import org.tinylog.Logger;
  * ({@code --duration} or a replay) waits in {@link #awaitEnd} until every stored record is
  * acknowledged; waits are woken by acknowledgements, never by polling.
  *
- * <p><b>A new config, live</b> ({@link #apply}), in this order: what cannot change while Mast
- * runs is refused whole before anything changes (device id, store directory and capacity,
- * maximum frame size, board, the sensors of a replay); the new uplink settings are staged (TLS
- * and password files read); then the sensors whose device changed restart, with a frame cut and
- * a new profile when the channels changed (records taken before it are still sent under the old
- * one: {@link ProfileHistory}); the alarm rules swap at once; the group commit interval, batch
- * window and heartbeat take their new values; the uplink reconnects when its settings changed;
- * the birth status and health carry the new version.
+ * <p><b>A new config, live</b> ({@link #apply}): {@link LiveApply} changes the running parts in
+ * the order it states; this class keeps the config in force and tells health and the birth status.
+ *
+ * <p><b>Why it is longer than 400 lines.</b> It is the one place that holds the parts'
+ * references, the config in force and what was started, and it implements the whole
+ * {@link Pole} port over them (most of its methods are one-line reads). Each reason to change
+ * beyond that has a class of its own: {@link LiveApply} (a config, live), {@link Cuts} (frame
+ * cuts), {@link Windows} (the periodic chains), {@link Progress} (acknowledgements and the input's
+ * end), {@link Liveness} (the watchdog's facts), {@link ReplayInput}, {@link Lifetimes} (stopping
+ * in reverse) and {@link Channels} (a config's channels).
  *
  * <p>Threads are listed in {@code edge-runtime/CONCURRENCY.md}.
  */
@@ -103,27 +95,17 @@ public final class PoleCore implements Pole, AutoCloseable {
   /** The brokers of {@code --broker}, used until a config changes {@code uplink.broker_uris}. */
   private volatile List<String> brokers;
   private volatile boolean confirmed = true;
-  /** Bumped when the batch window or the heartbeat changes, so the old timer chain stops. */
-  private final AtomicLong windowChain = new AtomicLong();
-  private final AtomicLong healthChain = new AtomicLong();
-  private final CountDownLatch fed = new CountDownLatch(1);
+  private final Windows windows;
+  private final Cuts cuts;
+  private final Progress progress;
+  private final Liveness liveness;
   /** What was started, in order; {@link #close()} stops them in reverse. */
-  private final Deque<Step> started = new ArrayDeque<>();
-  /** Notified when acknowledgements move, the link changes state, or the input ends. */
-  private final Object progress = new Object();
+  private final Lifetimes started = new Lifetimes();
   private final long startNanos = System.nanoTime();
   private final long startedAt;
-  private volatile Thread replayThread;
-  private volatile ReplayFeed feed;
+  private volatile ReplayInput replay;
   private volatile boolean closed;
   private volatile Snapshot last;
-
-  /** One started part of the runtime and how to stop it. */
-  private record Step(String what, AutoCloseable stop) {}
-
-  private interface Start {
-    void run() throws IOException;
-  }
 
   /**
    * Wires and starts the parts in their order: the store, the profile history (a new profile
@@ -152,6 +134,7 @@ public final class PoleCore implements Pole, AutoCloseable {
           .syncInterval(Duration.ofMillis(c.getStore().getSyncIntervalMs()))
           .open();
       started("the store", store);
+      this.progress = new Progress(store);
       this.profiles = ProfileHistory.open(DurableFiles.real(), stateRoot.resolve("profiles"), profile);
       this.ingest = new Ingest(store, new AlarmRules(c.getAlarmsList(), profile),
           Ingest.recordLimit(c.getUplink().getMaxFrameBytes()), this::wakeUplink);
@@ -161,19 +144,26 @@ public final class PoleCore implements Pole, AutoCloseable {
         ingest.newProfile((r, a) -> addProfile(r, a, profile), new AlarmRules(c.getAlarmsList(), profile));
       }
       this.uplink = new Uplink(UplinkSettings.of(c, o.deviceId(), brokers), store, profiles, c.getUplink().getMaxFrameBytes(),
-          status(StatusMessage.State.ONLINE), status(StatusMessage.State.OFFLINE), clock, new java.util.Random(), this::progressed);
+          status(StatusMessage.State.ONLINE), status(StatusMessage.State.OFFLINE), clock, new java.util.Random(), progress::moved);
       uplink.start();
       started("the uplink", uplink);
-      started("the last frame", this::sendLastFrame);
+      this.cuts = new Cuts(ingest, store, uplink, this::sampler, progress);
+      started("the last frame", () -> cuts.lastFrame(DRAIN_WAIT));
       started("the timer", timer);
-      this.health = new HealthReport(clock, o.version(), c.getVersion(), profile, modemChannels(c));
+      this.health = new HealthReport(clock, o.version(), c.getVersion(), profile, Channels.modemChannels(c));
+      this.windows = new Windows(timer, () -> closed, cuts::window, this::sendHealth);
+      this.liveness = new Liveness(timer, () -> closed, uplink, store);
       if (o.replay() == null) {
         Path meterDir = o.stateDir() != null ? o.stateDir().resolve("meters") : DriverCatalog.meterDir(c);
         this.sensors = new LiveSensors(o.buses(), meterDir, ingest, timer, clock);
         started("the sensors", sensors);
       } else {
         this.sensors = null;
-        started("the replay", this::stopReplay);
+        started("the replay", () -> {
+          if (replay != null) {
+            replay.close();
+          }
+        });
       }
     } catch (IOException | RuntimeException e) {
       stopAll();
@@ -199,17 +189,6 @@ public final class PoleCore implements Pole, AutoCloseable {
     return file;
   }
 
-  /** Waits (bounded) for a step of an apply, so what follows it sees it done. */
-  private static void waitFor(java.util.concurrent.CompletableFuture<Void> step, String what) {
-    try {
-      step.get(15, TimeUnit.SECONDS);
-    } catch (java.util.concurrent.TimeoutException | java.util.concurrent.ExecutionException e) {
-      Logger.warn("runtime: waited 15 s for {}; going on", what);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-    }
-  }
-
   private void wakeUplink() {
     Uplink u = uplink;
     if (u != null) {
@@ -223,7 +202,7 @@ public final class PoleCore implements Pole, AutoCloseable {
   }
 
   private void started(String what, AutoCloseable stop) {
-    started.push(new Step(what, stop));
+    started.add(what, stop);
   }
 
   /** Where the ring store of {@code config} lives: under {@code stateDir} when given, else the config's {@code store.dir}. */
@@ -239,7 +218,7 @@ public final class PoleCore implements Pole, AutoCloseable {
    */
   public static PoleCore open(Options o, Clock clock, Scheduler timer) throws IOException {
     PoleCore core = new PoleCore(o, clock, timer);
-    core.scheduleWindows(core.config, true);
+    core.windows.schedule(core.config, true);
     return core;
   }
 
@@ -269,10 +248,12 @@ public final class PoleCore implements Pole, AutoCloseable {
       }
       if (options.durationS() >= 0) {
         // the end waits for samples in progress and an fsync: not on the timer's thread
-        timer.schedule(Duration.ofSeconds(options.durationS()), () -> onItsOwnThread("mast-end-of-input", this::endOfInput));
+        timer.schedule(Duration.ofSeconds(options.durationS()), () -> onItsOwnThread("mast-end-of-input", cuts::endOfInput));
       }
     } else {
-      startReplay();
+      replay = new ReplayInput(options.replay(), profiles.current(), ingest, options.speed(), options.durationS(), () -> closed,
+          cuts::endOfInput);
+      replay.start();
     }
   }
 
@@ -292,22 +273,11 @@ public final class PoleCore implements Pole, AutoCloseable {
     t.start();
   }
 
-  /** The batch window's cuts and the health heartbeat, on the periods of {@code c}; earlier chains stop. */
-  private void scheduleWindows(DeviceConfig c, boolean atStart) {
-    Duration window = Duration.ofSeconds(c.getUplink().getBatchWindowS());
-    every(window, window, this::cutWindow, windowChain, windowChain.incrementAndGet());
-    Duration heartbeat = Duration.ofSeconds(c.getUplink().getHealthIntervalS());
-    Duration first = atStart ? Duration.ofSeconds(Math.min(10, heartbeat.toSeconds())) : heartbeat;
-    every(first, heartbeat, this::sendHealth, healthChain, healthChain.incrementAndGet());
-  }
-
-  /** The profile in force (the newest). */
   @Override
   public ChannelProfile profile() {
     return profiles.current();
   }
 
-  /** The device id the pole goes by on the wire (its topics, the audience of signed messages). */
   @Override
   public String deviceId() {
     return options.deviceId();
@@ -320,27 +290,15 @@ public final class PoleCore implements Pole, AutoCloseable {
     return timer;
   }
 
-  /** System.nanoTime() of the last heartbeat on the timer that drives sampling; 0 before {@link #watchLiveness}. */
-  private volatile long heartbeat;
-
   /** How long the sampling timer may go without running its heartbeat before it counts as stuck. */
-  public static final Duration TIMER_STUCK = Duration.ofSeconds(15);
+  public static final Duration TIMER_STUCK = Liveness.TIMER_STUCK;
 
   /**
    * Starts a heartbeat on the timer that drives sampling (every second), so {@link #stuck()} can
    * tell whether sampling still runs. For a supervisor's watchdog (systemd's, under {@code mast run}).
    */
   public void watchLiveness() {
-    if (heartbeat == 0) {
-      beat();
-    }
-  }
-
-  private void beat() {
-    heartbeat = System.nanoTime();
-    if (!closed) {
-      timer.schedule(Duration.ofSeconds(1), this::beat);
-    }
+    liveness.watch();
   }
 
   /**
@@ -349,57 +307,34 @@ public final class PoleCore implements Pole, AutoCloseable {
    * A watchdog pings only while this is empty. Any thread.
    */
   public List<String> stuck() {
-    List<String> out = new ArrayList<>();
-    long beat = heartbeat;
-    if (beat != 0 && System.nanoTime() - beat > TIMER_STUCK.toNanos()) {
-      out.add("the sampling timer has not run for " + java.util.concurrent.TimeUnit.NANOSECONDS.toSeconds(System.nanoTime() - beat) + " s");
-    }
-    String u = uplink.stuck(Duration.ofSeconds(90));
-    if (u != null) {
-      out.add(u);
-    }
-    String st = store.stuck(Duration.ofSeconds(30));
-    if (st != null) {
-      out.add(st);
-    }
-    return out;
+    return liveness.stuck();
   }
 
-
-  /** The version of Mast running (for status and health). */
   @Override
   public String version() {
     return options.version();
   }
 
-  /** The sensors of this run, or null when it replays a dataset. */
   @Override
   public LiveSensors sensors() {
     return sensors;
   }
 
-  /** The sampler in force, or null when this run replays a dataset. */
   @Override
   public Sampler sampler() {
     return sensors == null ? null : sensors.sampler();
   }
 
-  /** The ring store's figures now. */
   @Override
   public StoreStats storeStats() throws IOException {
     return store.stats();
   }
 
-  /**
-   * Asks whoever runs this runtime to restart it (the console's {@code restart}): completes
-   * {@link #restartRequested()} with why. {@code mast run} closes the runtime, which sends what
-   * is stored, and starts it again.
-   */
   @Override
   public void requestRestart(String why) {
     Logger.info("runtime: restart requested by {}", why);
     restart.complete(why);
-    progressed();
+    progress.moved();
   }
 
   /** Completes with why once a restart was asked for. */
@@ -407,7 +342,6 @@ public final class PoleCore implements Pole, AutoCloseable {
     return restart;
   }
 
-  /** The effective config in force. */
   @Override
   public DeviceConfig config() {
     return config;
@@ -418,10 +352,6 @@ public final class PoleCore implements Pole, AutoCloseable {
     return stateRoot;
   }
 
-  /**
-   * Marks the config in force confirmed (its acknowledgement reached the broker) or not (a new
-   * config waits for the link guard); health and the retained birth status say which.
-   */
   @Override
   public void confirmed(boolean yes) {
     confirmed = yes;
@@ -430,13 +360,14 @@ public final class PoleCore implements Pole, AutoCloseable {
 
   private void announceConfig() {
     DeviceConfig c = config;
-    health.config(c.getVersion(), confirmed, profiles.current(), modemChannels(c));
+    health.config(c.getVersion(), confirmed, profiles.current(), Channels.modemChannels(c));
     uplink.status(status(StatusMessage.State.ONLINE), status(StatusMessage.State.OFFLINE));
   }
 
   /**
    * Applies {@code next} (valid, its version checked by the caller) to the running parts, in the
-   * order of the class comment.
+   * order {@link LiveApply} states, then keeps it as the config in force and says so in health and
+   * the birth status (not yet confirmed: the config agent confirms it).
    *
    * @throws ControlRefusedException naming every change that cannot be made live; nothing changed
    * @throws IOException if staging (TLS, password files) or writing the profile history failed;
@@ -447,76 +378,22 @@ public final class PoleCore implements Pole, AutoCloseable {
     if (closed) {
       throw new IOException("the runtime is stopping");
     }
-    DeviceConfig before = config;
-    DeviceConfig after = DeviceConfigs.effective(next);
-    List<String> refused = LiveChanges.refusals(before, after, options.replay() != null);
-    if (!refused.isEmpty()) {
-      throw new ControlRefusedException(refused);
-    }
-    List<String> changed = new ArrayList<>();
-    DeviceConfigs.diff(before, after).forEach(ch -> {
-      if (!ch.path().equals("version")) {
-        changed.add(ch.path());
-      }
+    LiveApply live = new LiveApply(options.deviceId(), options.replay() != null, store, profiles, ingest, sensors, uplink, windows,
+        this::addProfile);
+    Applied applied = live.apply(config, brokers, next, (after, nextBrokers) -> {
+      config = after;
+      brokers = nextBrokers;
     });
-    boolean brokersChanged = !before.getUplink().getBrokerUrisList().equals(after.getUplink().getBrokerUrisList());
-    List<String> nextBrokers = brokersChanged ? List.of() : brokers;
-    UplinkSettings staged = LiveChanges.uplinkChanged(before, after) ? UplinkSettings.of(after, options.deviceId(), nextBrokers) : null;
-    List<String> warnings = new ArrayList<>();
-    ChannelProfile profile = profiles.current();
-    ChannelProfile nextProfile = options.replay() != null ? profile : profileOf(after);
-    AlarmRules rules = new AlarmRules(after.getAlarmsList(), nextProfile);
-    if (!before.getSensorsList().equals(after.getSensorsList())) {
-      LiveSensors.Boundary boundary = nextProfile.equals(profile) ? () -> ingest.rules(rules)
-          : () -> ingest.newProfile((r, a) -> addProfile(r, a, nextProfile), rules);
-      warnings.addAll(sensors.change(after, nextProfile, boundary, OPEN_WAIT));
-    } else if (!before.getAlarmsList().equals(after.getAlarmsList())) {
-      ingest.rules(rules);
-    }
-    store.syncInterval(Duration.ofMillis(after.getStore().getSyncIntervalMs()));
-    config = after;
-    brokers = nextBrokers;
-    if (before.getUplink().getBatchWindowS() != after.getUplink().getBatchWindowS()
-        || before.getUplink().getHealthIntervalS() != after.getUplink().getHealthIntervalS()) {
-      scheduleWindows(after, false);
-    }
-    if (!nextProfile.equals(profile)) {
-      uplink.profileChanged();
-    }
-    if (staged != null) {
-      waitFor(uplink.reconfigure(staged), "the uplink to take the new settings");
-    } else if (LiveChanges.uplinkLimitsChanged(before, after)) {
-      uplink.limits(after.getUplink().getDailyByteBudget(), after.getUplink().getBandwidthBytesPerS()); // no new connection for that
-    }
     confirmed = false; // until the agent's acknowledgement reaches the broker
     announceConfig();
-    Logger.info("runtime: config version {} in force; changed {}", Long.toUnsignedString(after.getVersion()),
-        changed.isEmpty() ? "nothing" : String.join(", ", changed));
-    return new Applied(changed, warnings);
+    Logger.info("runtime: config version {} in force; changed {}", Long.toUnsignedString(config.getVersion()),
+        applied.changed().isEmpty() ? "nothing" : String.join(", ", applied.changed()));
+    return applied;
   }
 
   /** Builds the profile of a config's sensors: one channel per sensor, ids in config order. */
   public static ChannelProfile profileOf(DeviceConfig c) {
-    List<Channel> channels = new ArrayList<>();
-    for (Sensor s : c.getSensorsList()) {
-      channels.add(new Channel(channels.size(), s.getChannel(), s.getUnit(), s.getExponent(), s.getIntervalS(),
-          s.getCounter() ? Channel.Kind.COUNTER : Channel.Kind.GAUGE,
-          s.getId() + " (" + s.getDriver().name().toLowerCase(java.util.Locale.ROOT) + ")"));
-    }
-    return ChannelProfile.of(channels);
-  }
-
-  private static HealthReport.ModemChannels modemChannels(DeviceConfig c) {
-    int[] ids = {-1, -1, -1, -1};
-    List<String> names = List.of("reg", "rsrp", "rsrq", "sinr");
-    for (int i = 0; i < c.getSensorsCount(); i++) {
-      Sensor s = c.getSensors(i);
-      int at = names.indexOf(s.getQuantity());
-      if (s.getDriver() == DriverKind.MODEM && at >= 0) {
-        ids[at] = i;
-      }
-    }
-    return new HealthReport.ModemChannels(ids[0], ids[1], ids[2], ids[3]);
+    return Channels.profileOf(c);
   }
 
   private byte[] status(StatusMessage.State state) {
@@ -524,23 +401,6 @@ public final class PoleCore implements Pole, AutoCloseable {
         confirmed).toBytes();
   }
 
-  /** Runs {@code task} after {@code first}, then every {@code period}, while the chain's number is still {@code number}. */
-  private void every(Duration first, Duration period, Runnable task, AtomicLong chain, long number) {
-    timer.schedule(first, () -> {
-      if (!closed && chain.get() == number) {
-        task.run();
-        every(period, period, task, chain, number);
-      }
-    });
-  }
-
-  private void cutWindow() {
-    try {
-      ingest.cut();
-    } catch (IOException e) {
-      Logger.error("runtime: writing the batch window's frame cut failed: {}", e.getMessage());
-    }
-  }
 
   private void sendHealth() {
     try {
@@ -550,89 +410,14 @@ public final class PoleCore implements Pole, AutoCloseable {
     }
   }
 
-  private void startReplay() throws IOException {
-    ReplayFeed feed = new ReplayFeed(options.replay(), profiles.current(), ingest, options.speed(), TimeUnit.NANOSECONDS::sleep);
-    this.feed = feed;
-    Reading resume = ingest.lastStored();
-    if (resume != null) {
-      Logger.info("replay: the store already holds readings up to {}; resuming after it", resume);
-    }
-    replayThread = new Thread(() -> {
-      try {
-        ReplayFeed.Result result = feed.play(resume, options.durationS());
-        if (!result.exhausted() && closed) {
-          return;
-        }
-        Logger.info("replay: {} readings fed, {} already stored, {} malformed rows skipped{}", result.fed(),
-            result.resumedPast(), result.malformed(), result.firstProblem() == null ? "" : " (first: " + result.firstProblem() + ")");
-      } catch (IOException e) {
-        Logger.error("replay stopped: {}", e.getMessage());
-      } catch (InterruptedException e) {
-        return;
-      }
-      endOfInput();
-    }, "mast-replay");
-    replayThread.setDaemon(true);
-    replayThread.start();
-  }
-
-  /** The input has ended: close the last frame, make it durable, let the uplink send it. */
-  private void endOfInput() {
-    try {
-      if (sensors != null) {
-        Sampler s = sensors.sampler();
-        if (s != null) {
-          s.close();
-        }
-      }
-      ingest.cut();
-      store.sync();
-    } catch (IOException e) {
-      Logger.error("runtime: closing the last frame failed: {}", e.getMessage());
-    }
-    uplink.wake();
-    fed.countDown();
-    progressed();
-  }
-
-  private void progressed() {
-    synchronized (progress) {
-      progress.notifyAll();
-    }
-  }
-
-  /** Waits, woken by progress, until {@code done} holds or {@code timeout} passed; returns whether it holds. */
-  private boolean awaitProgress(java.util.function.BooleanSupplier done, Duration timeout) throws InterruptedException {
-    long deadline = System.nanoTime() + timeout.toNanos();
-    synchronized (progress) {
-      while (!done.getAsBoolean()) {
-        long left = deadline - System.nanoTime();
-        if (left <= 0) {
-          return false;
-        }
-        TimeUnit.NANOSECONDS.timedWait(progress, left);
-      }
-      return true;
-    }
-  }
-
-  private boolean allAcknowledged() {
-    try {
-      StoreStats s = store.stats();
-      return s.readings().ackedSeq() >= s.readings().lastSeq() && s.alarms().ackedSeq() >= s.alarms().lastSeq();
-    } catch (IOException e) {
-      return false;
-    }
-  }
-
   /** True once the input has ended (replay or duration) and everything stored is acknowledged. */
   public boolean finished() {
-    return fed.getCount() == 0 && allAcknowledged();
+    return progress.finished();
   }
 
   /** Waits until {@link #finished()}, woken by each acknowledgement; returns false if {@code timeout} passed first. */
   public boolean awaitEnd(Duration timeout) throws InterruptedException {
-    return awaitProgress(this::finished, timeout);
+    return progress.await(this::finished, timeout);
   }
 
   /** Whether this run ends by itself (replay or duration). */
@@ -640,7 +425,6 @@ public final class PoleCore implements Pole, AutoCloseable {
     return options.replay() != null || options.durationS() >= 0;
   }
 
-  /** Figures as of now; after {@link #close()}, as of the moment the store closed. */
   @Override
   public Snapshot snapshot() throws IOException {
     if (closed && last != null) {
@@ -652,13 +436,11 @@ public final class PoleCore implements Pole, AutoCloseable {
         u.bytesTotal(), u.state(), u.broker(), s.readings().unackedRecords() + s.alarms().unackedRecords());
   }
 
-  /** Milliseconds since start. */
   @Override
   public long uptimeMillis() {
     return (System.nanoTime() - startNanos) / 1_000_000;
   }
 
-  /** The MQTT connection, for the agents (config, console, OTA). */
   @Override
   public Link link() {
     return uplink;
@@ -685,49 +467,15 @@ public final class PoleCore implements Pole, AutoCloseable {
   }
 
   private void stopAll() {
-    while (!started.isEmpty()) {
-      Step step = started.pop();
-      if (step.stop() == store && closed) {
+    started.stopAll(part -> {
+      if (part == store && closed) {
         try {
           last = snapshot();
         } catch (IOException | RuntimeException e) {
           Logger.warn("runtime: no final figures: {}", e.getMessage());
         }
       }
-      try {
-        step.stop().close();
-      } catch (Exception e) {
-        Logger.error("runtime: stopping {} failed: {}", step.what(), e.getMessage());
-      }
-    }
+    });
   }
 
-  private void stopReplay() {
-    Thread replay = replayThread;
-    if (replay != null) {
-      feed.stop();
-      try {
-        replay.join(5000);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-      }
-    }
-  }
-
-  /** The open window's frame: cut, made durable, and sent while the link is up (bounded). */
-  private void sendLastFrame() {
-    try {
-      ingest.cut();
-      store.sync();
-      uplink.wake();
-      if (uplink.stats().state() == Link.State.CONNECTED
-          && !awaitProgress(() -> allAcknowledged() || uplink.stats().state() != Link.State.CONNECTED, DRAIN_WAIT)) {
-        Logger.info("runtime: stopping with frames still unacknowledged after {} s; they stay in the store", DRAIN_WAIT.toSeconds());
-      }
-    } catch (IOException | RuntimeException e) {
-      Logger.warn("runtime: no frame cut at shutdown: {}", e.getMessage());
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-    }
-  }
 }

@@ -95,9 +95,34 @@ public final class Picocom implements AutoCloseable {
 
   /** Waits (bounded) until the screen shows what {@code test} wants; returns that screen. */
   public String await(String what, Predicate<String> test) {
+    return await(what, test, () -> {});
+  }
+
+  /**
+   * Presses Enter, and again every 5 s, until the screen shows what {@code test} wants (a console
+   * answers Enter with its prompt at once). An Enter sent before picocom has set up its terminal
+   * (it flushes pending input) or before the far end has opened its port is lost, the more often
+   * the busier the machine; pressing again when no answer came takes that race out.
+   */
+  public String enterUntil(String what, Predicate<String> test) {
+    long[] pressed = {0};
+    return await(what, test, () -> {
+      if (pressed[0] == 0 || System.nanoTime() - pressed[0] >= 5_000_000_000L) {
+        pressed[0] = System.nanoTime();
+        press("Enter");
+      }
+    });
+  }
+
+  private interface Poll {
+    void run() throws Exception;
+  }
+
+  private String await(String what, Predicate<String> test, Poll eachPoll) {
     String[] last = {""};
     try {
       Awaitility.await(what).atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(50)).until(() -> {
+        eachPoll.run();
         last[0] = screen();
         return test.test(last[0]);
       });
