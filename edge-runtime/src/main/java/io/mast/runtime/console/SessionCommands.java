@@ -102,29 +102,24 @@ final class SessionCommands {
   }
 
   int login(Shell.Caller caller, List<String> args, List<String> out) {
-    if (!caller.interactive()) {
-      out.add("login is for a person at a terminal; a remote command's key decides what it may do");
-      return 2;
-    }
-    caller.login();
-    return 0;
+    return forAPerson(caller, out, "login is for a person at a terminal; a remote command's key decides what it may do", caller::login);
   }
 
   int logout(Shell.Caller caller, List<String> args, List<String> out) {
-    if (!caller.interactive()) {
-      out.add("logout is for a person at a terminal");
-      return 2;
-    }
-    caller.logout();
-    return 0;
+    return forAPerson(caller, out, "logout is for a person at a terminal", caller::logout);
   }
 
   int exit(Shell.Caller caller, List<String> args, List<String> out) {
+    return forAPerson(caller, out, "exit ends a terminal session; a remote command has none", caller::exit);
+  }
+
+  /** Runs {@code action} for a person at a terminal; anyone else gets {@code refusal} and status 2. */
+  private static int forAPerson(Shell.Caller caller, List<String> out, String refusal, Runnable action) {
     if (!caller.interactive()) {
-      out.add("exit ends a terminal session; a remote command has none");
+      out.add(refusal);
       return 2;
     }
-    caller.exit();
+    action.run();
     return 0;
   }
 
