@@ -97,7 +97,6 @@ final class RunCommand implements Callable<Integer> {
   static final int RESTART_EXIT = 75;
 
   /** Where the serial console is: a fixed port (a simulated pole's pty), or with null the config's, as it changes. */
-  private record SerialPlace(String fixedPort) {}
 
   /** With --console terminal: completes when the technician leaves the console (exit). */
   private java.util.concurrent.CompletableFuture<Void> terminalEnded = new java.util.concurrent.CompletableFuture<>();
@@ -157,7 +156,7 @@ final class RunCommand implements Callable<Integer> {
         int port = simulated.startBroker(embeddedPort(device, simulated), resources);
         uris.add("tcp://127.0.0.1:" + port);
         err.println("mast: embedded MQTT broker on 127.0.0.1:" + port + "; to watch it:");
-        subscribeLines(port).forEach(l -> err.println("  " + l));
+        PasteLines.subscribe(port).forEach(l -> err.println("  " + l));
       }
       // the brokers given (--broker, the embedded one), else the config's, which the uplink takes
       String shown = (uris.isEmpty() ? device.getUplink().getBrokerUrisList() : uris).stream().findFirst().orElse("none")
@@ -181,7 +180,7 @@ final class RunCommand implements Callable<Integer> {
       }
       ChannelProfile profile = replay.file == null ? null : ReadingsCsv.readChannels(channels);
       String id = deviceId != null ? deviceId : device.getIdentity().getDeviceId();
-      SerialPlace consolePort = null;
+      ConsolePlace.Serial consolePort = null;
       String root = System.getenv("MAST_ROOT"); // set by the launcher: the slots and the boot pointer
       boolean first = true;
       while (true) {
@@ -192,16 +191,16 @@ final class RunCommand implements Callable<Integer> {
           err.println("mast: " + id + ", " + RunStatus.count(runtime.profile().size(), "channel") + " (profile "
               + runtime.profile().hexId() + "), broker " + shown);
           if (simKey != null && brokers.isEmpty()) {
-            pushLines(uris.get(0), id, simKey, runtime.stateRoot().resolve("config/current.json"), runtime.config().getVersion())
+            PasteLines.push(uris.get(0), id, simKey, runtime.stateRoot().resolve("config/current.json"), runtime.config().getVersion())
                 .forEach(err::println);
           }
-          consolePort = consolePort(runtime, simulated, resources, err);
+          consolePort = ConsolePlace.choose(consoleMode, replay.file != null, config == null, runtime, simulated, resources, err);
           err.println("mast: " + (replay.file != null ? "replaying " + replay.file.getFileName()
               : "first frame in about " + window + " s, then every " + window + " s (batch window)")
               + (consoleMode.equals("terminal") ? "; exit stops" : "; Ctrl-C stops"));
         }
         serveConsole(runtime, buses, consolePort);
-        runtime.startOta(root == null || root.isBlank() ? null : Path.of(root), System.getenv("MAST_SLOT"), trialDeadline());
+        runtime.startOta(root == null || root.isBlank() ? null : Path.of(root), System.getenv("MAST_SLOT"), SlotSupervisor.trialDeadline());
         EdgeRuntime running = runtime;
         String brokerShown = shown;
         SystemdWatchdog watchdog = SystemdWatchdog.fromEnvironment(runtime, () -> {
@@ -234,44 +233,8 @@ final class RunCommand implements Callable<Integer> {
     }
   }
 
-  /**
-   * Where the serial console goes for this run, said on {@code err} with how to reach it: the
-   * config's {@code console.serial_port}, or with {@code --sim} a pseudo-terminal pair (the
-   * runtime takes one end, picocom the other); null for none. The Unix socket for
-   * {@code mast console} is always served.
-   */
-  private SerialPlace consolePort(EdgeRuntime runtime, SimulatedPole simulated, List<AutoCloseable> resources, PrintStream err) {
-    String mast = System.getenv().getOrDefault("MAST_COMMAND", "mast");
-    Path socket = ConsoleCommand.socketOf(runtime.stateRoot());
-    String attach = mast + " console" + (ConsoleCommand.foundByDefault(socket) ? "" : " --socket " + shown(socket));
-    if (consoleMode.equals("terminal")) {
-      err.println("mast: console on this terminal (exit stops Mast); also: " + attach);
-      return null;
-    }
-    if (!consoleMode.equals("port") || replay.file != null) {
-      err.println("mast: console: " + attach);
-      return null;
-    }
-    String port = runtime.config().getConsole().getSerialPort();
-    int baud = runtime.config().getConsole().getBaud();
-    if (port.startsWith("sim:") && simulated != null) {
-      try {
-        SimulatedPole.ConsolePty pty = simulated.startConsolePty(runtime.stateRoot(), resources);
-        err.println("mast: console: picocom -q -b " + baud + " " + shown(pty.technician())
-            + (config == null ? " (PIN " + SimPlatformKey.SIM_PIN + ")" : ""));
-        err.println("  or: " + attach);
-        return new SerialPlace(pty.board().toString());
-      } catch (IOException e) {
-        err.println("mast: console: " + attach + " (no pty for picocom: " + e.getMessage() + ")");
-        return null;
-      }
-    }
-    err.println("mast: console: " + (port.isEmpty() ? "" : port + " at " + baud + " bit/s, or ") + attach);
-    return new SerialPlace(null);
-  }
-
   /** Attaches the console's transports to a (re)started runtime. */
-  private void serveConsole(EdgeRuntime runtime, Buses buses, SerialPlace place) throws IOException {
+  private void serveConsole(EdgeRuntime runtime, Buses buses, ConsolePlace.Serial place) throws IOException {
     runtime.console().serveSocket(ConsoleCommand.socketOf(runtime.stateRoot()));
     if (place != null) {
       // a fixed port, or (null) the config's port and speed, following changes
@@ -283,23 +246,6 @@ final class RunCommand implements Callable<Integer> {
     }
   }
 
-  /**
-   * How long an update's first start has to prove itself: {@code MAST_TRIAL_DEADLINE_S} (a pole
-   * whose sensors are slow to answer may need longer), else {@link io.mast.runtime.ota.OtaAgent#TRIAL_DEADLINE}.
-   */
-  static Duration trialDeadline() {
-    String s = System.getenv("MAST_TRIAL_DEADLINE_S");
-    if (s != null && s.matches("[0-9]{1,6}") && Integer.parseInt(s) > 0) {
-      return Duration.ofSeconds(Integer.parseInt(s));
-    }
-    if (s != null && !s.isBlank()) {
-      System.err.println("mast: MAST_TRIAL_DEADLINE_S=" + s + " is not a number of seconds from 1 to 999999; using "
-          + io.mast.runtime.ota.OtaAgent.TRIAL_DEADLINE.toSeconds());
-    }
-    return io.mast.runtime.ota.OtaAgent.TRIAL_DEADLINE;
-  }
-
-  /** {@code --sim --slots}: the broker here, Mast in a child process through the launcher, started again as systemd would. */
   private int superviseSlots(DeviceConfig device, SimulatedPole simulated, PrintStream err) throws Exception {
     if (!sim) {
       throw new ParameterException(spec.commandLine(), "--slots lays out a simulated pole's OTA slots: give --sim too");
@@ -321,74 +267,21 @@ final class RunCommand implements Callable<Integer> {
         broker = "tcp://127.0.0.1:" + port;
         args.addAll(List.of("--broker", broker));
         err.println("mast: embedded MQTT broker on 127.0.0.1:" + port + "; to watch it:");
-        subscribeLines(port).forEach(l -> err.println("  " + l));
+        PasteLines.subscribe(port).forEach(l -> err.println("  " + l));
       } else {
         broker = brokers.get(0);
       }
       if (stateDir == null) {
         args.addAll(List.of("--store", root.toString()));
       }
-      String mast = System.getenv().getOrDefault("MAST_COMMAND", "mast");
-      err.println("mast: OTA slots under " + shown(root) + "; to update this pole, pack a");
-      err.println("  changed copy of " + shown(root.resolve("slots/a")) + " and publish it:");
-      err.println("  " + mast + " ota pack --version 2 --counter 2 --target " + device.getBoard() + " \\");
-      err.println("    --key " + shown(root.resolve("keys/" + SimPlatformKey.KEY_ID + ".pem")) + " \\");
-      err.println("    --key-id " + SimPlatformKey.KEY_ID + " --out next.bundle DIR");
-      err.println("  " + mast + " ota publish --broker " + broker + " \\");
-      err.println("    --device " + (deviceId != null ? deviceId : device.getIdentity().getDeviceId()) + " next.bundle");
+      PasteLines.update(root, device.getBoard(), broker, deviceId != null ? deviceId : device.getIdentity().getDeviceId())
+          .forEach(err::println);
       return SlotSupervisor.supervise(root, args, err);
     } finally {
       for (AutoCloseable r : resources) {
         r.close();
       }
     }
-  }
-
-  /**
-   * The two lines to paste to watch the embedded broker: messages as they come, and the readings
-   * decoded. The default port is left out, and a line too long for 80 columns is continued with
-   * a backslash, so that each fits a terminal and pastes as one command.
-   */
-  static List<String> subscribeLines(int port) {
-    String mast = System.getenv().getOrDefault("MAST_COMMAND", "mast");
-    String sub = "mosquitto_sub -h 127.0.0.1" + (port == 1883 ? "" : " -p " + port) + " -t 'm/#'";
-    List<String> lines = new ArrayList<>();
-    lines.add(sub + " -F '%I %t %l bytes'");
-    String decode = sub + " -F '%t %x' | " + mast + " decode --hex --follow";
-    if (decode.length() <= 78) {
-      lines.add(decode);
-    } else {
-      lines.add(sub + " -F '%t %x' \\");
-      lines.add("  | " + mast + " decode --hex --follow");
-    }
-    return lines;
-  }
-
-  /**
-   * How to push a config to this simulated pole: the file to start from, and the command,
-   * continued with a backslash so it pastes as one. Within 80 columns but for the paths, which
-   * stand on lines of their own when they are long.
-   */
-  static List<String> pushLines(String broker, String id, Path key, Path current, long version) {
-    String mast = System.getenv().getOrDefault("MAST_COMMAND", "mast");
-    List<String> lines = new ArrayList<>();
-    lines.add("mast: to change it live, edit a copy of its config, give it a version above " + Long.toUnsignedString(version) + ":");
-    lines.add("  " + shown(current));
-    lines.add("  " + mast + " config push --broker " + broker + " --device " + id + " \\");
-    String keyLine = "    --key " + shown(key) + " --key-id " + SimPlatformKey.KEY_ID + " FILE.json";
-    if (keyLine.length() <= 80) {
-      lines.add(keyLine);
-    } else {
-      lines.add("    --key " + shown(key) + " \\");
-      lines.add("    --key-id " + SimPlatformKey.KEY_ID + " FILE.json");
-    }
-    return lines;
-  }
-
-  /** A path relative to the working directory when it is below it, as a person would type it. */
-  private static Path shown(Path p) {
-    Path here = Path.of("").toAbsolutePath();
-    return p.toAbsolutePath().startsWith(here) ? here.relativize(p.toAbsolutePath()) : p;
   }
 
   private DeviceConfig loadConfig(SimulatedPole simulated) throws IOException {
@@ -458,7 +351,7 @@ final class RunCommand implements Callable<Integer> {
       runtime.close();
       screen.close();
       if (summarized.compareAndSet(false, true)) {
-        printSummary(runtime, System.err);
+        RunStatus.print(runtime, System.err);
         printed.countDown();
       }
     };
@@ -490,12 +383,5 @@ final class RunCommand implements Callable<Integer> {
     }
   }
 
-  private static void printSummary(EdgeRuntime runtime, PrintStream err) {
-    try {
-      RunStatus.summary(runtime.uptimeMillis() / 1000.0, runtime.snapshot()).forEach(l -> err.println("mast: " + l));
-    } catch (IOException | RuntimeException e) {
-      err.println("mast: stopped (" + e.getMessage() + ")");
-    }
-    err.flush();
-  }
+
 }

@@ -82,4 +82,14 @@ final class RunStatus {
             s.framesAcked(), count(s.alarms(), "alarm"), bytes(s.bytesOnWire())),
         s.unacked() == 0 ? "nothing left unsent" : count(s.unacked(), "record") + " left unsent in the store; they go at the next start");
   }
+
+  /** The stop summary of {@code runtime} on {@code err}, each line after "mast: ". */
+  static void print(io.mast.runtime.EdgeRuntime runtime, java.io.PrintStream err) {
+    try {
+      RunStatus.summary(runtime.uptimeMillis() / 1000.0, runtime.snapshot()).forEach(l -> err.println("mast: " + l));
+    } catch (java.io.IOException | RuntimeException e) {
+      err.println("mast: stopped (" + e.getMessage() + ")");
+    }
+    err.flush();
+  }
 }

@@ -143,7 +143,7 @@ public final class SlotSupervisor {
         current[0] = p;
       }
       long started = System.nanoTime();
-      long limit = RunCommand.trialDeadline().plus(TRIAL_GRACE).toNanos();
+      long limit = trialDeadline().plus(TRIAL_GRACE).toNanos();
       boolean killed = false;
       while (!p.waitFor(1, TimeUnit.SECONDS)) {
         // systemd's watchdog, played here: a trial start that neither commits nor exits within its deadline is hung
@@ -184,4 +184,22 @@ public final class SlotSupervisor {
       Thread.sleep(RESTART_DELAY_MS); // systemd's RestartSec: a pause between starts, not a wait for an event
     }
   }
+
+  /**
+   * How long an update's first start has to prove itself: {@code MAST_TRIAL_DEADLINE_S} (a pole
+   * whose sensors are slow to answer may need longer), else {@link io.mast.runtime.ota.OtaAgent#TRIAL_DEADLINE}.
+   */
+  static java.time.Duration trialDeadline() {
+    String s = System.getenv("MAST_TRIAL_DEADLINE_S");
+    if (s != null && s.matches("[0-9]{1,6}") && Integer.parseInt(s) > 0) {
+      return java.time.Duration.ofSeconds(Integer.parseInt(s));
+    }
+    if (s != null && !s.isBlank()) {
+      System.err.println("mast: MAST_TRIAL_DEADLINE_S=" + s + " is not a number of seconds from 1 to 999999; using "
+          + io.mast.runtime.ota.OtaAgent.TRIAL_DEADLINE.toSeconds());
+    }
+    return io.mast.runtime.ota.OtaAgent.TRIAL_DEADLINE;
+  }
+
+  /** {@code --sim --slots}: the broker here, Mast in a child process through the launcher, started again as systemd would. */
 }

@@ -14,8 +14,8 @@ public final class ToolCommands implements CommandSet {
   public List<Entry> commands() {
     return List.of(Entry.top(EncodeCommand.class), Entry.top(DecodeCommand.class), Entry.in("bench", WireBench.class),
         Entry.in("config", ConfigPush.Sign.class), Entry.in("config", ConfigPush.Push.class), Entry.in("keys", KeysCommand.Gen.class), Entry.top(RemoteCommand.class),
-        Entry.in("ota", OtaCommand.Pack.class), Entry.in("ota", OtaCommand.Publish.class),
-        Entry.in("ota", OtaCommand.Status.class), Entry.in("ota", OtaCommand.Keygen.class), Entry.in("ota", OtaCommand.Trust.class));
+        Entry.in("ota", OtaPack.class), Entry.in("ota", OtaPublish.class),
+        Entry.in("ota", OtaStatus.class), Entry.in("ota", OtaKeygen.class), Entry.in("ota", OtaTrust.class));
   }
 
   @Override

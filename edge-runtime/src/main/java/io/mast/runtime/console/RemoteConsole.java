@@ -1,7 +1,6 @@
 package io.mast.runtime.console;
 
 import io.mast.config.model.DeviceConfig;
-import io.mast.config.model.TrustedKey;
 import io.mast.protocol.ConsoleMessages;
 import io.mast.protocol.ControlRefusedException;
 import io.mast.protocol.FrameFormatException;
