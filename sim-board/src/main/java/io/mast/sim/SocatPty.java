@@ -4,6 +4,8 @@ import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -61,6 +63,21 @@ public final class SocatPty implements AutoCloseable {
         throw new IOException("socat is needed for pseudo-terminals and is not installed: apt-get install -y socat");
       }
       throw new IOException("socat did not make a pty pair: " + String.join(" | ", said));
+    }
+    // socat says "PTY is ..." before it makes the link to it: wait (bounded) for both links
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+    while (!(Files.exists(device, LinkOption.NOFOLLOW_LINKS) && Files.exists(driver, LinkOption.NOFOLLOW_LINKS))) {
+      if (System.nanoTime() > deadline) {
+        process.getOutputStream().close();
+        process.destroy();
+        throw new IOException("socat made the pty pair " + ptys + " but not its links " + device + " and " + driver + " within 5 s");
+      }
+      try {
+        Thread.sleep(5);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new IOException("interrupted while waiting for socat's links", e);
+      }
     }
     Thread drain = new Thread(() -> drain(err), "socat-" + name);
     drain.setDaemon(true);
