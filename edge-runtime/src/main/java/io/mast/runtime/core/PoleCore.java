@@ -1,3 +1,5 @@
+// PoleCore is over 400 lines on purpose: it holds the core's parts and implements the whole Pole
+// port over them; every other reason to change has a class of its own (see the class comment).
 package io.mast.runtime.core;
 
 import io.mast.config.ConfigStore;
@@ -46,7 +48,7 @@ import org.tinylog.Logger;
  * <p><b>A new config, live</b> ({@link #apply}): {@link LiveApply} changes the running parts in
  * the order it states; this class keeps the config in force and tells health and the birth status.
  *
- * <p><b>Why it is longer than 400 lines.</b> It is the one place that holds the parts'
+ * <p><b>Why it is over 400 lines.</b> It is the one place that holds the parts'
  * references, the config in force and what was started, and it implements the whole
  * {@link Pole} port over them (most of its methods are one-line reads). Each reason to change
  * beyond that has a class of its own: {@link LiveApply} (a config, live), {@link Cuts} (frame
