@@ -30,7 +30,8 @@ public final class Dlt645MeterSimulator extends DeviceSimulator {
 
   private static final class Meter {
     final byte[] address;
-    final Map<Dlt645.Item, BigDecimal> values = new LinkedHashMap<>();
+    /** Each item the meter keeps, as the BCD bytes it answers with. */
+    final Map<Dlt645.Item, byte[]> values = new LinkedHashMap<>();
     int errors;
     int errorByte;
 
@@ -69,8 +70,8 @@ public final class Dlt645MeterSimulator extends DeviceSimulator {
       throw new IllegalArgumentException("no simulated DL/T 645 meter at " + address + "; there are " + meters.keySet());
     }
     Dlt645.Item item = Dlt645.Item.ofQuantity(quantity).orElseThrow(() -> new IllegalArgumentException("dlt645 has no quantity '" + quantity + "'"));
-    Bcd.encode(value.setScale(item.decimals(), java.math.RoundingMode.HALF_EVEN), item.size(), item.decimals(), item.signed());
-    m.values.put(item, value.setScale(item.decimals(), java.math.RoundingMode.HALF_EVEN));
+    m.values.put(item, Bcd.encode(value.setScale(item.decimals(), java.math.RoundingMode.HALF_EVEN), item.size(), item.decimals(),
+        item.signed()));
   }
 
   /** The meter's next {@code answers} answers to read data are error answers with {@code errorByte}. */
@@ -117,15 +118,11 @@ public final class Dlt645MeterSimulator extends DeviceSimulator {
       m.errors--;
       return error(m, m.errorByte);
     }
-    BigDecimal value = Dlt645.Item.ofDi(di).map(m.values::get).orElse(null);
+    byte[] value = Dlt645.Item.ofDi(di).map(m.values::get).orElse(null);
     if (value == null) {
       return error(m, 0x02);
     }
-    Dlt645.Item item = Dlt645.Item.ofDi(di).orElseThrow();
-    byte[] data = new byte[4 + item.size()];
-    System.arraycopy(Dlt645.diBytes(di), 0, data, 0, 4);
-    System.arraycopy(Bcd.encode(value, item.size(), item.decimals(), item.signed()), 0, data, 4, item.size());
-    return new Dlt645Frame(m.address, Dlt645.READ_DATA | Dlt645.FROM_METER, data).wire(4);
+    return new Dlt645Frame(m.address, Dlt645.READ_DATA | Dlt645.FROM_METER, ByteArrays.concat(Dlt645.diBytes(di), value)).wire(4);
   }
 
   private static byte[] error(Meter m, int errorByte) {

@@ -3,7 +3,6 @@ package io.mast.drivers.codec;
 import java.math.BigDecimal;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Locale;
 import java.util.Optional;
 
 /**
@@ -216,12 +215,4 @@ public final class Dlt645 {
     return d;
   }
 
-  /** The quantities a config may name, for messages. */
-  public static List<String> quantities() {
-    List<String> out = new ArrayList<>();
-    for (Item item : Item.values()) {
-      out.add(item.quantity().toLowerCase(Locale.ROOT));
-    }
-    return out;
-  }
 }

@@ -99,6 +99,7 @@ public final class PoleCore implements Pole, AutoCloseable {
   private volatile boolean confirmed = true;
   private final Windows windows;
   private final Cuts cuts;
+  private final LiveApply live;
   private final Progress progress;
   private final Liveness liveness;
   /** What was started, in order; {@link #close()} stops them in reverse. */
@@ -167,6 +168,7 @@ public final class PoleCore implements Pole, AutoCloseable {
           }
         });
       }
+      this.live = new LiveApply(o.deviceId(), o.replay() != null, store, profiles, ingest, sensors, uplink, windows, this::addProfile);
     } catch (IOException | RuntimeException e) {
       stopAll();
       throw e;
@@ -380,8 +382,6 @@ public final class PoleCore implements Pole, AutoCloseable {
     if (closed) {
       throw new IOException("the runtime is stopping");
     }
-    LiveApply live = new LiveApply(options.deviceId(), options.replay() != null, store, profiles, ingest, sensors, uplink, windows,
-        this::addProfile);
     Applied applied = live.apply(config, brokers, next, (after, nextBrokers) -> {
       config = after;
       brokers = nextBrokers;
