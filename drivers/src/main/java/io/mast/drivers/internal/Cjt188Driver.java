@@ -12,7 +12,6 @@ import io.mast.drivers.codec.Cjt188;
 import io.mast.drivers.codec.Cjt188Data;
 import io.mast.drivers.codec.Cjt188Frame;
 import io.mast.drivers.codec.Cjt188FrameDecoder;
-import io.mast.drivers.codec.MeterFrameException;
 import io.mast.drivers.codec.MeterUnit;
 import java.io.IOException;
 import java.util.ArrayList;
@@ -72,32 +71,21 @@ public final class Cjt188Driver extends SerialDriver {
   /** The meter's current data, or why there is none. */
   FramedExchange.Answer<Cjt188Data> readData(int meterType, String address, Cjt188.DiOrder order) throws IOException {
     Cjt188Frame request = Cjt188.readData(meterType, Bcd.address(address, Cjt188.ADDRESS_BYTES), nextSer(), order);
-    FramedExchange.Answer<Cjt188Frame> answer =
-        exchange.ask(link(), request.wire(Cjt188.PREAMBLE), TIMEOUT_MS, Cjt188Frame::fromMeter);
-    if (answer.frame() == null) {
-      return FramedExchange.Answer.failed(answer.failure(), "meter " + address + ": " + answer.detail());
-    }
-    try {
-      return FramedExchange.Answer.of(Cjt188.parseData(answer.frame(), request));
-    } catch (MeterFrameException e) {
-      return FramedExchange.Answer.failed(MeterAnswers.status(e), MeterAnswers.detail(e));
-    }
+    return MeterAnswers.parsed(ask(request), "meter " + address + ": ", frame -> Cjt188.parseData(frame, request));
   }
 
   /** The address and type of the one meter on the bus (a broadcast: several meters would answer at once). */
   FramedExchange.Answer<Cjt188Frame> readAddress(Cjt188.DiOrder order) throws IOException {
     Cjt188Frame request = Cjt188.readAddress(nextSer(), order);
-    FramedExchange.Answer<Cjt188Frame> answer =
-        exchange.ask(link(), request.wire(Cjt188.PREAMBLE), TIMEOUT_MS, Cjt188Frame::fromMeter);
-    if (answer.frame() == null) {
-      return answer;
-    }
-    try {
-      Cjt188.parseAddress(answer.frame(), request);
-      return answer;
-    } catch (MeterFrameException e) {
-      return FramedExchange.Answer.failed(MeterAnswers.status(e), MeterAnswers.detail(e));
-    }
+    return MeterAnswers.parsed(ask(request), "", frame -> {
+      Cjt188.parseAddress(frame, request);
+      return frame;
+    });
+  }
+
+  /** Sends {@code request} (with its preamble) and waits for a frame from a meter. */
+  private FramedExchange.Answer<Cjt188Frame> ask(Cjt188Frame request) throws IOException {
+    return exchange.ask(link(), request.wire(Cjt188.PREAMBLE), TIMEOUT_MS, Cjt188Frame::fromMeter);
   }
 
   private int nextSer() {

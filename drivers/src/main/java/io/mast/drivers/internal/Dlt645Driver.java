@@ -10,7 +10,6 @@ import io.mast.drivers.codec.Bcd;
 import io.mast.drivers.codec.Dlt645;
 import io.mast.drivers.codec.Dlt645Frame;
 import io.mast.drivers.codec.Dlt645FrameDecoder;
-import io.mast.drivers.codec.MeterFrameException;
 import io.mast.drivers.codec.MeterUnit;
 import java.io.IOException;
 import java.math.BigDecimal;
@@ -70,29 +69,17 @@ public final class Dlt645Driver extends SerialDriver {
   /** One data item of one meter, or why there is none. */
   FramedExchange.Answer<BigDecimal> read(String address, Dlt645.Item item) throws IOException {
     Dlt645Frame request = Dlt645.readData(Bcd.address(address, Dlt645.ADDRESS_BYTES), item.di());
-    FramedExchange.Answer<Dlt645Frame> answer =
-        exchange.ask(link(), request.wire(Dlt645.PREAMBLE), TIMEOUT_MS, Dlt645Frame::fromMeter);
-    if (answer.frame() == null) {
-      return FramedExchange.Answer.failed(answer.failure(), "meter " + address + " " + Dlt645.diText(item.di()) + ": " + answer.detail());
-    }
-    try {
-      return FramedExchange.Answer.of(Dlt645.parseData(answer.frame(), request, item));
-    } catch (MeterFrameException e) {
-      return FramedExchange.Answer.failed(MeterAnswers.status(e), MeterAnswers.detail(e));
-    }
+    return MeterAnswers.parsed(ask(request), "meter " + address + " " + Dlt645.diText(item.di()) + ": ",
+        frame -> Dlt645.parseData(frame, request, item));
   }
 
   /** The address of the one meter on the line (a broadcast), or why there is none. */
   FramedExchange.Answer<String> readAddress() throws IOException {
-    FramedExchange.Answer<Dlt645Frame> answer =
-        exchange.ask(link(), Dlt645.readAddress().wire(Dlt645.PREAMBLE), TIMEOUT_MS, Dlt645Frame::fromMeter);
-    if (answer.frame() == null) {
-      return FramedExchange.Answer.failed(answer.failure(), answer.detail());
-    }
-    try {
-      return FramedExchange.Answer.of(Dlt645.parseAddress(answer.frame()));
-    } catch (MeterFrameException e) {
-      return FramedExchange.Answer.failed(MeterAnswers.status(e), MeterAnswers.detail(e));
-    }
+    return MeterAnswers.parsed(ask(Dlt645.readAddress()), "", Dlt645::parseAddress);
+  }
+
+  /** Sends {@code request} (with its preamble) and waits for a frame from a meter. */
+  private FramedExchange.Answer<Dlt645Frame> ask(Dlt645Frame request) throws IOException {
+    return exchange.ask(link(), request.wire(Dlt645.PREAMBLE), TIMEOUT_MS, Dlt645Frame::fromMeter);
   }
 }

@@ -21,6 +21,26 @@ final class MeterAnswers {
     return e.reason().name() + ": " + e.getMessage();
   }
 
+  /** Reads what a meter's frame carries, or refuses it with a named reason. */
+  interface Parse<F, T> {
+    T parse(F frame) throws MeterFrameException;
+  }
+
+  /**
+   * What an exchange with a meter gave: the parsed frame, or why there is none (no frame: its
+   * status with {@code where} before the detail; a refused frame: {@link #status} and its reason).
+   */
+  static <F, T> FramedExchange.Answer<T> parsed(FramedExchange.Answer<F> answer, String where, Parse<F, T> parse) {
+    if (answer.frame() == null) {
+      return FramedExchange.Answer.failed(answer.failure(), where + answer.detail());
+    }
+    try {
+      return FramedExchange.Answer.of(parse.parse(answer.frame()));
+    } catch (MeterFrameException e) {
+      return FramedExchange.Answer.failed(status(e), detail(e));
+    }
+  }
+
   /**
    * {@code amount} in {@code from} as channel {@code spec}'s value in {@code channelUnit} (the
    * config's unit, or {@code from} itself when the config gives none).
