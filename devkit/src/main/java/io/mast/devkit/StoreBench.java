@@ -5,6 +5,7 @@ import io.mast.datasets.SyntheticPole;
 import io.mast.protocol.Reading;
 import io.mast.seams.ManualScheduler;
 import io.mast.store.RingStore;
+import io.mast.store.RingStoreBuilder;
 import io.mast.store.StoreStats;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -97,8 +98,8 @@ final class StoreBench implements Callable<Integer> {
     return 0;
   }
 
-  private RingStore.Builder builder(Path storeDir, Duration sync) {
-    RingStore.Builder b = RingStore.builder(storeDir).capacityBytes(capacity).syncInterval(sync);
+  private RingStoreBuilder builder(Path storeDir, Duration sync) {
+    RingStoreBuilder b = RingStore.builder(storeDir).capacityBytes(capacity).syncInterval(sync);
     return segmentBytes == null ? b : b.segmentBytes(segmentBytes);
   }
 

@@ -13,6 +13,7 @@ import io.mast.store.internal.Payloads;
 import io.mast.store.internal.RecordFormat;
 import io.mast.store.internal.SegmentHeader;
 import io.mast.store.internal.SegmentRing;
+import io.mast.store.internal.SlotFiles;
 import io.mast.store.internal.StateFile;
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -350,12 +351,12 @@ class RingStoreTest {
     appendRange(s, 101, 200);
     scheduler.advance(Duration.ofSeconds(1)); // the next batch vouches for the first
     s.close();
-    flipByte(dir.resolve("readings").resolve(SegmentRing.slotName(0)), SegmentHeader.BYTES + 49L * RECORD + 25);
+    flipByte(dir.resolve("readings").resolve(SlotFiles.slotName(0)), SegmentHeader.BYTES + 49L * RECORD + 25);
 
     RingStore again = open(DurableFiles.real());
     LaneStats stats = again.stats().readings();
     assertEquals(1, stats.corruptRecords(), "record 50 only");
-    assertEquals(java.util.Map.of(SegmentRing.slotName(0), 1L), stats.corruptBySegment());
+    assertEquals(java.util.Map.of(SlotFiles.slotName(0), 1L), stats.corruptBySegment());
     assertEquals(0, stats.truncatedTails(), "never called a power cut");
     assertEquals(199, stats.unackedRecords(), "199 records to send");
     List<StoredRecord> all = again.read(1, Integer.MAX_VALUE);
@@ -377,7 +378,7 @@ class RingStoreTest {
     s.close();
     // flip one byte of record 1.5 segments in: the second segment's second half is lost
     long victim = perSegment + perSegment / 2;
-    flipByte(dir.resolve("readings").resolve(SegmentRing.slotName(1)),
+    flipByte(dir.resolve("readings").resolve(SlotFiles.slotName(1)),
         SegmentHeader.BYTES + (victim - perSegment - 1) * RECORD + 23);
 
     RingStore again = open(DurableFiles.real(), 8 * SEGMENT);
@@ -399,7 +400,7 @@ class RingStoreTest {
     int perSegment = (SEGMENT - SegmentHeader.BYTES) / RECORD;
     appendRange(s, 1, 3L * perSegment);
     s.close();
-    flipByte(dir.resolve("readings").resolve(SegmentRing.slotName(1)), 20);
+    flipByte(dir.resolve("readings").resolve(SlotFiles.slotName(1)), 20);
 
     RingStore again = open(DurableFiles.real(), 8 * SEGMENT);
     LaneStats stats = again.stats().readings();
@@ -476,7 +477,7 @@ class RingStoreTest {
     RingStore s = open(DurableFiles.real());
     appendRange(s, 1, 100);
     s.close();
-    Path segment = dir.resolve("readings").resolve(SegmentRing.slotName(0));
+    Path segment = dir.resolve("readings").resolve(SlotFiles.slotName(0));
     byte[] before = Files.readAllBytes(segment);
     byte[] stateBefore = Files.readAllBytes(dir.resolve("readings").resolve("state"));
     try (RingStore ro = RingStore.openReadOnly(dir)) {

@@ -12,13 +12,16 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.TreeMap;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import org.tinylog.Logger;
 
 /**
  * One lane of the ring store: preallocated segment files used in rotation, a {@link StateFile},
  * and the recovery that rebuilds the lane from them at open.
+ *
+ * <p>Over 400 lines because recovery, rotation with eviction and reads all walk the same segment
+ * list, sequence numbers and cursors, whose invariants hold only together; the files live in
+ * {@link SlotFiles}, the byte-level parts in {@link PageWriter}, {@link RecordReader},
+ * {@link SegmentHeader} and {@link StateFile}.
  *
  * <p>Files: {@code seg-0000.mast} ... one per slot, each exactly the segment size, and
  * {@code state}. A segment starts with a {@link SegmentHeader}; records ({@link RecordFormat})
@@ -42,15 +45,10 @@ import org.tinylog.Logger;
  *
  * <p>Not thread safe: the ring store calls it under its lock, except {@link #writeState} and the
  * forcing of files, which the sync thread does outside it.
- *
- * <p>Longer than most classes here because recovery, rotation with eviction and reads all walk
- * the same segment list and cursor; the byte-level parts live in {@link PageWriter},
- * {@link RecordReader}, {@link SegmentHeader} and {@link StateFile}.
  */
 public final class SegmentRing implements Closeable {
   public static final int PAGE = PageWriter.PAGE;
   public static final int MIN_SEGMENT = 2 * PAGE;
-  private static final Pattern SEGMENT_NAME = Pattern.compile("seg-(\\d{4})\\.mast");
 
   /** The two lanes; each has its own directory under the store directory. */
   public enum Lane {
@@ -130,37 +128,7 @@ public final class SegmentRing implements Closeable {
    */
   public static SegmentRing openForWriting(DurableFiles files, Path dir, Lane lane, int segmentBytes, int slotCount,
       ChannelCounter counter) throws IOException {
-    files.createDirectories(dir);
-    int count = Math.max(slotCount, existingSlots(files, dir));
-    DurableFiles.DurableFile[] slots = new DurableFiles.DurableFile[count];
-    long[] before = new long[count];
-    boolean created = false;
-    for (int i = 0; i < count; i++) {
-      Path path = dir.resolve(slotName(i));
-      boolean existed = files.exists(path);
-      slots[i] = files.open(path);
-      long size = slots[i].size();
-      before[i] = existed ? size : -1;
-      if (size > segmentBytes) {
-        closeAll(slots);
-        throw new IOException(path + " is " + size + " bytes but segments are " + segmentBytes
-            + " bytes: this store was made with another segment size; open it with that size");
-      }
-      if (size < segmentBytes) {
-        try {
-          preallocate(slots[i], size, segmentBytes);
-        } catch (IOException e) {
-          undoPreallocation(files, dir, slots, before, i);
-          throw new IOException("preallocating " + path + " failed at " + e.getMessage() + "; the store needs "
-              + bytesToPreallocate(files, dir, segmentBytes, slotCount) + " more bytes in " + dir + " and its file system has "
-              + files.usableSpace(dir) + " free; the files this start made were removed", e.getCause());
-        }
-        created = true;
-      }
-    }
-    if (created) {
-      files.syncDirectory(dir);
-    }
+    DurableFiles.DurableFile[] slots = SlotFiles.openForWriting(files, dir, segmentBytes, slotCount);
     StateFile stateFile = StateFile.openForWriting(files, dir.resolve("state"));
     SegmentRing ring = new SegmentRing(dir, lane, segmentBytes, counter, slots, stateFile, stateFile.opened());
     try {
@@ -175,17 +143,9 @@ public final class SegmentRing implements Closeable {
 
   /** Opens the lane in {@code dir} read-only: recovery runs but nothing is written. */
   public static SegmentRing openReadOnly(DurableFiles files, Path dir, Lane lane, ChannelCounter counter) throws IOException {
-    int count = existingSlots(files, dir);
-    DurableFiles.DurableFile[] slots = new DurableFiles.DurableFile[count];
-    long segmentBytes = MIN_SEGMENT;
-    for (int i = 0; i < count; i++) {
-      Path path = dir.resolve(slotName(i));
-      slots[i] = files.exists(path) ? files.openReadOnly(path) : null;
-      segmentBytes = Math.max(segmentBytes, slots[i] == null ? 0 : slots[i].size());
-    }
+    SlotFiles.ReadOnly found = SlotFiles.openReadOnly(files, dir, MIN_SEGMENT);
     StateFile.Read state = StateFile.readOnly(files, dir.resolve("state"));
-    SegmentRing ring = new SegmentRing(dir, lane, (int) Math.min(segmentBytes, Integer.MAX_VALUE), counter,
-        slots, null, state);
+    SegmentRing ring = new SegmentRing(dir, lane, found.segmentBytes(), counter, found.slots(), null, state);
     try {
       ring.recover();
     } catch (IOException | RuntimeException e) {
@@ -193,95 +153,6 @@ public final class SegmentRing implements Closeable {
       throw e;
     }
     return ring;
-  }
-
-  public static String slotName(int slot) {
-    return String.format(Locale.ROOT, "seg-%04d.mast", slot);
-  }
-
-  private static int existingSlots(DurableFiles files, Path dir) throws IOException {
-    if (!files.exists(dir)) {
-      return 0;
-    }
-    int count = 0;
-    for (Path p : files.list(dir)) {
-      Matcher m = SEGMENT_NAME.matcher(p.getFileName().toString());
-      if (m.matches()) {
-        count = Math.max(count, Integer.parseInt(m.group(1)) + 1);
-      }
-    }
-    return count;
-  }
-
-  /**
-   * Zeros from {@code from} to {@code to}, forced.
-   *
-   * @throws IOException whose message is "byte N of M: cause", with the cause under it
-   */
-  private static void preallocate(DurableFiles.DurableFile file, long from, int to) throws IOException {
-    ByteBuffer zeros = ByteBuffer.allocate(PAGE);
-    long at = from;
-    try {
-      for (; at < to; at += zeros.capacity()) {
-        zeros.clear().limit((int) Math.min(zeros.capacity(), to - at));
-        file.write(zeros, at);
-      }
-      file.force();
-    } catch (IOException e) {
-      throw new IOException("byte " + at + " of " + to + ": " + e.getMessage(), e);
-    }
-  }
-
-  /**
-   * After a failed preallocation of slot {@code failed}: the files this open created are closed
-   * and deleted, the ones it extended cut back to their size before ({@code before[i]}, -1 for a
-   * file that did not exist), so a full disk is not left fuller by a store that could not start.
-   */
-  private static void undoPreallocation(DurableFiles files, Path dir, DurableFiles.DurableFile[] slots, long[] before, int failed) {
-    for (int i = 0; i <= failed; i++) {
-      Path path = dir.resolve(slotName(i));
-      try {
-        if (before[i] < 0) {
-          slots[i].close();
-          files.deleteIfExists(path);
-        } else {
-          slots[i].truncate(before[i]);
-          slots[i].close();
-        }
-      } catch (IOException e) {
-        Logger.warn("store: could not undo the preallocation of {}: {}", path, e.getMessage());
-      }
-      slots[i] = null;
-    }
-    try {
-      closeAll(slots);
-      files.syncDirectory(dir);
-    } catch (IOException e) {
-      Logger.warn("store: could not close or sync {}: {}", dir, e.getMessage());
-    }
-  }
-
-  /**
-   * Bytes that opening the lane in {@code dir} for writing with {@code slotCount} slots of
-   * {@code segmentBytes} would add to the file system: every missing slot, and what an existing
-   * short one lacks. Creates nothing.
-   */
-  public static long bytesToPreallocate(DurableFiles files, Path dir, int segmentBytes, int slotCount) throws IOException {
-    // one listing of the directory, not one lookup per slot: a large capacity has millions of slots
-    int count = Math.max(slotCount, existingSlots(files, dir));
-    long needed = (long) count * segmentBytes;
-    if (!files.exists(dir)) {
-      return needed;
-    }
-    for (Path p : files.list(dir)) {
-      Matcher m = SEGMENT_NAME.matcher(p.getFileName().toString());
-      if (m.matches() && Integer.parseInt(m.group(1)) < count) {
-        try (DurableFiles.DurableFile f = files.openReadOnly(p)) {
-          needed -= Math.min(segmentBytes, f.size());
-        }
-      }
-    }
-    return needed;
   }
 
   // ---------------------------------------------------------------- recovery
@@ -299,7 +170,7 @@ public final class SegmentRing implements Closeable {
         case UNUSED -> { }
         case CORRUPT -> damagedSegment(slot, "its header fails its CRC");
         case VALID -> {
-          SegmentHeader h = SegmentHeader.decode(header, dir.resolve(slotName(slot)).toString());
+          SegmentHeader h = SegmentHeader.decode(header, dir.resolve(SlotFiles.slotName(slot)).toString());
           if (h.lane() != lane.ordinal() || h.segmentBytes() != segmentBytes || h.firstSeq() < 1) {
             damagedSegment(slot, "its header names lane " + h.lane() + ", " + h.segmentBytes() + "-byte segments");
           } else {
@@ -378,7 +249,7 @@ public final class SegmentRing implements Closeable {
         long lost = resumeSeq - expected;
         corruptRecords += lost;
         Logger.warn("{} {}: record{} {}{} at byte {} {} corrupt (bit rot, not a power cut: the records after {} are whole);"
-            + " skipped and counted", lane.dirName(), slotName(s.slot), lost == 1 ? "" : "s", expected,
+            + " skipped and counted", lane.dirName(), SlotFiles.slotName(s.slot), lost == 1 ? "" : "s", expected,
             lost == 1 ? "" : ".." + (resumeSeq - 1), at, lost == 1 ? "is" : "are", lost == 1 ? "it" : "them");
         expected = resumeSeq;
         continue;
@@ -394,13 +265,13 @@ public final class SegmentRing implements Closeable {
       if (step == RecordReader.Step.BAD) {
         truncatedTails++;
         Logger.warn("{} {}: the tail after sequence {} is torn or stale (a crash or power cut before the last commit); appends go on from {}",
-            lane.dirName(), slotName(s.slot), expected - 1, expected);
+            lane.dirName(), SlotFiles.slotName(s.slot), expected - 1, expected);
       }
     } else if (expected < limitSeq) {
       long lost = limitSeq - expected;
       corruptRecords += lost;
       damagedSegments++;
-      Logger.warn("{} {}: records {}..{} are corrupt or missing; {} skipped", lane.dirName(), slotName(s.slot),
+      Logger.warn("{} {}: records {}..{} are corrupt or missing; {} skipped", lane.dirName(), SlotFiles.slotName(s.slot),
           expected, limitSeq - 1, lost);
     }
     return lastEpoch;
@@ -424,7 +295,7 @@ public final class SegmentRing implements Closeable {
 
   private void damagedSegment(int slot, String why) {
     damagedSegments++;
-    Logger.warn("{} {} is skipped: {}", lane.dirName(), slotName(slot), why);
+    Logger.warn("{} {} is skipped: {}", lane.dirName(), SlotFiles.slotName(slot), why);
   }
 
   private RecordReader reader(int slot, long position) {
@@ -533,7 +404,7 @@ public final class SegmentRing implements Closeable {
     lost.forEach((channel, n) -> evicted.merge(channel, n, Long::sum));
     evictedRecords += records;
     Logger.warn("{}: the store is full; evicted {} unacknowledged records ({}..{}) of {}", lane.dirName(),
-        records, first, victim.endSeq - 1, slotName(victim.slot));
+        records, first, victim.endSeq - 1, SlotFiles.slotName(victim.slot));
     stateVersion++;
     writeState(snapshot());
   }
@@ -580,7 +451,7 @@ public final class SegmentRing implements Closeable {
         long lost = s.endSeq - seq;
         corruptRecords += lost;
         Logger.warn("{} {}: record {} no longer reads back; {} records skipped", lane.dirName(),
-            slotName(s.slot), seq, lost);
+            SlotFiles.slotName(s.slot), seq, lost);
         s.endSeq = seq;
         sealed |= s == head;
         break;
@@ -715,7 +586,7 @@ public final class SegmentRing implements Closeable {
     Map<String, Long> bySegment = new java.util.TreeMap<>();
     for (Segment s : segments) {
       if (s.corrupt() > 0) {
-        bySegment.put(slotName(s.slot), s.corrupt());
+        bySegment.put(SlotFiles.slotName(s.slot), s.corrupt());
       }
     }
     return new Counts(corruptRecords, damagedSegments, truncatedTails, stateLost, writer.bytesWritten(), evictedRecords,
