@@ -1,0 +1,224 @@
+package io.mast.runtime.ota;
+
+import io.mast.ota.Download;
+import io.mast.protocol.FrameFormatException;
+import io.mast.protocol.OtaManifestMessage;
+import io.mast.protocol.OtaMessages;
+import io.mast.protocol.Topics;
+import io.mast.runtime.uplink.Link;
+import java.io.IOException;
+import java.util.Arrays;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import org.tinylog.Logger;
+
+/**
+ * The download phase: the chunks the pole lacks asked for on {@code oc} with a window of
+ * {@value OtaAgent#WINDOW} in flight, taken from {@code od}. The {@link Download} seeds itself
+ * from the running slot's files, so only changed chunks travel, checks every chunk on arrival,
+ * survives link drops (chunks in flight are asked again after {@link OtaAgent#RESEND} without
+ * progress) and restarts (the bitmap). It waits while telemetry is held or the daily budget is
+ * spent ({@link Link#bulkAllowed}). Once every chunk is here the staging phase takes over.
+ */
+final class BundleFetch {
+  /** What takes a complete download: the staging phase. */
+  interface Complete {
+    void downloaded(Download d) throws IOException;
+  }
+
+  private final OtaPlace place;
+  private final Complete complete;
+  private final Set<Integer> inFlight = new HashSet<>();
+  private volatile Download download;
+  /** System.nanoTime() of the last chunk request or arrival. */
+  private long progressAt;
+  /** Chunks here when DOWNLOADING was last reported; -1 before the first report of a download. */
+  private int reportedDone = -1;
+  /** The download waits for telemetry or the budget; a look again is scheduled. */
+  private volatile boolean paused;
+  private boolean recheckPending;
+
+  BundleFetch(OtaPlace place, Complete complete) {
+    this.place = place;
+    this.complete = complete;
+  }
+
+  /** The bundle being downloaded, or null. */
+  byte[] bundle() {
+    Download d = download;
+    return d == null ? null : d.manifest().bundleSha256();
+  }
+
+  /** Starts the download of a manifest taken (the same bundle's chunks from before a restart are kept). */
+  void begin(OtaManifestMessage m) {
+    try {
+      if (download != null) {
+        download.close();
+      }
+      download = Download.open(place.dir().resolve("download"), m, place.files());
+      inFlight.clear();
+      reportedDone = -1;
+      int seeded = place.slotRoot() == null ? 0 : download.seedFrom(place.slotRoot().resolve("slots").resolve(place.running()));
+      Logger.info("ota: {} offered ({} chunks, {} bytes); {} chunks already on this pole, {} bytes to fetch", m.version(),
+          m.chunks().size(), m.totalSize(), seeded, download.missingBytes());
+      report(OtaMessages.State.OFFERED, "");
+      if (download.missing() == 0) {
+        complete.downloaded(download); // everything was here: a power cut after the download, while staging or switching
+      } else {
+        askMore();
+      }
+    } catch (IOException e) {
+      Logger.error("ota: starting the download of {} failed: {}", m.version(), e.getMessage());
+      place.reports().send(new OtaMessages.Status(m.version(), OtaMessages.State.REFUSED, 0, m.chunks().size(),
+          "the pole could not start the download: " + e.getMessage()));
+      download = null;
+    }
+  }
+
+  /** A message on {@code od}. */
+  void chunk(byte[] payload) {
+    Link link = place.link();
+    link.spendBulk(payload.length + link.topic(Topics.Kind.OTA_CHUNK_DATA).length() + 7L); // the PUBLISH's header and PUBACK too
+    OtaMessages.ChunkData d;
+    try {
+      d = OtaMessages.ChunkData.parse(payload);
+    } catch (FrameFormatException e) {
+      Logger.warn("ota: dropped a chunk message: {}", e.getMessage());
+      return;
+    }
+    if (download == null || !Arrays.equals(d.bundleSha256(), download.manifest().bundleSha256())) {
+      Logger.debug("ota: a chunk of a bundle not being downloaded, dropped");
+      return;
+    }
+    try {
+      if (download.missing() == 0) {
+        return; // complete already: a duplicate of a chunk asked twice, which must not stage the bundle again
+      }
+      String refused = download.accept(d.index(), d.data());
+      inFlight.remove(d.index());
+      if (refused != null) {
+        Logger.warn("ota: {} ({} refused so far); asking for it again", refused, download.refused());
+      } else {
+        progressAt = System.nanoTime();
+      }
+      if (download.missing() == 0) {
+        complete.downloaded(download);
+      } else {
+        askMore();
+      }
+    } catch (IOException e) {
+      Logger.error("ota: writing a chunk failed: {}; the download stops until the next offer", e.getMessage());
+    }
+  }
+
+  private void askMore() {
+    Link link = place.link();
+    if (download == null || link.state() != Link.State.CONNECTED) {
+      return;
+    }
+    if (!link.bulkAllowed()) {
+      // telemetry and alarms first, and the daily budget holds: look again in a while
+      if (!paused) {
+        paused = true;
+        Logger.info("ota: the download of {} waits: telemetry is being sent or the daily byte budget is spent",
+            download.manifest().version());
+      }
+      if (!recheckPending) {
+        recheckPending = true;
+        place.timer().schedule(OtaAgent.BULK_RECHECK, () -> place.hand().accept(() -> {
+          recheckPending = false;
+          askMore();
+        }));
+      }
+      return;
+    }
+    if (paused) {
+      paused = false;
+      Logger.info("ota: the download of {} goes on", download.manifest().version());
+    }
+    List<Integer> next = download.next(OtaAgent.WINDOW - inFlight.size(), inFlight);
+    if (next.isEmpty()) {
+      return;
+    }
+    inFlight.addAll(next);
+    progressAt = System.nanoTime();
+    Download asked = download;
+    link.publish(Topics.Kind.OTA_CHUNK_REQUEST, new OtaMessages.ChunkRequest(download.manifest().bundleSha256(), next).toBytes(), false)
+        .whenComplete((ok, failure) -> {
+          if (failure != null) {
+            // the request never reached the broker (a lost connection): asked again now, or at the next connect
+            place.hand().accept(() -> {
+              if (download == asked) {
+                next.forEach(inFlight::remove);
+                askMore();
+              }
+            });
+          }
+        });
+    int done = download.manifest().chunks().size() - download.missing();
+    if (reportedDone < 0 || done - reportedDone >= OtaAgent.PROGRESS_EVERY) {
+      reportedDone = done;
+      report(OtaMessages.State.DOWNLOADING, "");
+    }
+  }
+
+  /** After a reconnect, or a while without progress: the chunks in flight are asked for again. */
+  void askAgain() {
+    if (download != null && download.missing() > 0) {
+      inFlight.clear();
+      askMore();
+    }
+  }
+
+  /**
+   * Every {@link OtaAgent#RESEND}: asked again only after that long without a chunk since the last
+   * request or arrival (a slow link still delivering the window is not asked twice), or asked at
+   * all when nothing was (the link was down when it would have been); the bitmap checkpointed.
+   */
+  void resendTick() {
+    if (!inFlight.isEmpty() && System.nanoTime() - progressAt >= OtaAgent.RESEND.toNanos()) {
+      askAgain();
+    } else if (inFlight.isEmpty() && download != null && download.missing() > 0 && !paused) {
+      askMore();
+    }
+    try {
+      if (download != null) {
+        download.checkpoint();
+      }
+    } catch (IOException e) {
+      Logger.warn("ota: checkpoint of the download failed: {}", e.getMessage());
+    }
+  }
+
+  /** Reports {@code state} of the download in hand (or of none). */
+  void report(OtaMessages.State state, String detail) {
+    place.reports().send(status(download, state, detail));
+  }
+
+  /** A report of {@code state} with the counts of {@code d} (none when null). */
+  static OtaMessages.Status status(Download d, OtaMessages.State state, String detail) {
+    OtaManifestMessage m = d == null ? null : d.manifest();
+    int total = m == null ? 0 : m.chunks().size();
+    return new OtaMessages.Status(m == null ? "" : m.version(), state, total - (d == null ? 0 : d.missing()), total, detail);
+  }
+
+  /** The console's line on the download. Any thread. */
+  String describe() {
+    Download d = download;
+    if (d == null) {
+      return "download  none";
+    }
+    int total = d.manifest().chunks().size();
+    return "download  " + d.manifest().version() + ": " + (total - d.missing()) + " of " + total + " chunks, " + d.missingBytes()
+        + " bytes to go, " + d.refused() + " refused" + (paused && d.missing() > 0 ? "; waits for telemetry or the byte budget" : "");
+  }
+
+  /** The bitmap checkpointed and the files closed. */
+  void close() throws IOException {
+    if (download != null) {
+      download.checkpoint();
+      download.close();
+    }
+  }
+}
