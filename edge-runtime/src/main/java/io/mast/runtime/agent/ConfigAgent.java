@@ -13,27 +13,20 @@ import io.mast.protocol.FrameFormatException;
 import io.mast.protocol.SignedControl;
 import io.mast.protocol.Topics;
 import io.mast.protocol.TrustUpdateMessage;
-import io.mast.protocol.TrustedKeys;
 import io.mast.runtime.core.Pole;
 import io.mast.runtime.uplink.Link;
-import io.mast.seams.DurableFiles;
 import io.mast.seams.Scheduler;
-import io.mast.seams.TwoSlotFile;
 import java.io.IOException;
 import java.nio.file.Path;
-import java.security.GeneralSecurityException;
 import java.time.Clock;
-import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Arrays;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.TimeUnit;
 import org.tinylog.Logger;
 
@@ -45,13 +38,12 @@ import org.tinylog.Logger;
  * <p><b>A push</b>, in this order, each step only when the one before held: the envelope is
  * verified ({@link SignedControl}: at most {@value ConfigSetMessage#MAX_ENVELOPE_BYTES} bytes, a
  * trusted key, the signature over the exact body, then type, target and validity against the
- * pole's time, which never goes below the persisted clock floor, the newest issue time verified;
- * a clock behind that floor or before this release, as on a board without a real-time clock that
- * has not learned the time, cannot call a message "not valid yet", but expired stays expired); its version must be newer than
- * every version this pole has taken (reverted ones too); the config must parse and validate
+ * pole's time, by the clock rule of {@link GuardStateFile}); its version must be newer than every
+ * version this pole has taken (reverted ones too); the config must parse and validate
  * ({@link ConfigCandidate}); the runtime must be able to take it live ({@link Pole#apply}).
- * Any refusal is acknowledged {@code REJECTED} with every reason, and nothing changed. A retained
- * push seen again (at every connect) is ignored when it is the config in force or pending.
+ * Any refusal is acknowledged {@code REJECTED} with every reason, and nothing changed
+ * ({@link ConfigAcks}). A retained push seen again (at every connect) is ignored when it is the
+ * config in force or pending.
  *
  * <p><b>Commit protocol of an apply</b>: the pending version is written to the guard state first,
  * then the runtime takes the config, then the config store writes it (current/previous), then
@@ -59,11 +51,9 @@ import org.tinylog.Logger;
  * and the pending version is dropped at the next start; after it, the new config runs and the
  * guard resumes, with its full grace period.
  *
- * <p><b>The link guard.</b> A config is pending until its {@code APPLIED} acknowledgement reached
- * the broker (its PUBACK). If that has not happened within the grace period (the push's, default
- * {@value ConfigSetMessage#DEFAULT_GRACE_S} s), the previous config is applied and stored again,
- * the uplink reconnects with it, and {@code REVERTED} says why. Health and the birth status say
- * whether the config in force is confirmed.
+ * <p><b>The link guard</b> ({@link LinkGuard}) reverts a config whose {@code APPLIED} did not reach
+ * the broker within the grace period (the push's, default {@value ConfigSetMessage#DEFAULT_GRACE_S}
+ * s). Health and the birth status say whether the config in force is confirmed.
  *
  * <p><b>Threads.</b> Arriving messages are handed by Paho's thread to the agent's own thread
  * ({@code mast-config}, a queue of {@value #QUEUE}; more are dropped and counted); everything
@@ -72,40 +62,26 @@ import org.tinylog.Logger;
 public final class ConfigAgent implements AutoCloseable {
   /** Messages that may wait for the agent's thread; a burst beyond is dropped and counted. */
   public static final int QUEUE = 4;
-  /** How long after a failed acknowledgement it is sent again. */
-  static final Duration ACK_RETRY = Duration.ofSeconds(5);
 
   private final Pole runtime;
   private final Link link;
   private final ConfigStore store;
-  private final TwoSlotFile stateFile;
-  private final Path statePath;
-  private final Clock clock;
-  private final Scheduler timer;
+  private final GuardStateFile state;
   private final ThreadPoolExecutor worker;
+  private final ConfigAcks acks;
+  private final LinkGuard guard;
   private final List<Link.Subscription> subscriptions = new ArrayList<>();
   private List<String> subscribed = List.of();
-  private volatile GuardState state;
-  private long guard;
-  /** The APPLIED acknowledgement of the pending config while it waits for the link; withdrawn by a revert. */
-  private CompletableFuture<Void> pendingAck;
-  private byte[] lastIgnored;
   private volatile long dropped;
   private volatile long handled;
-  private volatile Guard armed;
-  private final java.util.concurrent.atomic.AtomicInteger queuedPushes = new java.util.concurrent.atomic.AtomicInteger();
+  private final AtomicInteger queuedPushes = new AtomicInteger();
   private volatile boolean closed;
 
-  private ConfigAgent(Pole runtime, ConfigStore store, TwoSlotFile stateFile, Path statePath, GuardState state,
-      Clock clock, Scheduler timer) {
+  private ConfigAgent(Pole runtime, ConfigStore store, GuardStateFile state, Clock clock, Scheduler timer) {
     this.runtime = runtime;
     this.link = runtime.link();
     this.store = store;
-    this.stateFile = stateFile;
-    this.statePath = statePath;
     this.state = state;
-    this.clock = clock;
-    this.timer = timer;
     // the agent's own work (acknowledgements, the guard) is never dropped; arriving pushes are
     // bounded by queuedPushes instead
     this.worker = new ThreadPoolExecutor(1, 1, 0, TimeUnit.SECONDS, new LinkedBlockingQueue<>(), r -> {
@@ -113,6 +89,11 @@ public final class ConfigAgent implements AutoCloseable {
       t.setDaemon(true);
       return t;
     });
+    this.acks = new ConfigAcks(link, timer, worker, () -> runtime.config().getVersion(),
+        ack -> state.get().pendingVersion() == ack.version()
+            || !ack.origin().equals(ConfigAckMessage.PLATFORM) && ack.version() == runtime.config().getVersion(),
+        this::delivered);
+    this.guard = new LinkGuard(runtime, store, state, acks, timer, clock, worker, this::subscribe);
   }
 
   /**
@@ -121,12 +102,7 @@ public final class ConfigAgent implements AutoCloseable {
    */
   public static ConfigAgent start(Pole runtime, ConfigStore store, Path dir, Clock clock, Scheduler timer)
       throws IOException {
-    Path path = dir.resolve("agent.state");
-    TwoSlotFile file = GuardState.open(DurableFiles.real(), path);
-    if (file.opened().lost()) {
-      Logger.warn("config: {} was damaged; the clock floor and version history start again", path);
-    }
-    ConfigAgent agent = new ConfigAgent(runtime, store, file, path, GuardState.read(file.opened(), path), clock, timer);
+    ConfigAgent agent = new ConfigAgent(runtime, store, GuardStateFile.open(dir.resolve("agent.state"), clock), clock, timer);
     agent.worker.execute(agent::resume);
     agent.subscribe();
     return agent;
@@ -134,6 +110,7 @@ public final class ConfigAgent implements AutoCloseable {
 
   /** After a restart: a pending config still in force is guarded again, one never stored is forgotten. */
   private void resume() {
+    GuardState state = this.state.get();
     if (!state.pending()) {
       return;
     }
@@ -141,15 +118,15 @@ public final class ConfigAgent implements AutoCloseable {
     if (current != null && current.getVersion() == state.pendingVersion()) {
       Logger.info("config: version {} was pending at the last stop; guarding it again for {} s",
           Long.toUnsignedString(state.pendingVersion()), state.pendingGraceS());
-      save(state.took(state.pendingVersion()));
+      this.state.save(state.took(state.pendingVersion()));
       runtime.confirmed(false);
-      startGuard(state.pendingVersion(), state.pendingGraceS());
-      acknowledge(new ConfigAckMessage(state.pendingVersion(), Result.APPLIED, List.of(), state.pendingVersion(),
+      guard.arm(state.pendingVersion(), state.pendingGraceS());
+      acks.send(new ConfigAckMessage(state.pendingVersion(), Result.APPLIED, List.of(), state.pendingVersion(),
           state.pendingOrigin(), List.of(), List.of()));
     } else {
       Logger.info("config: version {} was being applied at the last stop and was never stored; the config in force stays",
           Long.toUnsignedString(state.pendingVersion()));
-      save(state.settled());
+      this.state.save(state.settled());
     }
   }
 
@@ -190,9 +167,7 @@ public final class ConfigAgent implements AutoCloseable {
 
   /** The version a technician's next edit gets: above the one in force and every one taken. */
   public long nextVersion() {
-    long current = runtime.config().getVersion();
-    long newest = Long.compareUnsigned(state.highest(), current) > 0 ? state.highest() : current;
-    return newest + 1;
+    return state.get().newest(runtime.config().getVersion()) + 1;
   }
 
   /** Messages dropped because the agent's queue was full. */
@@ -200,20 +175,14 @@ public final class ConfigAgent implements AutoCloseable {
     return dropped;
   }
 
-  /**
-   * No pole runs before this release was made: a clock earlier than this (a board without a
-   * real-time clock, back at 1970 after a power cut, before it learned the time) is not trusted.
-   */
-  static final long EARLIEST_TRUSTED = java.time.Instant.parse("2026-01-01T00:00:00Z").getEpochSecond();
-
-  /** The pole's time for validity checks: the clock, never below the floor or this release. Any thread. */
+  /** The pole's time for validity checks: the clock, never below the persisted floor or this release. Any thread. */
   public long now() {
-    return Math.max(clock.instant().getEpochSecond(), Math.max(state.clockFloor(), EARLIEST_TRUSTED));
+    return state.now();
   }
 
   /** Whether the clock can judge that a message is from the future: it is not behind what the pole has already seen. */
   public boolean clockTrusted() {
-    return clock.instant().getEpochSecond() >= Math.max(state.clockFloor(), EARLIEST_TRUSTED);
+    return state.clockTrusted();
   }
 
   /**
@@ -226,13 +195,9 @@ public final class ConfigAgent implements AutoCloseable {
       return;
     }
     try {
-      worker.execute(() -> {
-        if (issuedAt > state.clockFloor()) {
-          save(state.floor(issuedAt));
-        }
-      });
-    } catch (java.util.concurrent.RejectedExecutionException e) {
-      Logger.debug("config: closing; the clock floor stays at {}", state.clockFloor());
+      worker.execute(() -> state.sawIssued(issuedAt));
+    } catch (RejectedExecutionException e) {
+      Logger.debug("config: closing; the clock floor stays at {}", state.get().clockFloor());
     }
   }
 
@@ -278,35 +243,33 @@ public final class ConfigAgent implements AutoCloseable {
     SignedControl.Verified v;
     ConfigSetMessage set;
     try {
-      v = SignedControl.verify(payload, ConfigSetMessage.MAX_ENVELOPE_BYTES, trusted(current), SignedControl.Type.CONFIG_SET,
+      v = SignedControl.verify(payload, ConfigSetMessage.MAX_ENVELOPE_BYTES, ControlTrust.keys(current), SignedControl.Type.CONFIG_SET,
           new SignedControl.Audience(runtime.deviceId(), Set.copyOf(current.getIdentity().getGroupsList())), now(), clockTrusted());
-      if (v.issuedAt() > state.clockFloor()) {
-        save(state.floor(v.issuedAt()));
-      }
+      state.sawIssued(v.issuedAt());
       set = ConfigSetMessage.parse(v.payload());
     } catch (ControlRefusedException e) {
-      refuseOnce(payload, 0, e.reasons());
+      acks.refuseOnce(payload, 0, e.reasons());
       return;
     } catch (FrameFormatException e) {
-      refuseOnce(payload, 0, List.of(e.getMessage()));
+      acks.refuseOnce(payload, 0, List.of(e.getMessage()));
       return;
     }
     long version = set.version();
-    if (version == current.getVersion() && sameAsCurrent(set, v.toDevice(), current)) {
+    if (version == current.getVersion() && ConfigCandidate.inForce(set, v.toDevice(), current)) {
       Logger.debug("config: version {} is already in force; the retained push is not applied again", Long.toUnsignedString(version));
       return;
     }
     String stale = notNewer(version);
     if (stale != null) {
-      refuseOnce(payload, version, List.of(stale + ", the newest this pole has taken"
-          + (Long.compareUnsigned(state.highest(), current.getVersion()) > 0 ? " (and reverted)" : "")));
+      acks.refuseOnce(payload, version, List.of(stale + ", the newest this pole has taken"
+          + (Long.compareUnsigned(state.get().highest(), current.getVersion()) > 0 ? " (and reverted)" : "")));
       return;
     }
     try {
       DeviceConfig next = ConfigCandidate.of(set, v.toDevice(), current);
       apply(next, set.effectiveGraceS(), ConfigAckMessage.PLATFORM);
     } catch (ControlRefusedException e) {
-      refuseOnce(payload, version, e.reasons());
+      acks.refuseOnce(payload, version, e.reasons());
     }
   }
 
@@ -315,19 +278,9 @@ public final class ConfigAgent implements AutoCloseable {
    * (the one in force, and reverted ones). Versions are unsigned.
    */
   private String notNewer(long version) {
-    long current = runtime.config().getVersion();
-    long newest = Long.compareUnsigned(state.highest(), current) > 0 ? state.highest() : current;
+    long newest = state.get().newest(runtime.config().getVersion());
     return Long.compareUnsigned(version, newest) > 0 ? null
         : "version " + Long.toUnsignedString(version) + " is not newer than " + Long.toUnsignedString(newest);
-  }
-
-  /** Whether a push is the config in force (a retained push seen again at a connect). */
-  private static boolean sameAsCurrent(ConfigSetMessage set, boolean toDevice, DeviceConfig current) {
-    try {
-      return io.mast.config.DeviceConfigs.effective(ConfigCandidate.of(set, toDevice, current)).equals(current);
-    } catch (ControlRefusedException e) {
-      return false;
-    }
   }
 
   /**
@@ -343,13 +296,13 @@ public final class ConfigAgent implements AutoCloseable {
       long version = next.getVersion();
       String stale = notNewer(version);
       if (stale != null) {
-        answer.complete(refuse(version, origin, List.of(stale)));
+        answer.complete(acks.refuse(version, origin, List.of(stale)));
         return;
       }
       try {
         answer.complete(apply(next, graceS, origin));
       } catch (ControlRefusedException e) {
-        answer.complete(refuse(version, origin, e.reasons()));
+        answer.complete(acks.refuse(version, origin, e.reasons()));
       }
     });
     return answer;
@@ -358,51 +311,48 @@ public final class ConfigAgent implements AutoCloseable {
   /** Applies a checked config by the commit protocol of the class comment; the answer sent. */
   private ConfigAckMessage apply(DeviceConfig next, int graceS, String origin) throws ControlRefusedException {
     long version = next.getVersion();
-    GuardState before = state;
-    if (!save(state.pending(version, graceS, origin))) {
-      throw new ControlRefusedException("the pole could not write its config state (" + statePath + "); nothing changed");
+    GuardState before = state.get();
+    if (!state.save(before.pending(version, graceS, origin))) {
+      throw new ControlRefusedException("the pole could not write its config state (" + state.path() + "); nothing changed");
     }
-    pause("pending-saved");
+    ApplyPause.at("pending-saved");
     Pole.Applied applied;
     try {
       applied = runtime.apply(next);
     } catch (ControlRefusedException e) {
-      save(before);
+      state.save(before);
       throw e;
     } catch (IOException e) {
-      save(before);
+      state.save(before);
       throw new ControlRefusedException("the pole could not stage the config: " + e.getMessage() + "; nothing changed");
     }
-    pause("runtime-applied");
+    ApplyPause.at("runtime-applied");
     try {
       store.apply(next);
     } catch (ConfigException e) {
-      revertNow(version, "the config store refused it: " + e.getMessage());
+      guard.revert(version, "the config store refused it: " + e.getMessage());
       throw new ControlRefusedException("the config store refused it: " + e.getMessage());
     } catch (IOException e) {
-      revertNow(version, "writing it failed: " + e.getMessage());
+      guard.revert(version, "writing it failed: " + e.getMessage());
       throw new ControlRefusedException("writing the config failed (" + e.getMessage() + "); the previous config is back");
     }
-    save(state.took(version));
-    pause("stored");
+    state.save(state.get().took(version));
+    ApplyPause.at("stored");
     if (graceS == 0) {
       // a technician's edit that leaves the link alone: nothing for the link guard to prove
-      save(state.settled());
-      guard++;
-      armed = null;
-      runtime.confirmed(true);
+      guard.settle();
       subscribe();
       Logger.info("config: version {} from {} applied", Long.toUnsignedString(version), origin);
     } else {
       runtime.confirmed(false);
       subscribe();
-      startGuard(version, graceS);
+      guard.arm(version, graceS);
       Logger.info("config: version {} from {} applied; waiting up to {} s for the broker to confirm it",
           Long.toUnsignedString(version), origin, graceS);
     }
     ConfigAckMessage ack = new ConfigAckMessage(version, Result.APPLIED, List.of(), version, origin, applied.changed(), applied.warnings());
-    acknowledge(ack);
-    pause("acknowledged");
+    acks.send(ack);
+    ApplyPause.at("acknowledged");
     return ack;
   }
 
@@ -411,158 +361,33 @@ public final class ConfigAgent implements AutoCloseable {
 
   /** The guard that runs, or null when the config in force is confirmed. Any thread. */
   public Guard guard() {
-    return armed;
+    return guard.armed();
   }
 
-  /**
-   * Fault injection for the power-cut tests: with the system property {@value #PAUSE_PROPERTY}
-   * set to a step's name (pending-saved, runtime-applied, stored, acknowledged), the agent says so
-   * on stderr and stops there, for the test to kill the process at that exact point.
-   */
-  static final String PAUSE_PROPERTY = "mast.config.pauseAt";
 
-  private static void pause(String step) {
-    if (step.equals(System.getProperty(PAUSE_PROPERTY))) {
-      System.err.println("mast: config apply paused at " + step + " (" + PAUSE_PROPERTY + ")");
-      System.err.flush();
-      try {
-        new CountDownLatch(1).await();
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-      }
-    }
-  }
 
-  private void startGuard(long version, int graceS) {
-    long number = ++guard;
-    timer.schedule(Duration.ofSeconds(graceS), () -> worker.execute(() -> guardExpired(number, version)));
-    armed = new Guard(version, clock.instant().plusSeconds(graceS));
-  }
-
-  private void guardExpired(long number, long version) {
-    if (closed || number != guard || state.pendingVersion() != version) {
-      return;
-    }
-    String why = "the broker was not reached within " + state.pendingGraceS() + " s of applying version "
-        + Long.toUnsignedString(version) + (link.state() == Link.State.CONNECTED ? "" : " (the link is " + link.state().name().toLowerCase()
-        + (runtime.uplinkStats().lastError().isEmpty() ? "" : ": " + runtime.uplinkStats().lastError()) + ")");
-    Logger.warn("config: {}; going back to the previous config", why);
-    revertNow(version, why);
-  }
-
-  /** Puts the previous config back (runtime, then store), settles the guard and sends REVERTED. */
-  private void revertNow(long version, String why) {
-    if (pendingAck != null) {
-      pendingAck.cancel(false);
-      pendingAck = null;
-    }
-    String origin = state.pendingOrigin().isEmpty() ? ConfigAckMessage.PLATFORM : state.pendingOrigin();
-    DeviceConfig previous = store.previous();
-    DeviceConfig current = store.current();
-    DeviceConfig back = current != null && current.getVersion() == version ? previous : current;
-    if (back == null) {
-      Logger.error("config: no previous config to go back to; version {} stays", Long.toUnsignedString(version));
-      return;
-    }
-    try {
-      runtime.apply(back);
-      if (current != null && current.getVersion() == version) {
-        store.revert();
-      }
-    } catch (ControlRefusedException | IOException e) {
-      Logger.error("config: going back to version {} failed: {}", Long.toUnsignedString(back.getVersion()), e.getMessage());
-    }
-    save(state.settled());
-    guard++;
-    armed = null;
-    runtime.confirmed(true);
-    subscribe();
-    acknowledge(new ConfigAckMessage(version, Result.REVERTED, List.of(why), back.getVersion(), origin, List.of(), List.of()));
-  }
-
-  private void refuseOnce(byte[] payload, long version, List<String> reasons) {
-    if (Arrays.equals(payload, lastIgnored)) {
-      return;
-    }
-    lastIgnored = payload;
-    refuse(version, ConfigAckMessage.PLATFORM, reasons);
-  }
-
-  private ConfigAckMessage refuse(long version, String origin, List<String> reasons) {
-    Logger.warn("config: {} refused: {}", version == 0 ? "a push" : "version " + Long.toUnsignedString(version), String.join("; ", reasons));
-    ConfigAckMessage ack = new ConfigAckMessage(version, Result.REJECTED, reasons, runtime.config().getVersion(), origin, List.of(), List.of());
-    acknowledge(ack);
-    return ack;
-  }
-
-  /** Sends {@code ack}; an APPLIED one that reaches the broker confirms its config. Sent again while it fails. */
-  private void acknowledge(ConfigAckMessage ack) {
-    if (closed) {
-      return;
-    }
-    CompletableFuture<Void> sent = link.publish(Topics.Kind.CONFIG_ACK, ack.toBytes(), false);
-    if (ack.result() == Result.APPLIED) {
-      pendingAck = sent;
-    }
-    sent.whenComplete((v, failure) -> worker.execute(() -> {
-      if (failure == null) {
-        delivered(ack);
-      } else if (ack.result() != Result.APPLIED || state.pendingVersion() == ack.version()
-          || !ack.origin().equals(ConfigAckMessage.PLATFORM) && ack.version() == runtime.config().getVersion()) {
-        Logger.debug("config: the {} acknowledgement of version {} failed ({}); sending it again", ack.result(),
-            Long.toUnsignedString(ack.version()), failure.getMessage());
-        timer.schedule(ACK_RETRY, () -> worker.execute(() -> acknowledge(ack)));
-      }
-    }));
-  }
-
+  /** An answer reached the broker: an APPLIED one of the pending config confirms it. */
   private void delivered(ConfigAckMessage ack) {
-    if (ack.result() == Result.APPLIED && state.pendingVersion() == ack.version()) {
-      save(state.settled());
-      guard++;
-      armed = null;
-      runtime.confirmed(true);
+    if (ack.result() == Result.APPLIED && state.get().pendingVersion() == ack.version()) {
+      guard.settle();
       Logger.info("config: version {} confirmed: its acknowledgement reached the broker", Long.toUnsignedString(ack.version()));
-    }
-  }
-
-  private boolean save(GuardState next) {
-    try {
-      next.write(stateFile);
-      state = next;
-      return true;
-    } catch (IOException e) {
-      Logger.error("config: writing {} failed: {}", statePath, e.getMessage());
-      return false;
-    }
-  }
-
-  /** The keys {@code c} trusts to sign control messages (config, remote console, updates). */
-  public static TrustedKeys trusted(DeviceConfig c) {
-    Map<String, byte[]> raw = new LinkedHashMap<>();
-    for (TrustedKey k : c.getTrust().getKeysList()) {
-      raw.put(k.getKeyId(), k.getEd25519Public().toByteArray());
-    }
-    try {
-      return TrustedKeys.ofRaw(raw);
-    } catch (GeneralSecurityException e) {
-      Logger.error("config: the trusted keys are unusable ({}); no push can be verified", e.getMessage());
-      return TrustedKeys.none();
     }
   }
 
   @Override
   public void close() {
     closed = true;
+    acks.close();
+    guard.close();
     subscriptions.forEach(Link.Subscription::close);
     worker.shutdown();
     try {
       worker.awaitTermination(5, TimeUnit.SECONDS);
-      stateFile.close();
+      state.close();
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     } catch (IOException e) {
-      Logger.warn("config: closing {}: {}", statePath, e.getMessage());
+      Logger.warn("config: closing {}: {}", state.path(), e.getMessage());
     }
   }
 }

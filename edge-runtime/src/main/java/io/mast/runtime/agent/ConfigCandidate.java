@@ -85,4 +85,13 @@ final class ConfigCandidate {
       }
     }
   }
+
+  /** Whether a push is the config in force (a retained push seen again at a connect). */
+  static boolean inForce(ConfigSetMessage set, boolean toDevice, DeviceConfig current) {
+    try {
+      return io.mast.config.DeviceConfigs.effective(of(set, toDevice, current)).equals(current);
+    } catch (ControlRefusedException e) {
+      return false;
+    }
+  }
 }

@@ -52,6 +52,11 @@ record GuardState(long clockFloor, long highest, long pendingVersion, int pendin
         pendingOrigin);
   }
 
+  /** The newest version this pole has taken: the one in force or a higher one taken and reverted (unsigned). */
+  long newest(long inForce) {
+    return Long.compareUnsigned(highest, inForce) > 0 ? highest : inForce;
+  }
+
   GuardState settled() {
     return new GuardState(clockFloor, highest, 0, 0, "");
   }

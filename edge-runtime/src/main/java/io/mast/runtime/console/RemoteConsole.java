@@ -8,6 +8,7 @@ import io.mast.protocol.SignedControl;
 import io.mast.protocol.Topics;
 import io.mast.runtime.core.Pole;
 import io.mast.runtime.agent.ConfigAgent;
+import io.mast.runtime.agent.ControlTrust;
 import io.mast.runtime.uplink.Link;
 import io.mast.seams.DurableFiles;
 import io.mast.seams.TwoSlotFile;
@@ -93,7 +94,7 @@ final class RemoteConsole implements AutoCloseable {
     ConfigAgent agent = service.configAgent();
     SignedControl.Verified v;
     try {
-      v = SignedControl.verify(payload, ConsoleMessages.MAX_COMMAND_ENVELOPE_BYTES, ConfigAgent.trusted(c),
+      v = SignedControl.verify(payload, ConsoleMessages.MAX_COMMAND_ENVELOPE_BYTES, ControlTrust.keys(c),
           SignedControl.Type.CONSOLE_COMMAND, new SignedControl.Audience(runtime.deviceId(), Set.copyOf(c.getIdentity().getGroupsList())),
           agent.now(), agent.clockTrusted());
       agent.sawIssued(v.issuedAt());
