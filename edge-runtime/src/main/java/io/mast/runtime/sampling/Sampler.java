@@ -43,7 +43,6 @@ import org.tinylog.Logger;
  * milliseconds with a manual scheduler and a direct executor.
  */
 public final class Sampler implements AutoCloseable {
-  private static final long MAX_REOPEN_MS = 300_000;
   /** How long {@link #close()} waits for samples in progress. */
   static final Duration CLOSE_WAIT = Duration.ofSeconds(10);
 
@@ -51,7 +50,7 @@ public final class Sampler implements AutoCloseable {
   private final Ingest ingest;
   private final Scheduler scheduler;
   private final Clock clock;
-  private final List<Runner> runners = new ArrayList<>();
+  private final List<DriverRunner> runners = new ArrayList<>();
   private final AtomicLongArray ok;
   private final AtomicLongArray errors;
   private final AtomicLongArray last;
@@ -59,35 +58,6 @@ public final class Sampler implements AutoCloseable {
   private final AtomicReferenceArray<String> lastError;
   private volatile boolean stopped;
   private volatile long overruns;
-
-  private final class Runner {
-    final SensorDriver driver;
-    final Executor executor;
-    final int[] channelIds;
-    final long[] intervals;
-    final long step;
-    final AtomicBoolean busy = new AtomicBoolean();
-    boolean open;
-    int failures;
-    long reopenAtMillis;
-
-    Runner(SensorDriver driver, Executor executor, boolean open) {
-      this.driver = driver;
-      this.executor = executor;
-      this.open = open;
-      List<ChannelSpec> specs = driver.channels();
-      channelIds = new int[specs.size()];
-      intervals = new long[specs.size()];
-      long g = 0;
-      for (int i = 0; i < specs.size(); i++) {
-        var channel = profile.channel(specs.get(i).channel());
-        channelIds[i] = channel.id();
-        intervals[i] = channel.intervalS();
-        g = gcd(g, intervals[i]);
-      }
-      step = Math.max(1, g);
-    }
-  }
 
   /**
    * @param executors the executor each driver samples on, by driver name
@@ -114,7 +84,7 @@ public final class Sampler implements AutoCloseable {
     lastAt = new AtomicLongArray(n);
     lastError = new AtomicReferenceArray<>(n);
     for (SensorDriver d : drivers) {
-      runners.add(new Runner(d, executors.apply(d.name()), alreadyOpen.contains(d)));
+      runners.add(new DriverRunner(d, executors.apply(d.name()), alreadyOpen.contains(d), profile, clock));
     }
   }
 
@@ -123,7 +93,7 @@ public final class Sampler implements AutoCloseable {
     runners.forEach(this::scheduleNext);
   }
 
-  private void scheduleNext(Runner r) {
+  private void scheduleNext(DriverRunner r) {
     if (stopped) {
       return;
     }
@@ -133,7 +103,7 @@ public final class Sampler implements AutoCloseable {
     scheduler.schedule(Duration.ofMillis(next - now), () -> tick(r, next / 1000));
   }
 
-  private void tick(Runner r, long time) {
+  private void tick(DriverRunner r, long time) {
     if (stopped) {
       return;
     }
@@ -156,16 +126,11 @@ public final class Sampler implements AutoCloseable {
     scheduleNext(r);
   }
 
-  private void sampleOnce(Runner r, long time) {
+  private void sampleOnce(DriverRunner r, long time) {
     if (stopped) {
       return;
     }
-    List<Integer> due = new ArrayList<>();
-    for (int i = 0; i < r.channelIds.length; i++) {
-      if (Math.floorMod(time, r.intervals[i]) == 0) {
-        due.add(i);
-      }
-    }
+    List<Integer> due = r.due(time);
     if (due.isEmpty()) {
       return;
     }
@@ -185,7 +150,7 @@ public final class Sampler implements AutoCloseable {
       sample = r.driver.sample();
       r.failures = 0;
     } catch (IOException | RuntimeException e) {
-      long wait = lost(r);
+      long wait = r.lost();
       Logger.warn("sampler: {} failed ({}); reopening in {} ms", r.driver.name(), e.getMessage(), wait);
       failAll(r, due, "device lost: " + e.getMessage());
       return;
@@ -211,7 +176,7 @@ public final class Sampler implements AutoCloseable {
     }
   }
 
-  private void failAll(Runner r, List<Integer> due, String detail) {
+  private void failAll(DriverRunner r, List<Integer> due, String detail) {
     for (int i : due) {
       errors.incrementAndGet(r.channelIds[i]);
       lastError.set(r.channelIds[i], "DEVICE_ERROR: " + detail);
@@ -225,54 +190,17 @@ public final class Sampler implements AutoCloseable {
    */
   public CompletableFuture<List<String>> openAll() {
     List<CompletableFuture<String>> each = new ArrayList<>();
-    for (Runner r : runners) {
+    for (DriverRunner r : runners) {
       CompletableFuture<String> f = new CompletableFuture<>();
       each.add(f);
       try {
-        r.executor.execute(() -> f.complete(openNow(r)));
+        r.executor.execute(() -> f.complete(stopped ? null : r.openNow()));
       } catch (RuntimeException e) {
         f.complete(r.driver.name() + ": " + e.getMessage());
       }
     }
     return CompletableFuture.allOf(each.toArray(CompletableFuture[]::new))
         .thenApply(v -> each.stream().map(CompletableFuture::join).filter(e -> e != null).toList());
-  }
-
-  /** On the driver's executor: opens it unless it is open; the failure, or null. */
-  private String openNow(Runner r) {
-    if (stopped) {
-      return null;
-    }
-    try {
-      open(r);
-      return null;
-    } catch (IOException | RuntimeException e) {
-      return r.driver.name() + ": " + e.getMessage();
-    }
-  }
-
-  /** On the driver's executor: opens it unless it is open; a failure closes it, sets its backoff ({@link #lost}) and is thrown. */
-  private void open(Runner r) throws IOException {
-    if (r.open) {
-      return;
-    }
-    try {
-      r.driver.open();
-      r.open = true;
-    } catch (IOException | RuntimeException e) {
-      lost(r);
-      throw e;
-    }
-  }
-
-  /** On the driver's executor: it failed; closes it and sets when to open it again (1 s doubling to 5 min). Returns the wait. */
-  private long lost(Runner r) {
-    r.driver.close();
-    r.open = false;
-    r.failures++;
-    long wait = Math.min(MAX_REOPEN_MS, 1000L << Math.min(r.failures - 1, 20));
-    r.reopenAtMillis = clock.millis() + wait;
-    return wait;
   }
 
   /**
@@ -331,11 +259,11 @@ public final class Sampler implements AutoCloseable {
    */
   public CompletableFuture<Sample> sampleNow(SensorDriver driver) {
     return onDriver(driver, r -> {
-      open(r);
+      r.open();
       try {
         return r.driver.sample();
       } catch (IOException | RuntimeException e) {
-        lost(r);
+        r.lost();
         throw e;
       }
     });
@@ -347,7 +275,7 @@ public final class Sampler implements AutoCloseable {
    */
   public <T> CompletableFuture<T> withDriver(SensorDriver driver, DriverTask<T> task) {
     return onDriver(driver, r -> {
-      open(r);
+      r.open();
       return task.run(r.driver);
     });
   }
@@ -358,12 +286,12 @@ public final class Sampler implements AutoCloseable {
   }
 
   private interface RunnerTask<T> {
-    T run(Runner r) throws IOException;
+    T run(DriverRunner r) throws IOException;
   }
 
   private <T> CompletableFuture<T> onDriver(SensorDriver driver, RunnerTask<T> task) {
     CompletableFuture<T> done = new CompletableFuture<>();
-    Runner runner = runners.stream().filter(r -> r.driver == driver).findFirst().orElse(null);
+    DriverRunner runner = runners.stream().filter(r -> r.driver == driver).findFirst().orElse(null);
     if (runner == null || stopped) {
       done.completeExceptionally(new IOException(stopped ? "sampling has stopped (a config change or shutdown); try again"
           : driver.name() + " is not sampled here"));
@@ -408,10 +336,10 @@ public final class Sampler implements AutoCloseable {
   }
 
   /** Stops ticking and runs {@code last} for each runner on its executor, after any sample in progress. */
-  private void stop(Consumer<Runner> last) {
+  private void stop(Consumer<DriverRunner> last) {
     stopped = true;
     CountDownLatch closed = new CountDownLatch(runners.size());
-    for (Runner r : runners) {
+    for (DriverRunner r : runners) {
       Runnable closeDriver = () -> {
         try {
           last.accept(r);
@@ -433,9 +361,5 @@ public final class Sampler implements AutoCloseable {
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     }
-  }
-
-  private static long gcd(long a, long b) {
-    return b == 0 ? a : gcd(b, a % b);
   }
 }
