@@ -14,6 +14,7 @@ import io.mast.runtime.sampling.Sampler;
 import io.mast.runtime.uplink.Link;
 import io.mast.runtime.uplink.Uplink;
 import io.mast.seams.DurableFiles;
+import io.mast.seams.PoleThreads;
 import io.mast.seams.Scheduler;
 import io.mast.store.StoreStats;
 import java.io.IOException;
@@ -81,7 +82,16 @@ public final class EdgeRuntime implements Pole, AutoCloseable {
    * closes the timer.
    */
   public static EdgeRuntime start(Options o, Clock clock, Scheduler timer) throws IOException {
-    PoleCore core = PoleCore.open(o.core(), clock, timer);
+    return start(o, clock, PoleThreads.own(timer));
+  }
+
+  /**
+   * Starts everything on {@code threads}: the pole's own, closed when it stops, or threads shared
+   * by many poles in this JVM ({@link PoleThreads#shared}), which it leaves running.
+   */
+  public static EdgeRuntime start(Options o, Clock clock, PoleThreads threads) throws IOException {
+    PoleCore core = PoleCore.open(o.core(), clock, threads);
+    Scheduler timer = threads.timer();
     EdgeRuntime r;
     try {
       ConfigAgent agent = ConfigAgent.start(core, core.configStore(), core.stateRoot().resolve("config"), clock, timer);
@@ -152,6 +162,11 @@ public final class EdgeRuntime implements Pole, AutoCloseable {
   }
 
   // What follows is the core's, as the pole's own API (mast run, the tests, the benchmarks).
+
+  @Override
+  public PoleThreads threads() {
+    return core.threads();
+  }
 
   /** The timer that drives sampling, the batch windows and the agents' timeouts (one thread). */
   public Scheduler timer() {

@@ -1,49 +1,43 @@
 package io.mast.runtime.agent;
 
-import java.util.concurrent.LinkedBlockingQueue;
-import java.util.concurrent.RejectedExecutionException;
-import java.util.concurrent.ThreadPoolExecutor;
-import java.util.concurrent.TimeUnit;
+import io.mast.seams.PoleThreads;
+import io.mast.seams.SerialExecutor;
+import java.time.Duration;
 import org.tinylog.Logger;
 
 /**
- * An agent's own thread for what arrives from the broker (the remote console's commands, the OTA
+ * An agent's own queue (one at a time, in order, on the pole's threads) for what arrives from the broker (the remote console's commands, the OTA
  * agent's offers and chunks): Paho's thread hands work over and returns at once; at most
  * {@code queue} pieces wait, more are dropped and counted, so a burst from the broker costs a
  * bounded amount of memory. Work that throws is logged, and the thread goes on. Thread-safe.
  */
 public final class AgentWorker {
   private final String name;
-  private final ThreadPoolExecutor executor;
+  private final SerialExecutor executor;
   private volatile long handled;
   private volatile long dropped;
 
-  public AgentWorker(String name, int queue) {
+  /** @param threads where the work runs: a queue of {@code queue} named {@code name} is taken from them */
+  public AgentWorker(PoleThreads threads, String name, int queue) {
     this.name = name;
-    this.executor = new ThreadPoolExecutor(1, 1, 0, TimeUnit.SECONDS, new LinkedBlockingQueue<>(queue), r -> {
-      Thread t = new Thread(r, name);
-      t.setDaemon(true);
-      return t;
-    });
+    this.executor = threads.serial(name, queue);
   }
 
   /** Queues {@code work}; false (and counted as dropped) when the queue is full or the worker closed. */
   public boolean offer(Runnable work) {
-    try {
-      executor.execute(() -> {
-        try {
-          work.run();
-        } catch (RuntimeException e) {
-          Logger.error("{}: {}", name, e.toString());
-        } finally {
-          handled++;
-        }
-      });
-      return true;
-    } catch (RejectedExecutionException e) {
+    boolean queued = executor.offer(() -> {
+      try {
+        work.run();
+      } catch (RuntimeException e) {
+        Logger.error("{}: {}", name, e.toString());
+      } finally {
+        handled++;
+      }
+    });
+    if (!queued) {
       dropped++;
-      return false;
     }
+    return queued;
   }
 
   /** Pieces of work run so far (whatever became of them). */
@@ -59,6 +53,6 @@ public final class AgentWorker {
   /** Takes no more work and waits up to 5 s for what is queued. */
   public void close() throws InterruptedException {
     executor.shutdown();
-    executor.awaitTermination(5, TimeUnit.SECONDS);
+    executor.awaitIdle(Duration.ofSeconds(5));
   }
 }

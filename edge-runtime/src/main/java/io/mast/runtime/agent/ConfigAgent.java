@@ -16,18 +16,17 @@ import io.mast.protocol.TrustUpdateMessage;
 import io.mast.runtime.core.Pole;
 import io.mast.runtime.uplink.Link;
 import io.mast.seams.Scheduler;
+import io.mast.seams.SerialExecutor;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
-import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.RejectedExecutionException;
-import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.TimeUnit;
 import org.tinylog.Logger;
 
 /**
@@ -67,7 +66,7 @@ public final class ConfigAgent implements AutoCloseable {
   private final Link link;
   private final ConfigStore store;
   private final GuardStateFile state;
-  private final ThreadPoolExecutor worker;
+  private final SerialExecutor worker;
   private final ConfigAcks acks;
   private final LinkGuard guard;
   private final List<Link.Subscription> subscriptions = new ArrayList<>();
@@ -84,11 +83,7 @@ public final class ConfigAgent implements AutoCloseable {
     this.state = state;
     // the agent's own work (acknowledgements, the guard) is never dropped; arriving pushes are
     // bounded by queuedPushes instead
-    this.worker = new ThreadPoolExecutor(1, 1, 0, TimeUnit.SECONDS, new LinkedBlockingQueue<>(), r -> {
-      Thread t = new Thread(r, "mast-config");
-      t.setDaemon(true);
-      return t;
-    });
+    this.worker = runtime.threads().serial("mast-config", Integer.MAX_VALUE);
     this.acks = new ConfigAcks(link, timer, worker, () -> runtime.config().getVersion(),
         ack -> state.get().pendingVersion() == ack.version()
             || !ack.origin().equals(ConfigAckMessage.PLATFORM) && ack.version() == runtime.config().getVersion(),
@@ -382,7 +377,7 @@ public final class ConfigAgent implements AutoCloseable {
     subscriptions.forEach(Link.Subscription::close);
     worker.shutdown();
     try {
-      worker.awaitTermination(5, TimeUnit.SECONDS);
+      worker.awaitIdle(Duration.ofSeconds(5));
       state.close();
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();

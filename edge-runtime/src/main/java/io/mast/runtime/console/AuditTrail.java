@@ -5,6 +5,7 @@ import io.mast.protocol.Topics;
 import io.mast.runtime.uplink.Link;
 import io.mast.seams.DurableFiles;
 import io.mast.seams.Scheduler;
+import io.mast.seams.SerialExecutor;
 import io.mast.seams.TwoSlotFile;
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -12,9 +13,6 @@ import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.TimeUnit;
 import org.tinylog.Logger;
 
 /**
@@ -25,8 +23,8 @@ import org.tinylog.Logger;
  * the link was down, or before a power cut, go out later; an entry acknowledged but not yet
  * recorded as such is sent again, and the platform drops it by its number.
  *
- * <p>Threads: {@link #record} from any thread (serialised here); sending on a thread of its own
- * ({@code mast-audit}), woken by a new entry, a connect, or a retry timer.
+ * <p>Threads: {@link #record} from any thread (serialised here); sending one step at a time on
+ * the pole's threads ({@code mast-audit}), woken by a new entry, a connect, or a retry timer.
  */
 final class AuditTrail implements AutoCloseable {
   static final Duration RETRY = Duration.ofSeconds(5);
@@ -37,16 +35,13 @@ final class AuditTrail implements AutoCloseable {
   private final Link link;
   private final Clock clock;
   private final Scheduler timer;
-  private final ExecutorService sender = Executors.newSingleThreadExecutor(r -> {
-    Thread t = new Thread(r, "mast-audit");
-    t.setDaemon(true);
-    return t;
-  });
+  private final SerialExecutor sender;
   private long delivered;
   private boolean sending;
   private volatile boolean closed;
 
-  private AuditTrail(AuditLog log, TwoSlotFile cursorFile, Link link, Clock clock, Scheduler timer) {
+  private AuditTrail(AuditLog log, TwoSlotFile cursorFile, Link link, Clock clock, Scheduler timer, SerialExecutor sender) {
+    this.sender = sender;
     this.log = log;
     this.cursorFile = cursorFile;
     this.link = link;
@@ -57,10 +52,11 @@ final class AuditTrail implements AutoCloseable {
     }
   }
 
-  static AuditTrail open(Path dir, Link link, Clock clock, Scheduler timer) throws IOException {
+  /** @param sender where sending runs, one step at a time */
+  static AuditTrail open(Path dir, Link link, Clock clock, Scheduler timer, SerialExecutor sender) throws IOException {
     AuditLog log = AuditLog.open(DurableFiles.real(), dir, 256 * 1024);
     TwoSlotFile cursor = TwoSlotFile.open(DurableFiles.real(), dir.resolve("audit.sent"), MAGIC, 32);
-    AuditTrail trail = new AuditTrail(log, cursor, link, clock, timer);
+    AuditTrail trail = new AuditTrail(log, cursor, link, clock, timer, sender);
     link.onStateChange(s -> {
       if (s == Link.State.CONNECTED) {
         trail.wake();
@@ -142,7 +138,7 @@ final class AuditTrail implements AutoCloseable {
     closed = true;
     sender.shutdown();
     try {
-      sender.awaitTermination(2, TimeUnit.SECONDS);
+      sender.awaitIdle(Duration.ofSeconds(2));
       cursorFile.close();
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();

@@ -70,7 +70,7 @@ public final class ConsoleService implements AutoCloseable {
     this.clock = clock;
     Files.createDirectories(dir);
     this.guard = LoginGuard.open(DurableFiles.real(), dir.resolve("login.state"), clock);
-    this.trail = AuditTrail.open(dir, runtime.link(), clock, timer);
+    this.trail = AuditTrail.open(dir, runtime.link(), clock, timer, runtime.threads().serial("mast-audit", Integer.MAX_VALUE));
     this.shell = new Shell(runtime, this, clock);
     this.remote = new RemoteConsole(runtime, shell, this, dir);
   }

@@ -52,7 +52,7 @@ final class RemoteConsole implements AutoCloseable {
   private final ConsoleService service;
   private final TwoSlotFile changesFile;
   private final Link.Subscription subscription;
-  private final io.mast.runtime.agent.AgentWorker worker = new io.mast.runtime.agent.AgentWorker("mast-remote", QUEUE);
+  private final io.mast.runtime.agent.AgentWorker worker;
   private final Map<String, Boolean> seen = new LinkedHashMap<>(16, 0.75f, false) {
     @Override
     protected boolean removeEldestEntry(Map.Entry<String, Boolean> eldest) {
@@ -65,6 +65,7 @@ final class RemoteConsole implements AutoCloseable {
     this.runtime = runtime;
     this.shell = shell;
     this.service = service;
+    this.worker = new io.mast.runtime.agent.AgentWorker(runtime.threads(), "mast-remote", QUEUE);
     this.changesFile = TwoSlotFile.open(DurableFiles.real(), dir.resolve("remote.state"), MAGIC, 32);
     if (!changesFile.opened().empty() && changesFile.opened().payload().length >= 8) {
       highestChange = ByteBuffer.wrap(changesFile.opened().payload()).getLong();

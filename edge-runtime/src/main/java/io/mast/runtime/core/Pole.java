@@ -7,6 +7,7 @@ import io.mast.runtime.sampling.LiveSensors;
 import io.mast.runtime.sampling.Sampler;
 import io.mast.runtime.uplink.Link;
 import io.mast.runtime.uplink.Uplink;
+import io.mast.seams.PoleThreads;
 import io.mast.store.StoreStats;
 import java.io.IOException;
 import java.util.List;
@@ -74,4 +75,7 @@ public interface Pole {
 
   /** Readings, frames and acknowledgements so far. */
   Snapshot snapshot() throws IOException;
+
+  /** The threads the pole's work runs on (its own, or shared with other poles in this JVM): agents take their queues from it. */
+  PoleThreads threads();
 }

@@ -22,6 +22,7 @@ import io.mast.runtime.uplink.ProfileHistory;
 import io.mast.runtime.uplink.Uplink;
 import io.mast.runtime.uplink.UplinkSettings;
 import io.mast.seams.DurableFiles;
+import io.mast.seams.PoleThreads;
 import io.mast.seams.Scheduler;
 import io.mast.store.RingStore;
 import io.mast.store.StoreStats;
@@ -88,6 +89,7 @@ public final class PoleCore implements Pole, AutoCloseable {
   private final Uplink uplink;
   private final Ingest ingest;
   private final Scheduler timer;
+  private final PoleThreads threads;
   private final LiveSensors sensors;
   private final HealthReport health;
   private final ConfigStore configs;
@@ -117,10 +119,14 @@ public final class PoleCore implements Pole, AutoCloseable {
    * the store: it goes on while the drivers open), the last frame's send, the timer, the input
    * (the sensors or a replay). A failure stops what was started, in reverse.
    */
-  private PoleCore(Options o, Clock clock, Scheduler timer) throws IOException {
+  private PoleCore(Options o, Clock clock, PoleThreads threads) throws IOException {
     this.options = o;
     this.clock = clock;
-    this.timer = timer;
+    this.threads = threads;
+    this.timer = threads.timer();
+    if (!threads.shared()) {
+      started("the pole's threads", threads); // first in, last out: the store's syncs and the uplink's turns run on them
+    }
     this.startedAt = clock.millis();
     Path storeDir = storeDir(DeviceConfigs.effective(o.config()), o.stateDir());
     this.stateRoot = o.stateDir() != null ? o.stateDir() : storeDir.toAbsolutePath().getParent();
@@ -135,6 +141,7 @@ public final class PoleCore implements Pole, AutoCloseable {
       this.store = RingStore.builder(storeDir)
           .capacityBytes(c.getStore().getCapacityBytes())
           .syncInterval(Duration.ofMillis(c.getStore().getSyncIntervalMs()))
+          .scheduler(threads.storeSync())
           .open();
       started("the store", store);
       this.progress = new Progress(store);
@@ -147,18 +154,19 @@ public final class PoleCore implements Pole, AutoCloseable {
         ingest.newProfile((r, a) -> addProfile(r, a, profile), new AlarmRules(c.getAlarmsList(), profile));
       }
       this.uplink = new Uplink(UplinkSettings.of(c, o.deviceId(), brokers), store, profiles, c.getUplink().getMaxFrameBytes(),
-          status(StatusMessage.State.ONLINE), status(StatusMessage.State.OFFLINE), clock, new java.util.Random(), progress::moved);
+          status(StatusMessage.State.ONLINE), status(StatusMessage.State.OFFLINE), clock, new java.util.Random(), progress::moved,
+          threads.serial("mast-uplink", 2), threads.ticks());
       uplink.start();
       started("the uplink", uplink);
       this.cuts = new Cuts(ingest, store, uplink, this::sampler, progress);
       started("the last frame", () -> cuts.lastFrame(DRAIN_WAIT));
-      started("the timer", timer);
+      started("the timer", threads.shared() ? () -> { } : timer);
       this.health = new HealthReport(clock, o.version(), c.getVersion(), profile, Channels.modemChannels(c));
       this.windows = new Windows(timer, () -> closed, cuts::window, this::sendHealth);
       this.liveness = new Liveness(timer, () -> closed, uplink, store);
       if (o.replay() == null) {
         Path meterDir = o.stateDir() != null ? o.stateDir().resolve("meters") : DriverCatalog.meterDir(c);
-        this.sensors = new LiveSensors(o.buses(), meterDir, ingest, timer, clock);
+        this.sensors = new LiveSensors(o.buses(), meterDir, ingest, timer, clock, threads);
         started("the sensors", sensors);
       } else {
         this.sensors = null;
@@ -221,7 +229,15 @@ public final class PoleCore implements Pole, AutoCloseable {
    * ({@link #addAgent}), then calls {@link #startInput}. The core closes the timer.
    */
   public static PoleCore open(Options o, Clock clock, Scheduler timer) throws IOException {
-    PoleCore core = new PoleCore(o, clock, timer);
+    return open(o, clock, PoleThreads.own(timer));
+  }
+
+  /**
+   * Opens the core on {@code threads}: its own (closed when it stops) or shared with other poles
+   * in this JVM (left running for the next; their maker closes them).
+   */
+  public static PoleCore open(Options o, Clock clock, PoleThreads threads) throws IOException {
+    PoleCore core = new PoleCore(o, clock, threads);
     core.windows.schedule(core.config, true);
     return core;
   }
@@ -292,6 +308,11 @@ public final class PoleCore implements Pole, AutoCloseable {
   /** The timer that drives sampling, the batch windows and the agents' timeouts (one thread). */
   public Scheduler timer() {
     return timer;
+  }
+
+  @Override
+  public PoleThreads threads() {
+    return threads;
   }
 
   /** How long the sampling timer may go without running its heartbeat before it counts as stuck. */

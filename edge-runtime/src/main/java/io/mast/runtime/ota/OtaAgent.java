@@ -51,7 +51,7 @@ public final class OtaAgent implements AutoCloseable {
   public static final Duration TRIAL_DEADLINE = Duration.ofMinutes(10);
 
   private final OtaPlace place;
-  private final AgentWorker worker = new AgentWorker("mast-ota", QUEUE);
+  private final AgentWorker worker;
   private final List<Link.Subscription> subscriptions = new ArrayList<>();
   private final OfferCheck offers;
   private final BundleFetch fetch;
@@ -60,6 +60,7 @@ public final class OtaAgent implements AutoCloseable {
 
   private OtaAgent(Pole pole, ConfigAgent configAgent, Path dir, Path slotRoot, String running, Clock clock, Scheduler timer,
       OtaFloor floor, DurableFiles files) {
+    this.worker = new AgentWorker(pole.threads(), "mast-ota", QUEUE);
     this.place = new OtaPlace(pole, pole.link(), dir, slotRoot, running, clock, timer, files, floor, new OtaReports(pole.link()),
         this::hand);
     this.offers = new OfferCheck(place, configAgent);

@@ -6,7 +6,9 @@ import io.mast.drivers.Buses;
 import io.mast.drivers.DriverCatalog;
 import io.mast.drivers.SensorDriver;
 import io.mast.protocol.ChannelProfile;
+import io.mast.seams.PoleThreads;
 import io.mast.seams.Scheduler;
+import io.mast.seams.SerialExecutor;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -19,13 +21,11 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 
 /**
- * The pole's sensors as they are now: one driver per wired device, each on a thread of its own,
+ * The pole's sensors as they are now: one driver per wired device, each sampled one at a time on its own queue,
  * sampled by a {@link Sampler}; and the change to a new config's sensors without stopping the
  * devices that did not change.
  *
@@ -51,14 +51,17 @@ public final class LiveSensors implements AutoCloseable {
   private final Ingest ingest;
   private final Scheduler timer;
   private final Clock clock;
-  private final Map<String, ExecutorService> executors = new ConcurrentHashMap<>();
+  private final PoleThreads threads;
+  private final Map<String, SerialExecutor> executors = new ConcurrentHashMap<>();
   /** The driver of each device, with the sensors it was built for. */
   private volatile Map<String, Device> devices = new HashMap<>();
   private volatile Sampler sampler;
 
   private record Device(List<Sensor> sensors, SensorDriver driver) {}
 
-  public LiveSensors(Buses buses, Path meterDir, Ingest ingest, Scheduler timer, Clock clock) {
+  /** @param threads where each driver's samples run, one at a time ({@code mast-sensor-NAME}) */
+  public LiveSensors(Buses buses, Path meterDir, Ingest ingest, Scheduler timer, Clock clock, PoleThreads threads) {
+    this.threads = threads;
     this.buses = buses;
     this.meterDir = meterDir;
     this.ingest = ingest;
@@ -141,12 +144,8 @@ public final class LiveSensors implements AutoCloseable {
     return sampler;
   }
 
-  private ExecutorService executor(String driverName) {
-    return executors.computeIfAbsent(driverName, n -> Executors.newSingleThreadExecutor(r -> {
-      Thread t = new Thread(r, "mast-sensor-" + n);
-      t.setDaemon(true);
-      return t;
-    }));
+  private SerialExecutor executor(String driverName) {
+    return executors.computeIfAbsent(driverName, n -> threads.serial("mast-sensor-" + n, Integer.MAX_VALUE));
   }
 
   /** Stops sampling (after samples in progress), closes every driver, stops the sensor threads (bounded waits). */
@@ -156,10 +155,10 @@ public final class LiveSensors implements AutoCloseable {
     if (s != null) {
       s.close();
     }
-    executors.values().forEach(ExecutorService::shutdown);
-    for (ExecutorService e : executors.values()) {
+    executors.values().forEach(SerialExecutor::shutdown);
+    for (SerialExecutor e : executors.values()) {
       try {
-        e.awaitTermination(3, TimeUnit.SECONDS);
+        e.awaitIdle(Duration.ofSeconds(3));
       } catch (InterruptedException ex) {
         Thread.currentThread().interrupt();
       }

@@ -52,11 +52,8 @@ final class ConnectionLiveness {
     return null;
   }
 
-  /** Why the loop run by {@code thread} is not turning, or null when it is. */
-  String stuck(Thread thread, Duration limit) {
-    if (thread.getState() == Thread.State.TERMINATED) {
-      return "the uplink thread has ended";
-    }
+  /** Why the loop is not turning, or null when it is. */
+  String stuck(Duration limit) {
     long since = System.nanoTime() - lastTurn;
     return since > limit.toNanos() ? "the uplink loop has not turned for " + TimeUnit.NANOSECONDS.toSeconds(since) + " s" : null;
   }

@@ -7,6 +7,7 @@ import java.net.UnknownHostException;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.function.Consumer;
@@ -19,6 +20,7 @@ import org.eclipse.paho.client.mqttv3.MqttConnectOptions;
 import org.eclipse.paho.client.mqttv3.MqttException;
 import org.eclipse.paho.client.mqttv3.MqttMessage;
 import org.eclipse.paho.client.mqttv3.MqttTopic;
+import org.eclipse.paho.client.mqttv3.ScheduledExecutorPingSender;
 import org.eclipse.paho.client.mqttv3.internal.NetworkModule;
 import org.eclipse.paho.client.mqttv3.persist.MemoryPersistence;
 import org.tinylog.Logger;
@@ -56,8 +58,10 @@ final class PahoSession implements AutoCloseable {
     private volatile InboundGuard guard;
     private volatile Consumer<InboundGuard.InboundViolation> onViolation = v -> { };
 
-    GuardedClient(String serverUri, String clientId) throws MqttException {
-      super(serverUri, clientId, new MemoryPersistence());
+    GuardedClient(String serverUri, String clientId, ScheduledExecutorService pings) throws MqttException {
+      // keepalive pings on a shared scheduler, not a timer thread per client; Paho's receiver,
+      // sender and callback keep their own threads: each blocks on its connection
+      super(serverUri, clientId, new MemoryPersistence(), new ScheduledExecutorPingSender(pings), null);
     }
 
     @Override
@@ -114,10 +118,11 @@ final class PahoSession implements AutoCloseable {
    *
    * @throws IOException naming the brokers and Paho's reason when none answers
    */
-  static PahoSession connect(UplinkSettings settings, String willTopic, byte[] will, Listener listener) throws IOException {
+  static PahoSession connect(UplinkSettings settings, String willTopic, byte[] will, ScheduledExecutorService pings, Listener listener)
+      throws IOException {
     GuardedClient c = null;
     try {
-      c = new GuardedClient(settings.brokerUris().get(0), settings.clientId());
+      c = new GuardedClient(settings.brokerUris().get(0), settings.clientId(), pings);
       c.setCallback(new MqttCallback() {
         @Override
         public void connectionLost(Throwable cause) {

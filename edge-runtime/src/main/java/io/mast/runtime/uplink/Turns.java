@@ -1,44 +1,79 @@
 package io.mast.runtime.uplink;
 
+import java.util.concurrent.Executor;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
- * How the uplink thread waits: until woken or a deadline, whichever first. A wake that comes
- * while the thread is busy is kept, so the next wait returns at once and nothing is missed.
+ * How the uplink's loop turns without a thread of its own: a turn runs on a serial executor (never
+ * two at once, each seeing what the one before did) when woken, or when the wait the last turn
+ * asked for has passed, whichever first. A wake while a turn runs queues the next one, so nothing
+ * is missed; wakes while one is queued are one. Of the timed wake-ups only the earliest pending
+ * is kept scheduled, so a busy link does not pile them up.
  */
 final class Turns {
-  private final Object signal = new Object();
-  private boolean woken;
-  private boolean stopped;
+  private final Executor serial;
+  private final ScheduledExecutorService ticks;
+  private final Runnable turn;
+  private final AtomicBoolean queued = new AtomicBoolean();
+  /** A timed wake-up is scheduled for {@code wakeAt} (System.nanoTime()). Guarded by this. */
+  private boolean timed;
+  private long wakeAt;
 
-  /** Any thread, never blocks. */
-  void wake() {
-    synchronized (signal) {
-      woken = true;
-      signal.notifyAll();
+  /** @param turn one turn of the loop; it asks for the next with {@link #within} or {@link #wake} */
+  Turns(Executor serial, ScheduledExecutorService ticks, Runnable turn) {
+    this.serial = serial;
+    this.ticks = ticks;
+    this.turn = turn;
+  }
+
+  /** A turn soon. Any thread, never blocks; false when the executor takes no more work. */
+  boolean wake() {
+    if (!queued.compareAndSet(false, true)) {
+      return true;
+    }
+    try {
+      serial.execute(this::run);
+      return true;
+    } catch (RejectedExecutionException e) {
+      queued.set(false);
+      return false;
     }
   }
 
-  /** Wakes the thread for good: no wait blocks from now on. */
-  void stop() {
-    synchronized (signal) {
-      stopped = true;
-      signal.notifyAll();
-    }
+  private void run() {
+    queued.set(false);
+    turn.run();
   }
 
-  /** Waits at most {@code nanos} unless woken since the last wait; false once interrupted. */
-  boolean await(long nanos) {
-    synchronized (signal) {
-      try {
-        if (!woken && !stopped && nanos > 0) {
-          TimeUnit.NANOSECONDS.timedWait(signal, nanos);
+  /** The next turn at the latest {@code nanos} from now (at once if not positive). */
+  void within(long nanos) {
+    if (nanos <= 0) {
+      wake();
+      return;
+    }
+    long at = System.nanoTime() + nanos;
+    synchronized (this) {
+      if (timed && wakeAt - at <= 0) {
+        return; // an earlier one is scheduled already
+      }
+      timed = true;
+      wakeAt = at;
+    }
+    try {
+      ticks.schedule(() -> {
+        synchronized (this) {
+          if (timed && wakeAt == at) {
+            timed = false;
+          }
         }
-        return true;
-      } catch (InterruptedException e) {
-        return false;
-      } finally {
-        woken = false;
+        wake();
+      }, nanos, TimeUnit.NANOSECONDS);
+    } catch (RejectedExecutionException e) {
+      synchronized (this) {
+        timed = false; // the ticks have stopped: the JVM's poles are stopping
       }
     }
   }

@@ -6,6 +6,9 @@ import java.io.IOException;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.Executor;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.BiConsumer;
@@ -44,10 +47,11 @@ import org.tinylog.Logger;
  * cannot see: a frame without PUBACK for the ack timeout, a packet left half sent as long, or
  * Paho's receiving thread dead all drop the connection and connect again.
  *
- * <p><b>Threads.</b> One thread, {@code mast-uplink}, owns the session, the cutter, the window
- * and every cursor; it alone calls Paho. Paho's callbacks only queue an event and wake it (or
- * hand a message to the subscribers' non-blocking handlers), so no Paho call ever runs on, or
- * blocks, a callback thread. See {@code edge-runtime/CONCURRENCY.md}.
+ * <p><b>Threads.</b> The loop ({@code mast-uplink}) runs in turns on a serial executor over a
+ * pool the pole may share with others ({@link Turns}): one turn at a time owns the session, the
+ * cutter, the window and every cursor, and alone calls Paho. Paho's callbacks only queue an event
+ * and wake it (or hand a message to the subscribers' non-blocking handlers), so no Paho call ever
+ * runs on, or blocks, a callback thread. See {@code edge-runtime/CONCURRENCY.md}.
  */
 public final class Uplink implements Link, AutoCloseable {
   /** Agents' messages that may wait for the link; more are refused at once. */
@@ -84,9 +88,13 @@ public final class Uplink implements Link, AutoCloseable {
   private volatile Reconnects reconnects;
   private volatile ConnectionLiveness liveness;
   private final LinkStates states;
-  private final Turns turns = new Turns();
-  private final Thread thread;
+  private final Turns turns;
+  private final ScheduledExecutorService ticks;
+  private final CountDownLatch finished = new CountDownLatch(1);
+  /** The thread running a turn now, or null. */
+  private volatile Thread turning;
   private volatile boolean stopping;
+  private volatile boolean done;
   private volatile String broker = "";
   private volatile long connectedAt;
   private volatile int connects;
@@ -95,17 +103,19 @@ public final class Uplink implements Link, AutoCloseable {
    * @param online retained birth payload ({@code Status ONLINE}); {@code offline} the last will
    * @param progress run on the uplink thread after the store's cursors moved or the connection
    *     state changed; it must return at once (it may notify a waiter, never wait itself)
+   * @param loop where the loop's turns run, one at a time (a serial executor; it may block in a
+   *     connect); {@code ticks} schedules its timed wake-ups and Paho's keepalive pings
    */
   public Uplink(UplinkSettings settings, RingStore store, ProfileHistory profiles, int maxFrameBytes, byte[] online, byte[] offline,
-      Clock clock, RandomGenerator random, Runnable progress) {
+      Clock clock, RandomGenerator random, Runnable progress, Executor loop, ScheduledExecutorService ticks) {
     this.settings = settings;
     this.states = new LinkStates(progress);
     this.clock = clock;
     this.random = random;
     this.out = new PublishWindow(settings, store, profiles, maxFrameBytes, online, offline, conn, clock, progress);
     derive(settings);
-    this.thread = new Thread(this::run, "mast-uplink");
-    this.thread.setDaemon(true);
+    this.ticks = ticks;
+    this.turns = new Turns(loop, ticks, this::turn);
   }
 
   /** What follows from the settings: the reconnect schedule and the liveness rule. */
@@ -115,7 +125,7 @@ public final class Uplink implements Link, AutoCloseable {
   }
 
   public void start() {
-    thread.start();
+    turns.wake();
   }
 
   /**
@@ -215,7 +225,7 @@ public final class Uplink implements Link, AutoCloseable {
    * For a supervisor's watchdog. Any thread.
    */
   public String stuck(Duration limit) {
-    return stopping ? null : liveness.stuck(thread, limit);
+    return stopping ? null : liveness.stuck(limit);
   }
 
   @Override
@@ -245,66 +255,89 @@ public final class Uplink implements Link, AutoCloseable {
 
   // ---------------------------------------------------------------- the uplink thread
 
-  private void run() {
-    while (!stopping) {
-      liveness.turned();
-      try {
-        Adoption next = nextSettings.getAndSet(null);
-        if (next != null) {
-          adopt(next.settings());
-          next.taken().complete(null);
-        }
-        if (conn.session() == null) {
-          if (!reconnects.due()) {
-            // the loop turns at least this often, for the watchdog
-            await(Math.min(reconnects.remainingNanos(), ConnectionLiveness.MAX_IDLE_TURN));
-            continue;
-          }
-          if (!connect()) {
-            states.set(State.WAITING);
-            reconnects.failed(String.join(", ", settings.brokerUris()), conn.lastError());
-            continue;
-          }
-        }
-        handleEvents();
-        String dead = conn.lost() ? conn.lastError() : liveness.dead(conn.session(), out.oldestUnacked());
-        if (dead != null) {
-          // a refused publish or a failed ack after the broker's violation: the violation is why
-          String violation = conn.session().violation();
-          dead = violation != null ? violation : dead;
-          conn.lastError(dead);
-          String from = broker;
-          dropSession();
-          reconnects.lost(from, dead);
-          continue;
-        }
-        if (subscriptions.pending()) {
-          subscriptions.sync(conn.session());
-        }
-        await(Math.min(out.pump(), liveness.tick()));
-      } catch (IOException e) {
-        conn.lastError("store: " + e.getMessage());
-        Logger.error("uplink: {}", conn.lastError());
-        await(TimeUnit.SECONDS.toNanos(1));
-      } catch (RuntimeException e) {
-        conn.lastError(e.toString());
-        Logger.error(e, "uplink: unexpected failure; dropping the connection");
-        dropSession();
-        await(TimeUnit.SECONDS.toNanos(1));
+  /** One turn of the loop; it asks for the next before it returns. */
+  private void turn() {
+    if (done) {
+      return;
+    }
+    turning = Thread.currentThread();
+    try {
+      if (stopping) {
+        finish();
+      } else {
+        turnOnce();
       }
+    } finally {
+      turning = null;
     }
-    goodbye();
-    Adoption left = nextSettings.getAndSet(null);
-    if (left != null) {
-      left.taken().complete(null);
-    }
-    out.failAgents("the link stopped", true);
-    states.set(State.STOPPED);
   }
 
-  private void await(long nanos) {
-    if (!turns.await(nanos)) {
-      stopping = true;
+  private void turnOnce() {
+    liveness.turned();
+    try {
+      Adoption next = nextSettings.getAndSet(null);
+      if (next != null) {
+        adopt(next.settings());
+        next.taken().complete(null);
+      }
+      if (conn.session() == null) {
+        if (!reconnects.due()) {
+          // the loop turns at least this often, for the watchdog
+          turns.within(Math.min(reconnects.remainingNanos(), ConnectionLiveness.MAX_IDLE_TURN));
+          return;
+        }
+        if (!connect()) {
+          states.set(State.WAITING);
+          reconnects.failed(String.join(", ", settings.brokerUris()), conn.lastError());
+          turns.wake();
+          return;
+        }
+      }
+      handleEvents();
+      String dead = conn.lost() ? conn.lastError() : liveness.dead(conn.session(), out.oldestUnacked());
+      if (dead != null) {
+        // a refused publish or a failed ack after the broker's violation: the violation is why
+        String violation = conn.session().violation();
+        dead = violation != null ? violation : dead;
+        conn.lastError(dead);
+        String from = broker;
+        dropSession();
+        reconnects.lost(from, dead);
+        turns.wake();
+        return;
+      }
+      if (subscriptions.pending()) {
+        subscriptions.sync(conn.session());
+      }
+      turns.within(Math.min(out.pump(), liveness.tick()));
+    } catch (IOException e) {
+      conn.lastError("store: " + e.getMessage());
+      Logger.error("uplink: {}", conn.lastError());
+      turns.within(TimeUnit.SECONDS.toNanos(1));
+    } catch (RuntimeException e) {
+      conn.lastError(e.toString());
+      Logger.error(e, "uplink: unexpected failure; dropping the connection");
+      dropSession();
+      turns.within(TimeUnit.SECONDS.toNanos(1));
+    }
+  }
+
+  /** The last turn: OFFLINE said and the connection closed, the waiting agents failed, STOPPED. */
+  private synchronized void finish() {
+    if (done && finished.getCount() == 0) {
+      return;
+    }
+    done = true;
+    try {
+      goodbye();
+      Adoption left = nextSettings.getAndSet(null);
+      if (left != null) {
+        left.taken().complete(null);
+      }
+      out.failAgents("the link stopped", true);
+      states.set(State.STOPPED);
+    } finally {
+      finished.countDown();
     }
   }
 
@@ -313,7 +346,7 @@ public final class Uplink implements Link, AutoCloseable {
     long number = conn.attempt();
     PahoSession session;
     try {
-      session = PahoSession.connect(settings, settings.topic(Topics.Kind.STATUS), out.offline(), new PahoSession.Listener() {
+      session = PahoSession.connect(settings, settings.topic(Topics.Kind.STATUS), out.offline(), ticks, new PahoSession.Listener() {
         @Override
         public void lost(Throwable cause) {
           conn.report(new UplinkEvent.Lost(number, PahoSession.reason(cause)));
@@ -382,14 +415,16 @@ public final class Uplink implements Link, AutoCloseable {
     dropSession();
   }
 
-  /** Stops the thread: publishes OFFLINE and disconnects if connected. Idempotent. */
+  /** Stops the loop: publishes OFFLINE and disconnects if connected (waits at most 10 s for it). Idempotent. */
   @Override
   public void close() {
     stopping = true;
-    turns.stop();
-    if (thread.isAlive() && Thread.currentThread() != thread) {
+    if (Thread.currentThread() != turning) {
+      if (!turns.wake()) {
+        finish(); // the executor takes no more turns: the last one runs here
+      }
       try {
-        thread.join(10_000);
+        finished.await(10, TimeUnit.SECONDS);
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
       }
