@@ -18,6 +18,7 @@ import io.mast.drivers.internal.Mhz19Driver;
 import io.mast.drivers.internal.ModbusRtuDriver;
 import io.mast.drivers.internal.ModemDriver;
 import io.mast.drivers.internal.Pms5003Driver;
+import io.mast.seams.PoleThreads;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -72,11 +73,24 @@ public final class DriverCatalog {
 
   /** The driver of one device's sensors (a list of {@link #devices}); nothing is opened yet. */
   public static SensorDriver build(List<Sensor> sensors, Buses buses, Path meterDir) {
+    return build(sensors, buses, meterDir, null);
+  }
+
+  /**
+   * The driver of one device's sensors, its background work (a pulse meter's checkpoints) on a
+   * queue of {@code threads} when given, else on a thread of its own.
+   */
+  public static SensorDriver build(List<Sensor> sensors, Buses buses, Path meterDir, PoleThreads threads) {
     Sensor first = sensors.get(0);
-    return first.getDriver() == DriverKind.PULSE_METER
-        ? PulseMeter.builder(buses, ChannelSpec.of(first), first.getGpioPin(), journalFile(meterDir, first.getId()))
-            .pulsesPerUnit(first.getPulsesPerUnit()).nanoClock(buses.gpioClock()).build()
-        : serial(buses, sensors);
+    if (first.getDriver() != DriverKind.PULSE_METER) {
+      return serial(buses, sensors);
+    }
+    PulseMeter.Builder b = PulseMeter.builder(buses, ChannelSpec.of(first), first.getGpioPin(), journalFile(meterDir, first.getId()))
+        .pulsesPerUnit(first.getPulsesPerUnit()).nanoClock(buses.gpioClock());
+    if (threads != null) {
+      b.checkpoints(threads.serial("pulse-checkpoint-" + first.getGpioPin(), Integer.MAX_VALUE));
+    }
+    return b.build();
   }
 
   /**

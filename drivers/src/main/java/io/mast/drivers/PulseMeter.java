@@ -11,6 +11,9 @@ import java.math.BigDecimal;
 import java.math.RoundingMode;
 import java.nio.file.Path;
 import java.util.List;
+import io.mast.seams.SerialExecutor;
+import java.time.Duration;
+import java.util.concurrent.Executor;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
@@ -67,8 +70,9 @@ public final class PulseMeter implements SensorDriver {
   private volatile long persisted;
   private DigitalInput input;
   private DigitalStateChangeListener listener;
-  private ExecutorService checkpointer;
+  private Executor checkpointer;
   private final ExecutorService executor;
+  private final SerialExecutor shared;
 
   private PulseMeter(Builder b) {
     this.buses = b.buses;
@@ -80,6 +84,7 @@ public final class PulseMeter implements SensorDriver {
     this.debounceNanos = b.debounceMillis * 1_000_000L;
     this.checkpointEvery = b.checkpointEvery;
     this.executor = b.executor;
+    this.shared = b.shared;
   }
 
   public static Builder builder(Buses buses, ChannelSpec spec, int pin, Path journalFile) {
@@ -114,7 +119,7 @@ public final class PulseMeter implements SensorDriver {
       }
       persisted = opened.total();
       journal = opened;
-      checkpointer = executor != null ? executor : Executors.newSingleThreadExecutor(r -> {
+      checkpointer = shared != null ? shared : executor != null ? executor : Executors.newSingleThreadExecutor(r -> {
         Thread t = new Thread(r, "pulse-checkpoint-" + pin);
         t.setDaemon(true);
         return t;
@@ -246,9 +251,13 @@ public final class PulseMeter implements SensorDriver {
       input = null;
     }
     if (checkpointer != null) {
-      checkpointer.shutdown();
       try {
-        checkpointer.awaitTermination(5, TimeUnit.SECONDS);
+        if (checkpointer instanceof SerialExecutor s) {
+          s.awaitIdle(Duration.ofSeconds(5)); // the pole's queue: not the meter's to stop
+        } else if (checkpointer instanceof ExecutorService e) {
+          e.shutdown();
+          e.awaitTermination(5, TimeUnit.SECONDS);
+        }
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
       }
@@ -279,6 +288,7 @@ public final class PulseMeter implements SensorDriver {
     private long checkpointEvery = 10;
     private LongSupplier nanoClock = System::nanoTime;
     private ExecutorService executor;
+    private SerialExecutor shared;
 
     private Builder(Buses buses, ChannelSpec spec, int pin, Path journalFile) {
       this.buses = buses;
@@ -310,6 +320,12 @@ public final class PulseMeter implements SensorDriver {
     /** Runs background checkpoints; a thread of the meter's own by default. Shut down by {@code close}. */
     public Builder checkpointExecutor(ExecutorService value) {
       executor = value;
+      return this;
+    }
+
+    /** Runs background checkpoints on a queue of the pole's threads, which {@code close} waits for but leaves running. */
+    public Builder checkpoints(SerialExecutor value) {
+      shared = value;
       return this;
     }
 

@@ -117,7 +117,7 @@ public final class LiveSensors implements AutoCloseable {
     Map<String, Device> built = new java.util.LinkedHashMap<>();
     for (Map.Entry<String, List<Sensor>> e : DriverCatalog.devices(config).entrySet()) {
       Device d = kept.get(e.getKey());
-      built.put(e.getKey(), d != null ? d : new Device(e.getValue(), DriverCatalog.build(e.getValue(), buses, meterDir)));
+      built.put(e.getKey(), d != null ? d : new Device(e.getValue(), DriverCatalog.build(e.getValue(), buses, meterDir, threads)));
     }
     return built;
   }

@@ -6,7 +6,6 @@ import java.io.IOException;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Executor;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -90,11 +89,6 @@ public final class Uplink implements Link, AutoCloseable {
   private final LinkStates states;
   private final Turns turns;
   private final ScheduledExecutorService ticks;
-  private final CountDownLatch finished = new CountDownLatch(1);
-  /** The thread running a turn now, or null. */
-  private volatile Thread turning;
-  private volatile boolean stopping;
-  private volatile boolean done;
   private volatile String broker = "";
   private volatile long connectedAt;
   private volatile int connects;
@@ -115,7 +109,7 @@ public final class Uplink implements Link, AutoCloseable {
     this.out = new PublishWindow(settings, store, profiles, maxFrameBytes, online, offline, conn, clock, progress);
     derive(settings);
     this.ticks = ticks;
-    this.turns = new Turns(loop, ticks, this::turn);
+    this.turns = new Turns(loop, ticks, this::turn, this::finish);
   }
 
   /** What follows from the settings: the reconnect schedule and the liveness rule. */
@@ -204,7 +198,7 @@ public final class Uplink implements Link, AutoCloseable {
   @Override
   public CompletableFuture<Void> publish(Topics.Kind kind, byte[] payload, boolean retained) {
     CompletableFuture<Void> done = new CompletableFuture<>();
-    if (stopping) {
+    if (turns.stopping()) {
       done.completeExceptionally(new IOException("the link is stopped"));
     } else if (!out.offer(kind, payload, retained, done)) {
       done.completeExceptionally(new IOException("the link's outbox is full (" + OUTBOX + " messages wait); try again later"));
@@ -225,7 +219,7 @@ public final class Uplink implements Link, AutoCloseable {
    * For a supervisor's watchdog. Any thread.
    */
   public String stuck(Duration limit) {
-    return stopping ? null : liveness.stuck(limit);
+    return turns.stopping() ? null : liveness.stuck(limit);
   }
 
   @Override
@@ -257,22 +251,6 @@ public final class Uplink implements Link, AutoCloseable {
 
   /** One turn of the loop; it asks for the next before it returns. */
   private void turn() {
-    if (done) {
-      return;
-    }
-    turning = Thread.currentThread();
-    try {
-      if (stopping) {
-        finish();
-      } else {
-        turnOnce();
-      }
-    } finally {
-      turning = null;
-    }
-  }
-
-  private void turnOnce() {
     liveness.turned();
     try {
       Adoption next = nextSettings.getAndSet(null);
@@ -323,22 +301,14 @@ public final class Uplink implements Link, AutoCloseable {
   }
 
   /** The last turn: OFFLINE said and the connection closed, the waiting agents failed, STOPPED. */
-  private synchronized void finish() {
-    if (done && finished.getCount() == 0) {
-      return;
+  private void finish() {
+    goodbye();
+    Adoption left = nextSettings.getAndSet(null);
+    if (left != null) {
+      left.taken().complete(null);
     }
-    done = true;
-    try {
-      goodbye();
-      Adoption left = nextSettings.getAndSet(null);
-      if (left != null) {
-        left.taken().complete(null);
-      }
-      out.failAgents("the link stopped", true);
-      states.set(State.STOPPED);
-    } finally {
-      finished.countDown();
-    }
+    out.failAgents("the link stopped", true);
+    states.set(State.STOPPED);
   }
 
   private boolean connect() {
@@ -388,8 +358,8 @@ public final class Uplink implements Link, AutoCloseable {
     if (s != null) {
       s.close();
     }
-    out.failAgents("the connection was lost before the broker acknowledged it", stopping);
-    if (!stopping) {
+    out.failAgents("the connection was lost before the broker acknowledged it", turns.stopping());
+    if (!turns.stopping()) {
       states.set(State.WAITING);
     }
   }
@@ -418,17 +388,7 @@ public final class Uplink implements Link, AutoCloseable {
   /** Stops the loop: publishes OFFLINE and disconnects if connected (waits at most 10 s for it). Idempotent. */
   @Override
   public void close() {
-    stopping = true;
-    if (Thread.currentThread() != turning) {
-      if (!turns.wake()) {
-        finish(); // the executor takes no more turns: the last one runs here
-      }
-      try {
-        finished.await(10, TimeUnit.SECONDS);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-      }
-    }
+    turns.stop(Duration.ofSeconds(10));
     states.stopped();
   }
 }

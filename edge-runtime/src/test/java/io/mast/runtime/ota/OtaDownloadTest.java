@@ -356,7 +356,7 @@ class OtaDownloadTest {
     assertTrue(pole.runtime.configAgent().now() >= now, "the floor persisted: " + pole.runtime.configAgent().now());
     // an offer that expired before what the pole has seen is refused, although the board's clock says 1970
     pole.platform.publish(o, offer(dist("v2", true), "1.1.0", 2, "sim", now - 7200, now - 10, pole.platform.keyId,
-        pole.platform.key.getPrivate()).envelope(), false);
+        pole.platform.key.getPrivate()).envelope(), true); // retained, as offers are: there whenever the new agent subscribes
     OtaMessages.Status expired = awaitDetail("expired");
     assertEquals(OtaMessages.State.REFUSED, expired.state());
     assertTrue(expired.detail().startsWith("it expired at "), expired.detail());
@@ -393,7 +393,8 @@ class OtaDownloadTest {
     var ops2 = new io.mast.protocol.TrustUpdateMessage.Key("ops-2", Ed25519Keys.raw(next.getPublic()), false);
     // a stranger's rotation is refused before its payload is read
     java.security.KeyPair stranger = Ed25519Keys.generate();
-    pole.platform.publish(o, trustUpdate(now, stranger.getPrivate(), "mallory", ops2), false);
+    // retained, as offers are: the agent has it even if it subscribes after this publish
+    pole.platform.publish(o, trustUpdate(now, stranger.getPrivate(), "mallory", ops2), true);
     assertTrue(awaitDetail("key id 'mallory' is not trusted").state() == OtaMessages.State.REFUSED);
     // the platform's key (ops-1) hands over to ops-2
     pole.platform.publish(o, trustUpdate(now, pole.platform.key.getPrivate(), pole.platform.keyId, ops2), true);
@@ -422,7 +423,7 @@ class OtaDownloadTest {
     // after a restart the retained rotation (signed by ops-1, no longer trusted) changes nothing
     pole.restart();
     pole.runtime.startOta(null);
-    pole.platform.publish(o, offer(v1, "1.0.0", 1, "sim", now + 30, now + 3600, "ops-3", third.getPrivate()).envelope(), false);
+    pole.platform.publish(o, offer(v1, "1.0.0", 1, "sim", now + 30, now + 3600, "ops-3", third.getPrivate()).envelope(), true);
     Awaitility.await().atMost(Duration.ofSeconds(30)).until(() -> statuses().stream().filter(x -> x.state() == OtaMessages.State.OFFERED)
         .count() == 2);
     assertEquals(List.of("ops-2", "ops-3"), pole.runtime.config().getTrust().getKeysList().stream().map(k -> k.getKeyId()).toList());
