@@ -45,9 +45,11 @@ public record BootState(String active, String trial, int tries, String last) {
   /** Reads ROOT/boot as the launcher does: a missing or garbled file is slot a, nothing on trial. */
   public static BootState read(DurableFiles files, Path root) throws IOException {
     byte[] b = files.readAll(root.resolve(FILE));
-    if (b == null) {
-      return initial();
-    }
+    return b == null ? initial() : parse(b);
+  }
+
+  /** The state a boot pointer file's bytes say, as the launcher reads them: anything garbled is slot a, nothing on trial. */
+  public static BootState parse(byte[] b) {
     String active = "a";
     String trial = "";
     int tries = 0;

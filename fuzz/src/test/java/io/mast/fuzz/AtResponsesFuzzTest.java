@@ -1,0 +1,34 @@
+package io.mast.fuzz;
+
+import com.code_intelligence.jazzer.junit.FuzzTest;
+import io.mast.drivers.codec.AtParseException;
+import io.mast.drivers.codec.AtResponses;
+import java.nio.charset.StandardCharsets;
+
+/** The modem's AT response lines (+CEREG, +CESQ, +CSQ, +QENG) from any text: parsed, or {@link AtParseException}. */
+class AtResponsesFuzzTest {
+  @FuzzTest
+  void parse(byte[] bytes) {
+    String line = new String(bytes, StandardCharsets.ISO_8859_1);
+    try {
+      AtResponses.cereg(line);
+    } catch (AtParseException expected) {
+      // refused with its reason
+    }
+    try {
+      AtResponses.cesq(line);
+    } catch (AtParseException expected) {
+      // refused with its reason
+    }
+    try {
+      AtResponses.csq(line);
+    } catch (AtParseException expected) {
+      // refused with its reason
+    }
+    try {
+      AtResponses.qeng(line);
+    } catch (AtParseException expected) {
+      // refused with its reason
+    }
+  }
+}
