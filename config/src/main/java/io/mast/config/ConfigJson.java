@@ -279,15 +279,28 @@ final class ConfigJson {
     }
   }
 
+  /** Digits of the largest whole number a field takes (2^64 - 1 has 20). */
+  private static final int MAX_WHOLE_DIGITS = 20;
+
   private Object whole(String at, FieldDescriptor field, JsonToken token, String text) {
     BigInteger value;
+    BigInteger[] range = range(field);
     try {
-      value = new BigDecimal(text.strip()).toBigIntegerExact();
+      // the digits are looked at before the number is made: 1e100000010 is a few bytes of text
+      // and ten minutes of arithmetic, were it turned into an integer first
+      BigDecimal d = new BigDecimal(text.strip()).stripTrailingZeros();
+      if (d.scale() > 0) {
+        throw new ArithmeticException("a fraction");
+      }
+      if ((long) d.precision() - d.scale() > MAX_WHOLE_DIGITS) {
+        problem(at, cut(text) + " is outside " + range[0] + ".." + range[1] + " (" + FieldSpecs.typeName(field) + ")");
+        return null;
+      }
+      value = d.toBigIntegerExact();
     } catch (NumberFormatException | ArithmeticException e) {
       problem(at, shown(token, text) + " is not a whole number");
       return null;
     }
-    BigInteger[] range = range(field);
     if (value.compareTo(range[0]) < 0 || value.compareTo(range[1]) > 0) {
       problem(at, cut(text) + " is outside " + range[0] + ".." + range[1] + " (" + FieldSpecs.typeName(field) + ")");
       return null;

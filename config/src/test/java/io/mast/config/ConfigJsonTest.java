@@ -91,6 +91,18 @@ class ConfigJsonTest {
     assertEquals(List.of("version: \"" + "x".repeat(60) + "... (1000000 characters)\" is not a whole number"), p);
   }
 
+  /** A fuzzing finding: a huge exponent was turned into an integer (10^100000010) before its range was checked. */
+  @Test
+  void aWholeNumberWithAHugeExponentIsRefusedByItsDigitsNotComputed() throws Exception {
+    assertEquals(List.of("version: 1e100000010 is outside 0..18446744073709551615 (uint64)"), problems("{\"version\": 1e100000010}"));
+    assertEquals(List.of("version: 1e-100000010 is not a whole number"), problems("{\"version\": 1e-100000010}"));
+    // computed first, this one overflows BigInteger and was called "not a whole number"
+    assertEquals(List.of("version: 1e2147483647 is outside 0..18446744073709551615 (uint64)"), problems("{\"version\": 1e2147483647}"));
+    assertEquals(List.of("sensors[0].interval_s: 1e10 is outside 0..4294967295 (uint32)"),
+        problems("{\"sensors\": [{\"interval_s\": 1e10}]}"));
+    assertEquals(25, DeviceConfigs.parseJson("{\"version\": 2.50e1}").getVersion(), "a whole number written with an exponent");
+  }
+
   @Test
   void aFileThatIsMissingADirectoryOrBinaryIsNamedWithWhatIsWrong() throws Exception {
     Path missing = dir.resolve("device.json");
