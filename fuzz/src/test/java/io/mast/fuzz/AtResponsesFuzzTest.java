@@ -10,25 +10,9 @@ class AtResponsesFuzzTest {
   @FuzzTest
   void parse(byte[] bytes) {
     String line = new String(bytes, StandardCharsets.ISO_8859_1);
-    try {
-      AtResponses.cereg(line);
-    } catch (AtParseException expected) {
-      // refused with its reason
-    }
-    try {
-      AtResponses.cesq(line);
-    } catch (AtParseException expected) {
-      // refused with its reason
-    }
-    try {
-      AtResponses.csq(line);
-    } catch (AtParseException expected) {
-      // refused with its reason
-    }
-    try {
-      AtResponses.qeng(line);
-    } catch (AtParseException expected) {
-      // refused with its reason
-    }
+    Expected.only(AtParseException.class, () -> AtResponses.cereg(line));
+    Expected.only(AtParseException.class, () -> AtResponses.cesq(line));
+    Expected.only(AtParseException.class, () -> AtResponses.csq(line));
+    Expected.only(AtParseException.class, () -> AtResponses.qeng(line));
   }
 }

@@ -8,10 +8,6 @@ import io.mast.protocol.FrameFormatException;
 class ChannelProfileFuzzTest {
   @FuzzTest
   void parse(byte[] bytes) {
-    try {
-      ChannelProfile.parse(bytes);
-    } catch (FrameFormatException expected) {
-      // refused with its reason
-    }
+    Expected.only(FrameFormatException.class, () -> ChannelProfile.parse(bytes));
   }
 }

@@ -8,10 +8,6 @@ import io.mast.protocol.OtaMessages;
 class ChunkDataFuzzTest {
   @FuzzTest
   void parse(byte[] payload) {
-    try {
-      OtaMessages.ChunkData.parse(payload);
-    } catch (FrameFormatException expected) {
-      // refused with its reason
-    }
+    Expected.only(FrameFormatException.class, () -> OtaMessages.ChunkData.parse(payload));
   }
 }

@@ -14,12 +14,10 @@ import java.nio.charset.StandardCharsets;
 class ConfigJsonFuzzTest {
   @FuzzTest
   void parseAndValidate(byte[] json) {
-    try {
+    Expected.only(ConfigException.class, () -> {
       DeviceConfig c = DeviceConfigs.parseJson(new String(json, StandardCharsets.UTF_8));
       DeviceConfigs.validate(c, Validation.Mode.DRY_RUN);
       DeviceConfigs.effective(c);
-    } catch (ConfigException expected) {
-      // refused with its reasons
-    }
+    });
   }
 }

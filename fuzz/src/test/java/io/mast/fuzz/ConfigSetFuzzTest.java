@@ -8,10 +8,6 @@ import io.mast.protocol.ConfigSetMessage;
 class ConfigSetFuzzTest {
   @FuzzTest
   void parse(byte[] payload) {
-    try {
-      ConfigSetMessage.parse(payload);
-    } catch (FrameFormatException expected) {
-      // refused with its reason
-    }
+    Expected.only(FrameFormatException.class, () -> ConfigSetMessage.parse(payload));
   }
 }

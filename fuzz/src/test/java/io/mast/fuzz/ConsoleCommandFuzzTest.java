@@ -8,10 +8,6 @@ import io.mast.protocol.ConsoleMessages;
 class ConsoleCommandFuzzTest {
   @FuzzTest
   void parse(byte[] payload) {
-    try {
-      ConsoleMessages.Command.parse(payload);
-    } catch (FrameFormatException expected) {
-      // refused with its reason
-    }
+    Expected.only(FrameFormatException.class, () -> ConsoleMessages.Command.parse(payload));
   }
 }

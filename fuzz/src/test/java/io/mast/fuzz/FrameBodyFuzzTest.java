@@ -16,15 +16,7 @@ class FrameBodyFuzzTest {
   @FuzzTest
   void decodeSealed(byte[] body) {
     byte[] sealed = FrameIntegrity.seal(body);
-    try {
-      DECODER.decode(sealed);
-    } catch (FrameFormatException expected) {
-      // refused with its reason
-    }
-    try {
-      DECODER.decodeAlarm(sealed);
-    } catch (FrameFormatException expected) {
-      // refused with its reason
-    }
+    Expected.only(FrameFormatException.class, () -> DECODER.decode(sealed));
+    Expected.only(FrameFormatException.class, () -> DECODER.decodeAlarm(sealed));
   }
 }

@@ -17,16 +17,8 @@ class FrameDecoderFuzzTest {
 
   @FuzzTest
   void decode(byte[] frame) {
-    try {
-      DECODER.decode(frame);
-    } catch (FrameFormatException expected) {
-      // refused with its reason
-    }
-    try {
-      DECODER.decodeAlarm(frame);
-    } catch (FrameFormatException expected) {
-      // refused with its reason
-    }
+    Expected.only(FrameFormatException.class, () -> DECODER.decode(frame));
+    Expected.only(FrameFormatException.class, () -> DECODER.decodeAlarm(frame));
   }
 
   static ChannelProfile profile() {

@@ -8,10 +8,6 @@ import io.mast.protocol.OtaManifestMessage;
 class OtaManifestFuzzTest {
   @FuzzTest
   void parse(byte[] payload) {
-    try {
-      OtaManifestMessage.parse(payload);
-    } catch (FrameFormatException expected) {
-      // refused with its reason
-    }
+    Expected.only(FrameFormatException.class, () -> OtaManifestMessage.parse(payload));
   }
 }

@@ -26,17 +26,9 @@ class SignedEnvelopeFuzzTest {
 
   @FuzzTest
   void verify(byte[] envelope) {
-    try {
-      SignedControl.verify(envelope, ControlLimits.MAX_CONTROL_MESSAGE_BYTES, TRUSTED, EnumSet.allOf(SignedControl.Type.class), POLE,
-          1_790_000_000L, true);
-    } catch (ControlRefusedException expected) {
-      // refused with its reasons
-    }
-    try {
-      SignedControl.payloadUnverified(envelope);
-    } catch (FrameFormatException expected) {
-      // not an envelope
-    }
+    Expected.only(ControlRefusedException.class, () -> SignedControl.verify(envelope, ControlLimits.MAX_CONTROL_MESSAGE_BYTES, TRUSTED,
+        EnumSet.allOf(SignedControl.Type.class), POLE, 1_790_000_000L, true));
+    Expected.only(FrameFormatException.class, () -> SignedControl.payloadUnverified(envelope));
   }
 
   private static TrustedKeys trusted() {

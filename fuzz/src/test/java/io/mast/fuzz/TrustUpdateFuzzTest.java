@@ -8,10 +8,6 @@ import io.mast.protocol.TrustUpdateMessage;
 class TrustUpdateFuzzTest {
   @FuzzTest
   void parse(byte[] payload) {
-    try {
-      TrustUpdateMessage.parse(payload);
-    } catch (FrameFormatException expected) {
-      // refused with its reason
-    }
+    Expected.only(FrameFormatException.class, () -> TrustUpdateMessage.parse(payload));
   }
 }
