@@ -16,14 +16,13 @@ import org.tinylog.Logger;
 
 /**
  * The config agent's answers on {@code ca}: each sent until the broker has it (again every
- * {@value #ACK_RETRY_S} s while it fails and still matters), a refusal of the same push said once,
+ * {@link #ACK_RETRY} while it fails and still matters), a refusal of the same push said once,
  * and the {@code APPLIED} answer of the pending config kept so a revert can withdraw it.
  * Runs on the agent's thread; completions come back to it through {@code worker}.
  */
 final class ConfigAcks {
-  static final int ACK_RETRY_S = 5;
   /** How long after a failed acknowledgement it is sent again. */
-  static final Duration ACK_RETRY = Duration.ofSeconds(ACK_RETRY_S);
+  static final Duration ACK_RETRY = Duration.ofSeconds(5);
 
   /** What the agent does with an answer the broker took. */
   interface Delivered {

@@ -166,7 +166,7 @@ public final class PoleCore implements Pole, AutoCloseable {
       this.liveness = new Liveness(timer, () -> closed, uplink, store);
       if (o.replay() == null) {
         Path meterDir = o.stateDir() != null ? o.stateDir().resolve("meters") : DriverCatalog.meterDir(c);
-        this.sensors = new LiveSensors(o.buses(), meterDir, ingest, timer, clock, threads);
+        this.sensors = new LiveSensors(o.buses(), meterDir, ingest, clock, threads);
         started("the sensors", sensors);
       } else {
         this.sensors = null;

@@ -59,13 +59,13 @@ public final class LiveSensors implements AutoCloseable {
 
   private record Device(List<Sensor> sensors, SensorDriver driver) {}
 
-  /** @param threads where each driver's samples run, one at a time ({@code mast-sensor-NAME}) */
-  public LiveSensors(Buses buses, Path meterDir, Ingest ingest, Scheduler timer, Clock clock, PoleThreads threads) {
+  /** @param threads where each driver's samples run, one at a time ({@code mast-sensor-NAME}), and its timer the sampler's ticks */
+  public LiveSensors(Buses buses, Path meterDir, Ingest ingest, Clock clock, PoleThreads threads) {
     this.threads = threads;
     this.buses = buses;
     this.meterDir = meterDir;
     this.ingest = ingest;
-    this.timer = timer;
+    this.timer = threads.timer();
     this.clock = clock;
   }
 
