@@ -78,7 +78,7 @@ class ConfigPushTest {
   /** The broker of the named kind: the platform's (Mosquitto) or the embedded one of mast run --sim. */
   private String broker(String kind) throws Exception {
     if (kind.equals("mosquitto")) {
-      io.mast.runtime.peers.Mosquitto m = io.mast.runtime.peers.Mosquitto.start(dir.resolve("mosquitto"));
+      io.mast.sim.Mosquitto m = io.mast.sim.Mosquitto.start(dir.resolve("mosquitto"));
       open.add(m);
       return m.uri();
     }

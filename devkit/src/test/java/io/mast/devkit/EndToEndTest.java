@@ -14,7 +14,7 @@ import io.mast.protocol.FrameDecoder;
 import io.mast.protocol.Reading;
 import io.mast.protocol.ReadingsCsv;
 import io.mast.runtime.peers.Capture;
-import io.mast.runtime.peers.Mosquitto;
+import io.mast.sim.Mosquitto;
 import io.mast.sim.LinkShaper;
 import io.mast.sim.SimulatedBoard;
 import java.nio.file.Files;

@@ -5,7 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.mast.runtime.peers.Mosquitto;
+import io.mast.sim.Mosquitto;
 import io.mast.runtime.peers.Picocom;
 import io.mast.sim.EmbeddedBroker;
 import java.io.BufferedReader;

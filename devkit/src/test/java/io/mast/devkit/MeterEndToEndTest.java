@@ -10,7 +10,7 @@ import io.mast.protocol.FrameDecoder;
 import io.mast.protocol.Reading;
 import io.mast.runtime.EdgeRuntime;
 import io.mast.runtime.peers.Capture;
-import io.mast.runtime.peers.Mosquitto;
+import io.mast.sim.Mosquitto;
 import io.mast.sim.SimulatedBoard;
 import java.nio.file.Path;
 import java.time.Duration;

@@ -12,7 +12,7 @@ import io.mast.ota.BootState;
 import io.mast.protocol.Ed25519Keys;
 import io.mast.runtime.EdgeRuntime;
 import io.mast.runtime.ota.OtaAgent;
-import io.mast.runtime.peers.Mosquitto;
+import io.mast.sim.Mosquitto;
 import io.mast.runtime.uplink.Link;
 import io.mast.seams.DurableFiles;
 import io.mast.sim.SimulatedBoard;

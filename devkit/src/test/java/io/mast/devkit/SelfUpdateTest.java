@@ -11,7 +11,7 @@ import io.mast.protocol.OtaMessages;
 import io.mast.protocol.SignedControl;
 import io.mast.runtime.agent.Platform;
 import io.mast.runtime.ota.ChunkServer;
-import io.mast.runtime.peers.Mosquitto;
+import io.mast.sim.Mosquitto;
 import io.mast.seams.DurableFiles;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;

@@ -168,6 +168,11 @@ public final class EdgeRuntime implements Pole, AutoCloseable {
     return core.threads();
   }
 
+  @Override
+  public io.mast.runtime.health.ControlGate gate() {
+    return core.gate();
+  }
+
   /** The timer that drives sampling, the batch windows and the agents' timeouts (one thread). */
   public Scheduler timer() {
     return core.timer();

@@ -5,7 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.mast.cli.Cli;
 import io.mast.runtime.peers.Capture;
-import io.mast.runtime.peers.Mosquitto;
+import io.mast.sim.Mosquitto;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

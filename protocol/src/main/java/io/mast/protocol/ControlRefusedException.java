@@ -10,13 +10,20 @@ import java.util.List;
 public final class ControlRefusedException extends Exception {
   private static final long serialVersionUID = 1L;
   private final List<String> reasons;
+  private final String signedBy;
 
   public ControlRefusedException(List<String> reasons) {
+    this(reasons, null);
+  }
+
+  /** A refusal of a message whose signature verified under the trusted key {@code signedBy} (null: none did). */
+  public ControlRefusedException(List<String> reasons, String signedBy) {
     super(String.join("; ", reasons));
     if (reasons.isEmpty()) {
       throw new IllegalArgumentException("a refusal has at least one reason");
     }
     this.reasons = List.copyOf(reasons);
+    this.signedBy = signedBy;
   }
 
   public ControlRefusedException(String reason) {
@@ -25,5 +32,14 @@ public final class ControlRefusedException extends Exception {
 
   public List<String> reasons() {
     return reasons;
+  }
+
+  /**
+   * The trusted key whose signature verified before the message was refused (wrong type, target or
+   * validity: a trusted signer's mistake, or a genuine message replayed), or null when no trusted
+   * signature verified (garbage, a forgery, an unknown key): what a pole may answer differs.
+   */
+  public String signedBy() {
+    return signedBy;
   }
 }

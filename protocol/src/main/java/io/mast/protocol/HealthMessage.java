@@ -1,6 +1,7 @@
 package io.mast.protocol;
 
 import io.mast.protocol.internal.pb.ChannelHealth;
+import io.mast.protocol.internal.pb.ControlHealth;
 import io.mast.protocol.internal.pb.Health;
 
 /**
@@ -80,6 +81,22 @@ public final class HealthMessage {
   public HealthMessage channel(int id, long samples, long errors, long evicted, String lastError) {
     b.addChannels(ChannelHealth.newBuilder().setChannel(id).setSamples(samples).setErrors(errors).setEvicted(evicted)
         .setLastError(lastError == null ? "" : lastError));
+    return this;
+  }
+
+  /**
+   * What arrived on one control topic ({@code topic}, its suffix) since start: messages, refused,
+   * dropped before verification, emptied for being over the inbound cap, and the latest refusal.
+   */
+  public HealthMessage control(String topic, long received, long refused, long dropped, long oversized, String lastRefusal) {
+    b.addControl(ControlHealth.newBuilder().setTopic(topic).setReceived(received).setRefused(refused).setDropped(dropped)
+        .setOversized(oversized).setLastRefusal(lastRefusal == null ? "" : lastRefusal));
+    return this;
+  }
+
+  /** An error that stopped a piece of an agent's work, e.g. {@code "mast-ota: java.lang.OutOfMemoryError: Java heap space"}. */
+  public HealthMessage fault(String fault) {
+    b.addFaults(fault);
     return this;
   }
 

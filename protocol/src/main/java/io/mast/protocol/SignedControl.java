@@ -152,7 +152,7 @@ public final class SignedControl {
     try {
       b = SignedBody.parseFrom(body);
     } catch (InvalidProtocolBufferException ex) {
-      throw new ControlRefusedException("the signed body does not parse: " + ex.getMessage());
+      throw new ControlRefusedException(List.of("the signed body does not parse: " + ex.getMessage()), keyId);
     }
     List<String> reasons = new ArrayList<>();
     int typeNumber = b.getTypeValue();
@@ -176,7 +176,7 @@ public final class SignedControl {
           + " s after the pole's time " + time(now) + " (at most " + MAX_AHEAD_S + " s allowed; is a clock wrong?)");
     }
     if (!reasons.isEmpty()) {
-      throw new ControlRefusedException(reasons);
+      throw new ControlRefusedException(reasons, keyId);
     }
     return new Verified(type, keyId, target, b.getIssuedAt(), b.getExpiresAt(), b.getPayload().toByteArray());
   }

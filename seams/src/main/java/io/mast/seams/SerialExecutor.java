@@ -16,7 +16,8 @@ import org.tinylog.Logger;
  *
  * <p>At most {@code capacity} tasks wait (the one running not counted); {@link #offer} says false
  * and {@link #execute} throws {@link RejectedExecutionException} beyond that, or once
- * {@link #shutdown}. A task that throws is logged, and the next one runs. After a run of
+ * {@link #shutdown}. A task that throws is logged, and the next one runs; an {@link Error} is
+ * also handed to {@link #onError}. After a run of
  * {@value #BATCH} tasks the executor gives its pool thread back and queues itself again, so a
  * busy one cannot hold a thread others wait for. (Guava's {@code newSequentialExecutor} does the
  * same; a dependency of 3 MB on the pole for one class is not worth it.) Thread-safe.
@@ -32,6 +33,7 @@ public final class SerialExecutor implements Executor {
   /** A drain is queued on the pool or running. */
   private boolean draining;
   private boolean shutdown;
+  private volatile java.util.function.Consumer<Error> onError = e -> { };
 
   /** @param capacity the tasks that may wait; {@link Integer#MAX_VALUE} for no bound */
   public SerialExecutor(Executor pool, String name, int capacity) {
@@ -97,14 +99,27 @@ public final class SerialExecutor implements Executor {
         }
         try {
           task.run();
-        } catch (RuntimeException | Error e) {
+        } catch (RuntimeException e) {
           Logger.error(e, "{}: a task failed; the next one runs", name);
+        } catch (Error e) {
+          Logger.error(e, "{}: a task failed with an error; the next one runs", name);
+          onError.accept(e);
         }
       }
     } finally {
       me.setName(before);
     }
     submitDrain(); // a long queue: give the pool thread back and queue again
+  }
+
+  /**
+   * Who is told of an {@link Error} a task threw (out of memory, a stack overflow, a class that
+   * did not load), after it is logged: the pole keeps it for its watchdog and health, since the
+   * work after it runs on state no one knows. Returns this.
+   */
+  public SerialExecutor onError(java.util.function.Consumer<Error> listener) {
+    this.onError = listener;
+    return this;
   }
 
   /** Takes no more tasks; those queued still run. */

@@ -1,6 +1,6 @@
 package io.mast.runtime.agent;
 
-import io.mast.seams.PoleThreads;
+import io.mast.runtime.core.Pole;
 import io.mast.seams.SerialExecutor;
 import java.time.Duration;
 import org.tinylog.Logger;
@@ -9,7 +9,9 @@ import org.tinylog.Logger;
  * An agent's own queue (one at a time, in order, on the pole's threads) for what arrives from the broker (the remote console's commands, the OTA
  * agent's offers and chunks): Paho's thread hands work over and returns at once; at most
  * {@code queue} pieces wait, more are dropped and counted, so a burst from the broker costs a
- * bounded amount of memory. Work that throws is logged, and the thread goes on. Thread-safe.
+ * bounded amount of memory. Work that throws is logged, and the queue goes on; an {@link Error}
+ * is also kept by the pole's {@link io.mast.runtime.health.ControlGate}, so the watchdog and
+ * health show it. Thread-safe.
  */
 public final class AgentWorker {
   private final String name;
@@ -17,10 +19,10 @@ public final class AgentWorker {
   private volatile long handled;
   private volatile long dropped;
 
-  /** @param threads where the work runs: a queue of {@code queue} named {@code name} is taken from them */
-  public AgentWorker(PoleThreads threads, String name, int queue) {
+  /** @param pole whose threads the work runs on: a queue of {@code queue} named {@code name} is taken from them */
+  public AgentWorker(Pole pole, String name, int queue) {
     this.name = name;
-    this.executor = threads.serial(name, queue);
+    this.executor = pole.threads().serial(name, queue).onError(e -> pole.gate().fault(name, e));
   }
 
   /** Queues {@code work}; false (and counted as dropped) when the queue is full or the worker closed. */

@@ -14,6 +14,7 @@ import io.mast.protocol.SignedControl;
 import io.mast.protocol.Topics;
 import io.mast.protocol.TrustUpdateMessage;
 import io.mast.runtime.core.Pole;
+import io.mast.runtime.health.ControlGate;
 import io.mast.runtime.uplink.Link;
 import io.mast.seams.Scheduler;
 import io.mast.seams.SerialExecutor;
@@ -83,11 +84,11 @@ public final class ConfigAgent implements AutoCloseable {
     this.state = state;
     // the agent's own work (acknowledgements, the guard) is never dropped; arriving pushes are
     // bounded by queuedPushes instead
-    this.worker = runtime.threads().serial("mast-config", Integer.MAX_VALUE);
+    this.worker = runtime.threads().serial("mast-config", Integer.MAX_VALUE).onError(e -> runtime.gate().fault("mast-config", e));
     this.acks = new ConfigAcks(link, timer, worker, () -> runtime.config().getVersion(),
         ack -> state.get().pendingVersion() == ack.version()
             || !ack.origin().equals(ConfigAckMessage.PLATFORM) && ack.version() == runtime.config().getVersion(),
-        this::delivered);
+        this::delivered, runtime.gate());
     this.guard = new LinkGuard(runtime, store, state, acks, timer, clock, worker, this::subscribe);
   }
 
@@ -143,15 +144,22 @@ public final class ConfigAgent implements AutoCloseable {
     }
   }
 
-  /** On Paho's thread: hands a push to the agent's thread, or drops it when {@value #QUEUE} wait already. */
+  /**
+   * On Paho's thread: hands a push to the agent's thread when the pole's gate admits it (a budget
+   * on signature checks), or drops and counts it, as when {@value #QUEUE} wait already.
+   */
   private void arrived(byte[] payload) {
     if (payload.length == 0) {
-      return; // a retained push cleared by the platform: nothing to answer
+      return; // a retained push cleared by the platform (or emptied for being over the inbound cap): nothing to answer
+    }
+    if (!runtime.gate().admit(ControlGate.Topic.CONFIG)) {
+      dropped++;
+      return;
     }
     if (queuedPushes.incrementAndGet() > QUEUE) {
       queuedPushes.decrementAndGet();
       dropped++;
-      Logger.warn("config: {} pushes wait already; one of {} bytes dropped ({} so far)", QUEUE, payload.length, dropped);
+      runtime.gate().dropped(ControlGate.Topic.CONFIG, QUEUE + " pushes wait already");
       return;
     }
     worker.execute(() -> {
@@ -243,10 +251,10 @@ public final class ConfigAgent implements AutoCloseable {
       state.sawIssued(v.issuedAt());
       set = ConfigSetMessage.parse(v.payload());
     } catch (ControlRefusedException e) {
-      acks.refuseOnce(payload, 0, e.reasons());
+      acks.refuseOnce(payload, 0, e.reasons(), e.signedBy() != null);
       return;
     } catch (FrameFormatException e) {
-      acks.refuseOnce(payload, 0, List.of(e.getMessage()));
+      acks.refuseOnce(payload, 0, List.of(e.getMessage()), true); // signed, so a trusted signer's: answered
       return;
     }
     long version = set.version();
@@ -257,14 +265,14 @@ public final class ConfigAgent implements AutoCloseable {
     String stale = notNewer(version);
     if (stale != null) {
       acks.refuseOnce(payload, version, List.of(stale + ", the newest this pole has taken"
-          + (Long.compareUnsigned(state.get().highest(), current.getVersion()) > 0 ? " (and reverted)" : "")));
+          + (Long.compareUnsigned(state.get().highest(), current.getVersion()) > 0 ? " (and reverted)" : "")), true);
       return;
     }
     try {
       DeviceConfig next = ConfigCandidate.of(set, v.toDevice(), current);
       apply(next, set.effectiveGraceS(), ConfigAckMessage.PLATFORM);
     } catch (ControlRefusedException e) {
-      acks.refuseOnce(payload, version, e.reasons());
+      acks.refuseOnce(payload, version, e.reasons(), true);
     }
   }
 

@@ -9,6 +9,7 @@ import io.mast.protocol.Topics;
 import io.mast.runtime.core.Pole;
 import io.mast.runtime.agent.ConfigAgent;
 import io.mast.runtime.agent.ControlTrust;
+import io.mast.runtime.health.ControlGate;
 import io.mast.runtime.uplink.Link;
 import io.mast.seams.DurableFiles;
 import io.mast.seams.TwoSlotFile;
@@ -65,7 +66,7 @@ final class RemoteConsole implements AutoCloseable {
     this.runtime = runtime;
     this.shell = shell;
     this.service = service;
-    this.worker = new io.mast.runtime.agent.AgentWorker(runtime.threads(), "mast-remote", QUEUE);
+    this.worker = new io.mast.runtime.agent.AgentWorker(runtime, "mast-remote", QUEUE);
     this.changesFile = TwoSlotFile.open(DurableFiles.real(), dir.resolve("remote.state"), MAGIC, 32);
     if (!changesFile.opened().empty() && changesFile.opened().payload().length >= 8) {
       highestChange = ByteBuffer.wrap(changesFile.opened().payload()).getLong();
@@ -74,10 +75,11 @@ final class RemoteConsole implements AutoCloseable {
     this.subscription = link.subscribe(link.topic(Topics.Kind.CONSOLE_COMMAND), (topic, payload) -> arrived(payload));
   }
 
+  /** On Paho's thread: admitted by the pole's gate (a budget on signature checks) and queued, or dropped and counted. */
   private void arrived(byte[] payload) {
-    if (payload.length > 0 && !worker.offer(() -> handle(payload))) {
-      Logger.warn("console: {} remote commands wait already; one of {} bytes dropped ({} so far)", QUEUE, payload.length,
-          worker.dropped());
+    ControlGate gate = runtime.gate();
+    if (payload.length > 0 && gate.admit(ControlGate.Topic.CONSOLE) && !worker.offer(() -> handle(payload))) {
+      gate.dropped(ControlGate.Topic.CONSOLE, QUEUE + " remote commands wait already");
     }
   }
 
@@ -100,20 +102,26 @@ final class RemoteConsole implements AutoCloseable {
           agent.now(), agent.clockTrusted());
       agent.sawIssued(v.issuedAt());
     } catch (ControlRefusedException e) {
-      Logger.warn("console: a remote command was refused: {}", String.join("; ", e.reasons()));
-      reply(new ConsoleMessages.Reply(0, -1, "refused: " + String.join("; ", e.reasons()), ""));
+      // no trusted signature: answered only while the gate's answer budget lasts, so forgeries cannot make the pole talk
+      String why = String.join("; ", e.reasons());
+      if (runtime.gate().refused(ControlGate.Topic.CONSOLE, why, "console: a remote command was refused: " + why, e.signedBy() != null)) {
+        reply(new ConsoleMessages.Reply(0, -1, "refused: " + why, ""));
+      }
       return;
     }
     ConsoleMessages.Command command;
     try {
       command = ConsoleMessages.Command.parse(v.payload());
     } catch (FrameFormatException e) {
+      runtime.gate().refused(ControlGate.Topic.CONSOLE, e.getMessage(), "console: a remote command of key '" + v.keyId()
+          + "' was refused: " + e.getMessage(), true);
       reply(new ConsoleMessages.Reply(0, -1, "refused: " + e.getMessage(), v.keyId()));
       return;
     }
     String once = v.keyId() + "/" + Long.toUnsignedString(command.id());
     if (seen.put(once, Boolean.TRUE) != null) {
-      Logger.warn("console: remote command {} of key {} seen again; not run twice", Long.toUnsignedString(command.id()), v.keyId());
+      runtime.gate().refused(ControlGate.Topic.CONSOLE, "seen again", "console: remote command " + Long.toUnsignedString(command.id())
+          + " of key '" + v.keyId() + "' seen again; not run twice", true);
       return;
     }
     boolean mayChange = c.getTrust().getKeysList().stream().anyMatch(k -> k.getKeyId().equals(v.keyId()) && k.getConsoleChanges());
@@ -125,7 +133,8 @@ final class RemoteConsole implements AutoCloseable {
   private void reply(ConsoleMessages.Reply reply) {
     runtime.link().publish(Topics.Kind.CONSOLE_REPLY, reply.toBytes(), false).whenComplete((ok, failure) -> {
       if (failure != null) {
-        Logger.warn("console: the reply to remote command {} was not delivered: {}", Long.toUnsignedString(reply.id()), failure.getMessage());
+        runtime.gate().say("console: the reply to remote command " + Long.toUnsignedString(reply.id()) + " was not delivered: "
+            + failure.getMessage());
       }
     });
   }

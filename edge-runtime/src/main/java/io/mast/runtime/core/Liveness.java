@@ -1,5 +1,6 @@
 package io.mast.runtime.core;
 
+import io.mast.runtime.health.ControlGate;
 import io.mast.runtime.uplink.Uplink;
 import io.mast.seams.Scheduler;
 import io.mast.store.RingStore;
@@ -12,7 +13,7 @@ import java.util.function.BooleanSupplier;
 /**
  * Whether the pole's own work still turns, for a supervisor's watchdog (systemd's under
  * {@code mast run}): a heartbeat on the timer that drives sampling, the uplink loop, the store's
- * group commit. A watchdog pings only while {@link #stuck()} is empty. Thread-safe.
+ * group commit, and the agents' work (an {@link Error} that stopped a piece of it). A watchdog pings only while {@link #stuck()} is empty. Thread-safe.
  */
 final class Liveness {
   /** How long the sampling timer may go without running its heartbeat before it counts as stuck. */
@@ -22,14 +23,16 @@ final class Liveness {
   private final BooleanSupplier closed;
   private final Uplink uplink;
   private final RingStore store;
+  private final ControlGate gate;
   /** System.nanoTime() of the last heartbeat on the timer; 0 before {@link #watch}. */
   private volatile long heartbeat;
 
-  Liveness(Scheduler timer, BooleanSupplier closed, Uplink uplink, RingStore store) {
+  Liveness(Scheduler timer, BooleanSupplier closed, Uplink uplink, RingStore store, ControlGate gate) {
     this.timer = timer;
     this.closed = closed;
     this.uplink = uplink;
     this.store = store;
+    this.gate = gate;
   }
 
   /** Starts the timer's heartbeat (every second); once is enough. */
@@ -46,7 +49,10 @@ final class Liveness {
     }
   }
 
-  /** What has stopped, empty when all of it turns: the timer (after {@link #watch}), the uplink loop, the group commit. */
+  /**
+   * What has stopped, empty when all of it turns: the timer (after {@link #watch}), the uplink
+   * loop, the group commit, and no agent's work stopped by an error.
+   */
   List<String> stuck() {
     List<String> out = new ArrayList<>();
     long beat = heartbeat;
@@ -60,6 +66,9 @@ final class Liveness {
     String st = store.stuck(Duration.ofSeconds(30));
     if (st != null) {
       out.add(st);
+    }
+    for (String fault : gate.faults()) {
+      out.add("an error stopped work of " + fault);
     }
     return out;
   }

@@ -76,6 +76,13 @@ public interface Pole {
   /** Readings, frames and acknowledgements so far. */
   Snapshot snapshot() throws IOException;
 
+  /**
+   * What the pole lets in on its control topics: the agents admit, count and refuse messages
+   * through it (a budget on signature checks, one log line per reason a minute), and report an
+   * error that stopped their work; health and the watchdog read it.
+   */
+  io.mast.runtime.health.ControlGate gate();
+
   /** The threads the pole's work runs on (its own, or shared with other poles in this JVM): agents take their queues from it. */
   PoleThreads threads();
 }

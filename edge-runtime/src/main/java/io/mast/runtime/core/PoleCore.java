@@ -12,6 +12,7 @@ import io.mast.protocol.ChannelProfile;
 import io.mast.protocol.ControlRefusedException;
 import io.mast.protocol.StatusMessage;
 import io.mast.runtime.alarm.AlarmRules;
+import io.mast.runtime.health.ControlGate;
 import io.mast.runtime.health.HealthReport;
 import io.mast.runtime.replay.ReplayFeed;
 import io.mast.runtime.sampling.Ingest;
@@ -92,6 +93,7 @@ public final class PoleCore implements Pole, AutoCloseable {
   private final PoleThreads threads;
   private final LiveSensors sensors;
   private final HealthReport health;
+  private final ControlGate gate = new ControlGate(System::nanoTime);
   private final ConfigStore configs;
   private final java.util.concurrent.CompletableFuture<String> restart = new java.util.concurrent.CompletableFuture<>();
   /** The effective config in force; replaced by {@link #apply}. */
@@ -155,7 +157,8 @@ public final class PoleCore implements Pole, AutoCloseable {
       }
       this.uplink = new Uplink(UplinkSettings.of(c, o.deviceId(), brokers), store, profiles, c.getUplink().getMaxFrameBytes(),
           status(StatusMessage.State.ONLINE), status(StatusMessage.State.OFFLINE), clock, new java.util.Random(), progress::moved,
-          threads.serial("mast-uplink", 2), threads.ticks());
+          threads.serial("mast-uplink", 2).onError(e -> gate.fault("mast-uplink", e)), threads.ticks());
+      uplink.onOversized(gate::oversized);
       uplink.start();
       started("the uplink", uplink);
       this.cuts = new Cuts(ingest, store, uplink, this::sampler, progress);
@@ -163,7 +166,8 @@ public final class PoleCore implements Pole, AutoCloseable {
       started("the timer", threads.shared() ? () -> { } : timer);
       this.health = new HealthReport(clock, o.version(), c.getVersion(), profile, Channels.modemChannels(c));
       this.windows = new Windows(timer, () -> closed, cuts::window, this::sendHealth);
-      this.liveness = new Liveness(timer, () -> closed, uplink, store);
+      this.liveness = new Liveness(timer, () -> closed, uplink, store, gate);
+      flushGate();
       if (o.replay() == null) {
         Path meterDir = o.stateDir() != null ? o.stateDir().resolve("meters") : DriverCatalog.meterDir(c);
         this.sensors = new LiveSensors(o.buses(), meterDir, ingest, clock, threads);
@@ -315,6 +319,19 @@ public final class PoleCore implements Pole, AutoCloseable {
     return threads;
   }
 
+  @Override
+  public ControlGate gate() {
+    return gate;
+  }
+
+  /** Every minute: the gate says what it held back (one line per reason, with the count). */
+  private void flushGate() {
+    if (!closed) {
+      gate.flush();
+      timer.schedule(io.mast.seams.QuietLog.QUIET, this::flushGate);
+    }
+  }
+
   /** How long the sampling timer may go without running its heartbeat before it counts as stuck. */
   public static final Duration TIMER_STUCK = Liveness.TIMER_STUCK;
 
@@ -427,7 +444,7 @@ public final class PoleCore implements Pole, AutoCloseable {
 
   private void sendHealth() {
     try {
-      uplink.offerHealth(health.build(store.stats(), uplink.stats(), sensors == null ? null : sensors.sampler()));
+      uplink.offerHealth(health.build(store.stats(), uplink.stats(), sensors == null ? null : sensors.sampler(), gate));
     } catch (IOException e) {
       Logger.error("runtime: health report failed: {}", e.getMessage());
     }

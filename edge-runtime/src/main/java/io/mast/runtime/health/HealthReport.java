@@ -17,7 +17,8 @@ import java.util.Map;
  * The health heartbeat ({@code mast.v1.Health}, topic {@code h}): uptime and versions, the store
  * (used, unsent, oldest unsent age, evicted per channel, flash bytes written today), the uplink
  * (connects, acknowledged frames, bytes today, acknowledgement round trip), the modem's link
- * values as last sampled, per-channel good and failed readings, heap and CPU temperature.
+ * values as last sampled, per-channel good and failed readings, heap and CPU temperature, what
+ * arrived on each control topic and what became of it, and errors that stopped an agent's work.
  *
  * <p>Flash bytes "today" are counted from the first report of the UTC day (or from start), as
  * the difference of the store's bytes written since open. Not thread safe; the timer thread
@@ -54,7 +55,7 @@ public final class HealthReport {
   }
 
   /** A report as of now, as its wire bytes; {@code sampler} is null when readings come from a replay. */
-  public byte[] build(StoreStats store, Uplink.Stats uplink, Sampler sampler) {
+  public byte[] build(StoreStats store, Uplink.Stats uplink, Sampler sampler, ControlGate gate) {
     long now = clock.millis();
     Config held = config;
     ChannelProfile profile = held.profile();
@@ -90,6 +91,10 @@ public final class HealthReport {
         h.channel(c.id(), 0, 0, kept, "");
       }
     }
+    for (ControlGate.Counts k : gate.counts()) {
+      h.control(k.topic().suffix(), k.received(), k.refused(), k.dropped(), k.oversized(), k.lastRefusal());
+    }
+    gate.faults().forEach(h::fault);
     return h.toBytes();
   }
 

@@ -5,6 +5,7 @@ import io.mast.protocol.FrameFormatException;
 import io.mast.protocol.OtaManifestMessage;
 import io.mast.protocol.OtaMessages;
 import io.mast.protocol.Topics;
+import io.mast.runtime.health.ControlGate;
 import io.mast.runtime.uplink.Link;
 import java.io.IOException;
 import java.util.Arrays;
@@ -84,7 +85,7 @@ final class BundleFetch {
     try {
       d = OtaMessages.ChunkData.parse(payload);
     } catch (FrameFormatException e) {
-      Logger.warn("ota: dropped a chunk message: {}", e.getMessage());
+      place.pole().gate().refused(ControlGate.Topic.OTA_CHUNK, e.getMessage(), "ota: dropped a chunk message: " + e.getMessage(), false);
       return;
     }
     if (download == null || !Arrays.equals(d.bundleSha256(), download.manifest().bundleSha256())) {
@@ -98,7 +99,8 @@ final class BundleFetch {
       String refused = download.accept(d.index(), d.data());
       inFlight.remove(d.index());
       if (refused != null) {
-        Logger.warn("ota: {} ({} refused so far); asking for it again", refused, download.refused());
+        place.pole().gate().refused(ControlGate.Topic.OTA_CHUNK, refused, "ota: " + refused + " (" + download.refused()
+            + " refused so far); asking for it again", false);
       } else {
         progressAt = System.nanoTime();
       }

@@ -66,10 +66,10 @@ final class OfferCheck {
       }
       m = OtaManifestMessage.parse(v.payload());
     } catch (ControlRefusedException e) {
-      place.reports().refuseOnce(payload, "", String.join("; ", e.reasons()));
+      place.reports().refuseOnce(payload, "", String.join("; ", e.reasons()), e.signedBy() != null);
       return null;
     } catch (FrameFormatException e) {
-      place.reports().refuseOnce(payload, "", e.getMessage());
+      place.reports().refuseOnce(payload, "", e.getMessage(), true); // the signed payload does not parse: a trusted signer's
       return null;
     }
     if (Arrays.equals(downloading, m.bundleSha256())
@@ -81,7 +81,7 @@ final class OfferCheck {
     }
     List<String> reasons = refusals(c, m, v.issuedAt());
     if (!reasons.isEmpty()) {
-      place.reports().refuseOnce(payload, m.version(), String.join("; ", reasons));
+      place.reports().refuseOnce(payload, m.version(), String.join("; ", reasons), true);
       return null;
     }
     floor.lastIssued = v.issuedAt();
@@ -135,7 +135,7 @@ final class OfferCheck {
     try {
       t = TrustUpdateMessage.parse(v.payload());
     } catch (FrameFormatException e) {
-      place.reports().refuseOnce(payload, "", e.getMessage());
+      place.reports().refuseOnce(payload, "", e.getMessage(), true);
       return;
     }
     if (v.issuedAt() == floor.lastTrustIssued) {
@@ -143,7 +143,7 @@ final class OfferCheck {
     }
     if (v.issuedAt() < floor.lastTrustIssued) {
       place.reports().refuseOnce(payload, "", "a trust update replayed: issued at " + v.issuedAt() + ", before the last one taken ("
-          + floor.lastTrustIssued + ")");
+          + floor.lastTrustIssued + ")", true);
       return;
     }
     floor.lastTrustIssued = v.issuedAt();

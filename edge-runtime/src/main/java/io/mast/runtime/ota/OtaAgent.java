@@ -6,6 +6,7 @@ import io.mast.protocol.OtaManifestMessage;
 import io.mast.protocol.OtaMessages;
 import io.mast.protocol.Topics;
 import io.mast.runtime.agent.AgentWorker;
+import io.mast.runtime.health.ControlGate;
 import io.mast.runtime.agent.ConfigAgent;
 import io.mast.runtime.core.Pole;
 import io.mast.runtime.uplink.Link;
@@ -60,8 +61,8 @@ public final class OtaAgent implements AutoCloseable {
 
   private OtaAgent(Pole pole, ConfigAgent configAgent, Path dir, Path slotRoot, String running, Clock clock, Scheduler timer,
       OtaFloor floor, DurableFiles files) {
-    this.worker = new AgentWorker(pole.threads(), "mast-ota", QUEUE);
-    this.place = new OtaPlace(pole, pole.link(), dir, slotRoot, running, clock, timer, files, floor, new OtaReports(pole.link()),
+    this.worker = new AgentWorker(pole, "mast-ota", QUEUE);
+    this.place = new OtaPlace(pole, pole.link(), dir, slotRoot, running, clock, timer, files, floor, new OtaReports(pole.link(), pole.gate()),
         this::hand);
     this.offers = new OfferCheck(place, configAgent);
     this.fetch = new BundleFetch(place, new Staging(place));
@@ -87,9 +88,10 @@ public final class OtaAgent implements AutoCloseable {
     c.getIdentity().getGroupsList().forEach(g -> offerTopics.add(topics.groupTopic(g, Topics.Kind.OTA_OFFER)));
     Link link = pole.link();
     for (String f : offerTopics) {
-      a.subscriptions.add(link.subscribe(f, (t, p) -> a.hand(() -> a.offered(p))));
+      a.subscriptions.add(link.subscribe(f, (t, p) -> a.arrived(ControlGate.Topic.OTA_OFFER, p, () -> a.offered(p))));
     }
-    a.subscriptions.add(link.subscribe(topics.topic(pole.deviceId(), Topics.Kind.OTA_CHUNK_DATA), (t, p) -> a.hand(() -> a.fetch.chunk(p))));
+    a.subscriptions.add(link.subscribe(topics.topic(pole.deviceId(), Topics.Kind.OTA_CHUNK_DATA),
+        (t, p) -> a.arrived(ControlGate.Topic.OTA_CHUNK, p, () -> a.fetch.chunk(p))));
     link.onStateChange(s -> {
       if (s == Link.State.CONNECTED) {
         a.hand(a.fetch::askAgain);
@@ -115,6 +117,21 @@ public final class OtaAgent implements AutoCloseable {
     OtaManifestMessage m = offers.check(payload, fetch.bundle());
     if (m != null) {
       fetch.begin(m);
+    }
+  }
+
+  /**
+   * On Paho's thread: a message on an OTA topic, admitted by the pole's gate (a budget on
+   * signature checks for offers) and queued, or dropped and counted. An empty one (a retained
+   * offer cleared, or one emptied for being over the inbound cap) is nothing to do.
+   */
+  private void arrived(ControlGate.Topic topic, byte[] payload, Runnable work) {
+    if (closed || payload.length == 0) {
+      return;
+    }
+    ControlGate gate = place.pole().gate();
+    if (gate.admit(topic) && !worker.offer(work)) {
+      gate.dropped(topic, QUEUE + " messages wait already");
     }
   }
 

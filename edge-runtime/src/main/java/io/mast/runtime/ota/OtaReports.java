@@ -2,19 +2,26 @@ package io.mast.runtime.ota;
 
 import io.mast.protocol.OtaMessages;
 import io.mast.protocol.Topics;
+import io.mast.runtime.health.ControlGate;
 import io.mast.runtime.uplink.Link;
 import java.util.Arrays;
 import java.util.concurrent.CompletableFuture;
-import org.tinylog.Logger;
 
-/** The agent's reports on {@code os} (retained): the latest one kept for the console, a refusal said once per offer. */
+/**
+ * The agent's reports on {@code os} (retained): the latest one kept for the console, a refusal
+ * said once per offer. A refusal of an offer that did not verify is counted by the pole's gate and
+ * reported only while the gate's answer budget lasts: forged offers cannot make the pole publish a
+ * report each.
+ */
 final class OtaReports {
   private final Link link;
+  private final ControlGate gate;
   private volatile OtaMessages.Status last;
   private byte[] lastRefused;
 
-  OtaReports(Link link) {
+  OtaReports(Link link, ControlGate gate) {
     this.link = link;
+    this.gate = gate;
   }
 
   /** The latest status sent, or null. */
@@ -28,13 +35,19 @@ final class OtaReports {
     return link.publish(Topics.Kind.OTA_STATUS, s.toBytes(), true);
   }
 
-  /** Reports an offer refused for {@code why}, unless this very payload was refused last. */
-  void refuseOnce(byte[] payload, String version, String why) {
+  /**
+   * Reports an offer refused for {@code why}, unless this very payload was refused last; one
+   * that did not verify ({@code verified} false) only while the gate's answer budget lasts.
+   */
+  void refuseOnce(byte[] payload, String version, String why, boolean verified) {
     if (Arrays.equals(payload, lastRefused)) {
       return;
     }
     lastRefused = payload;
-    Logger.warn("ota: an offer{} refused: {}", version.isEmpty() ? "" : " of " + version, why);
-    send(new OtaMessages.Status(version, OtaMessages.State.REFUSED, 0, 0, why));
+    boolean mayAnswer = gate.refused(ControlGate.Topic.OTA_OFFER, why, "ota: an offer" + (version.isEmpty() ? "" : " of " + version)
+        + " refused: " + why, verified);
+    if (mayAnswer) {
+      send(new OtaMessages.Status(version, OtaMessages.State.REFUSED, 0, 0, why));
+    }
   }
 }

@@ -11,23 +11,35 @@ import java.util.function.LongSupplier;
  * The bytes a broker sends, framed and checked as MQTT 3.1.1 packets before the MQTT client
  * reads them. The client allocates a packet's whole remaining length as soon as it has read the
  * fixed header, and its receiving thread dies on some malformed bodies without reporting the
- * connection lost; this stream stops both at the byte that gives them away:
+ * connection lost; this stream holds each packet's head (the fixed header, and for a PUBLISH its
+ * topic and packet id) until it has checked it, so the client never sees a byte of a packet
+ * refused for its head:
  *
  * <ul>
  *   <li>a packet type a server never sends a client (CONNECT, SUBSCRIBE, PINGREQ, DISCONNECT,
  *       the reserved 0 and 15) or flags the type does not allow;
  *   <li>a remaining length longer than four bytes, or beyond what the type carries: exactly 2
  *       for CONNACK and the acknowledgements, 0 for PINGRESP, a SUBACK for at most
- *       {@link #MAX_SUBACK_CODES} filters, a PUBLISH of at most
- *       {@link ControlLimits#MAX_CONTROL_MESSAGE_BYTES} of payload after its topic and packet id;
+ *       {@link #MAX_SUBACK_CODES} filters;
  *   <li>a PUBLISH topic that is empty, longer than the packet, longer than
  *       {@link ControlLimits#MAX_TOPIC_BYTES}, or with a byte outside printable ASCII or a
  *       wildcard (the pole's topics are ASCII; the client's receiver dies on a control character).
  * </ul>
  *
  * A violation is an {@link InboundViolation}, an {@link IOException}: the client reports the
- * connection lost and the uplink connects again. {@link #stalledNanos} tells how long a packet
- * has been left half sent, which the uplink's liveness rule bounds.
+ * connection lost and the uplink connects again.
+ *
+ * <p><b>A PUBLISH over the cap</b> (a payload over {@link ControlLimits#MAX_CONTROL_MESSAGE_BYTES})
+ * is not a violation: MQTT allows it, and a broker that lets anyone publish would otherwise let
+ * one retained message of 300 KB on a pole's topic cut the pole off at every connect. The client
+ * is handed the same PUBLISH (topic, QoS, packet id, retain flag) with an empty payload, which it
+ * acknowledges as usual and the agents take as "nothing" (the platform's way of clearing a
+ * retained message); the payload is read from the socket and dropped, never held, and the
+ * uplink is told ({@code onOversized}), so health counts it.
+ *
+ * <p>{@link #stalledNanos} tells how long a packet has been left half sent, which the uplink's
+ * liveness rule bounds. A read that times out (the client's socket has a 1 s read timeout) keeps
+ * what was read of a head and goes on from there at the next read.
  *
  * <p>One thread reads (the client's receiver); {@link #stalledNanos} and {@link #readerDied} may be
  * called from any.
@@ -43,7 +55,12 @@ final class InboundGuard extends FilterInputStream {
     }
   }
 
-  private enum Part { HEADER, LENGTH, TOPIC_LENGTH, TOPIC, BODY }
+  /** Told of a PUBLISH emptied for being over the cap: its topic and its payload's size. */
+  interface Oversized {
+    void emptied(String topic, long payloadBytes);
+  }
+
+  private enum Part { HEADER, LENGTH, TOPIC_LENGTH, TOPIC, PACKET_ID, BODY }
 
   private static final String[] NAMES = {"reserved 0", "CONNECT", "CONNACK", "PUBLISH", "PUBACK", "PUBREC", "PUBREL",
       "PUBCOMP", "SUBSCRIBE", "SUBACK", "UNSUBSCRIBE", "UNSUBACK", "PINGREQ", "PINGRESP", "DISCONNECT", "reserved 15"};
@@ -53,49 +70,55 @@ final class InboundGuard extends FilterInputStream {
   private static final int SUBACK = 9;
   private static final int UNSUBACK = 11;
   private static final int PINGRESP = 13;
+  /** The longest head held: fixed header (1 + 4), topic length, topic, packet id. */
+  private static final int HEAD_BYTES = 5 + 2 + ControlLimits.MAX_TOPIC_BYTES + 2;
 
   private final LongSupplier nanos;
   private final Consumer<InboundViolation> onViolation;
+  private final Oversized onOversized;
   private volatile Thread reader;
   private volatile long packetStart;
   private volatile boolean inPacket;
   private Part part = Part.HEADER;
   private int type;
   private int qos;
+  /** Bytes of the packet after what was read of it. */
   private long remaining;
   private long length;
   private int lengthBytes;
   private int topicLength;
-  private int topicLengthBytes;
+  private int idBytes;
+  /** The head being read, then handed on from {@code servePos} to {@code serveLen} (a rewritten one for an emptied PUBLISH). */
+  private final byte[] head = new byte[HEAD_BYTES];
+  private int headLen;
+  private byte[] serve;
+  private int servePos;
+  private int serveLen;
+  /** Payload bytes of an emptied PUBLISH still to be read and dropped. */
+  private long discard;
+  private byte[] scratch;
+  private final byte[] one = new byte[1];
   private long packets;
   private volatile InboundViolation failed;
   private volatile boolean ended;
 
   /** @param onViolation told of a violation as it is found, on the reading thread; must not block */
   InboundGuard(InputStream in, LongSupplier nanos, Consumer<InboundViolation> onViolation) {
+    this(in, nanos, onViolation, (topic, bytes) -> { });
+  }
+
+  /** @param onOversized told of each PUBLISH emptied for being over the cap, on the reading thread; must not block */
+  InboundGuard(InputStream in, LongSupplier nanos, Consumer<InboundViolation> onViolation, Oversized onOversized) {
     super(in);
     this.nanos = nanos;
     this.onViolation = onViolation;
+    this.onOversized = onOversized;
   }
 
   @Override
   public int read() throws IOException {
-    reader = Thread.currentThread();
-    if (failed != null) {
-      throw failed;
-    }
-    try {
-      int b = in.read();
-      if (b < 0) {
-        ended = true;
-      } else {
-        check(b);
-      }
-      return b;
-    } catch (IOException e) {
-      ended = true;
-      throw e;
-    }
+    int n = read(one, 0, 1);
+    return n < 0 ? -1 : one[0] & 0xff;
   }
 
   @Override
@@ -104,33 +127,90 @@ final class InboundGuard extends FilterInputStream {
     if (failed != null) {
       throw failed;
     }
-    int n;
+    if (count == 0) {
+      return 0;
+    }
     try {
-      n = in.read(buffer, offset, count);
+      if (servePos < serveLen) {
+        return served(buffer, offset, count);
+      }
+      if (part == Part.BODY) {
+        // the bulk of a packet: counted, not looked at
+        int n = in.read(buffer, offset, (int) Math.min(count, remaining));
+        if (n < 0) {
+          ended = true;
+          return -1;
+        }
+        remaining -= n;
+        if (remaining == 0) {
+          end();
+        }
+        return n;
+      }
+      if (!dropped() || !head()) {
+        ended = true;
+        return -1;
+      }
+      return served(buffer, offset, count);
+    } catch (java.net.SocketTimeoutException e) {
+      throw e; // nothing arrived for a while: what was read of a head is kept for the next read
     } catch (IOException e) {
       ended = true;
       throw e;
     }
-    if (n < 0) {
-      ended = true;
-    }
-    for (int i = 0; i < n; ) {
-      if (part == Part.BODY) {
-        // the bulk of a packet: counted, not looked at
-        int take = (int) Math.min(remaining, n - i);
-        remaining -= take;
-        i += take;
-        if (remaining == 0) {
-          end();
-        }
-      } else {
-        check(buffer[offset + i++] & 0xff);
-      }
+  }
+
+  private int served(byte[] buffer, int offset, int count) {
+    int n = Math.min(count, serveLen - servePos);
+    System.arraycopy(serve, servePos, buffer, offset, n);
+    servePos += n;
+    if (servePos == serveLen && part == Part.HEADER && discard == 0) {
+      end(); // a packet whose head is all of it
     }
     return n;
   }
 
-  /** Skipping would pass bytes unframed; the client never skips. */
+  /** Reads and drops what is left of an emptied PUBLISH's payload; false at the end of the stream. */
+  private boolean dropped() throws IOException {
+    while (discard > 0) {
+      if (scratch == null) {
+        scratch = new byte[4096];
+      }
+      int n = in.read(scratch, 0, (int) Math.min(scratch.length, discard));
+      if (n < 0) {
+        return false;
+      }
+      discard -= n;
+    }
+    if (inPacket && part == Part.HEADER && servePos == serveLen) {
+      end();
+    }
+    return true;
+  }
+
+  /** Reads the next packet's head and checks it, then sets it to be served; false at the end of the stream. */
+  private boolean head() throws IOException {
+    while (true) {
+      int need = switch (part) {
+        case HEADER, LENGTH -> 1;
+        case TOPIC_LENGTH -> 2 - (headLen - lengthBytes - 1);
+        case TOPIC -> topicLength - (headLen - lengthBytes - 3);
+        case PACKET_ID -> 2 - idBytes;
+        case BODY -> throw new IllegalStateException("a body is not a head");
+      };
+      int n = in.read(head, headLen, need);
+      if (n < 0) {
+        return false;
+      }
+      for (int i = 0; i < n; i++) {
+        if (check(head[headLen++] & 0xff)) {
+          return true;
+        }
+      }
+    }
+  }
+
+  /** Unsupported: skipping would pass bytes unframed; the client never skips. */
   @Override
   public long skip(long n) throws IOException {
     long skipped = 0;
@@ -138,6 +218,11 @@ final class InboundGuard extends FilterInputStream {
       skipped++;
     }
     return skipped;
+  }
+
+  @Override
+  public int available() throws IOException {
+    return serveLen - servePos;
   }
 
   @Override
@@ -180,21 +265,19 @@ final class InboundGuard extends FilterInputStream {
     return packets;
   }
 
-  private void check(int b) throws InboundViolation {
-    switch (part) {
+  /** One byte of a head; true when the head is complete and set to be served. */
+  private boolean check(int b) throws InboundViolation {
+    return switch (part) {
       case HEADER -> header(b);
       case LENGTH -> length(b);
       case TOPIC_LENGTH -> topicLength(b);
       case TOPIC -> topic(b);
-      case BODY -> {
-        if (--remaining == 0) {
-          end();
-        }
-      }
-    }
+      case PACKET_ID -> packetId();
+      case BODY -> throw new IllegalStateException("a body is not a head");
+    };
   }
 
-  private void header(int b) throws InboundViolation {
+  private boolean header(int b) throws InboundViolation {
     type = b >>> 4;
     int flags = b & 0x0f;
     qos = (flags >>> 1) & 3;
@@ -212,19 +295,21 @@ final class InboundGuard extends FilterInputStream {
     part = Part.LENGTH;
     length = 0;
     lengthBytes = 0;
+    return false;
   }
 
-  private void length(int b) throws InboundViolation {
+  private boolean length(int b) throws InboundViolation {
     length |= (long) (b & 0x7f) << (7 * lengthBytes);
     lengthBytes++;
     if ((b & 0x80) != 0) {
       if (lengthBytes == 4) {
         throw violation("remaining length runs past four bytes");
       }
-      return;
+      return false;
     }
+    // a PUBLISH may be as long as MQTT allows: one over the cap is emptied, not refused
     long most = switch (type) {
-      case PUBLISH -> 2L + ControlLimits.MAX_TOPIC_BYTES + 2 + ControlLimits.MAX_CONTROL_MESSAGE_BYTES;
+      case PUBLISH -> Long.MAX_VALUE;
       case SUBACK -> 2L + MAX_SUBACK_CODES;
       case PINGRESP -> 0;
       default -> 2;
@@ -237,49 +322,84 @@ final class InboundGuard extends FilterInputStream {
     };
     if (length < least || length > most) {
       throw violation(NAMES[type] + " claims " + length + " bytes; it carries "
-          + (least == most ? "exactly " + least : least + " to " + most));
+          + (least == most ? "exactly " + least : most == Long.MAX_VALUE ? "at least " + least : least + " to " + most));
     }
     remaining = length;
     if (type == PUBLISH) {
       part = Part.TOPIC_LENGTH;
       topicLength = 0;
-      topicLengthBytes = 0;
-    } else if (remaining == 0) {
-      end();
-    } else {
-      part = Part.BODY;
+      return false;
     }
+    return headRead(false);
   }
 
-  private void topicLength(int b) throws InboundViolation {
+  private boolean topicLength(int b) throws InboundViolation {
     topicLength = topicLength << 8 | b;
     remaining--;
-    if (++topicLengthBytes < 2) {
-      return;
+    if (headLen - lengthBytes - 1 < 2) {
+      return false;
     }
     long after = remaining - topicLength - (qos > 0 ? 2 : 0);
     if (topicLength == 0 || topicLength > ControlLimits.MAX_TOPIC_BYTES || after < 0) {
       throw violation("PUBLISH topic of " + topicLength + " bytes in a packet of " + length
           + "; a topic is 1 to " + ControlLimits.MAX_TOPIC_BYTES + " bytes within its packet");
     }
-    if (after > ControlLimits.MAX_CONTROL_MESSAGE_BYTES) {
-      throw violation("PUBLISH payload of " + after + " bytes; at most " + ControlLimits.MAX_CONTROL_MESSAGE_BYTES);
-    }
     part = Part.TOPIC;
+    return false;
   }
 
-  private void topic(int b) throws InboundViolation {
+  private boolean topic(int b) throws InboundViolation {
     if (b < 0x20 || b > 0x7e || b == '+' || b == '#') {
       throw violation(String.format("PUBLISH topic with the byte 0x%02x; the pole's topics are printable ASCII without wildcards", b));
     }
     remaining--;
-    if (--topicLength == 0) {
-      if (remaining == 0) {
-        end();
-      } else {
-        part = Part.BODY;
-      }
+    if (headLen - lengthBytes - 3 < topicLength) {
+      return false;
     }
+    if (qos > 0) {
+      part = Part.PACKET_ID;
+      idBytes = 0;
+      return false;
+    }
+    return headRead(remaining > ControlLimits.MAX_CONTROL_MESSAGE_BYTES);
+  }
+
+  private boolean packetId() {
+    remaining--;
+    return ++idBytes == 2 && headRead(remaining > ControlLimits.MAX_CONTROL_MESSAGE_BYTES);
+  }
+
+  /** The head is read and checked: served as read, or (an emptied PUBLISH) rewritten with no payload. */
+  private boolean headRead(boolean empty) {
+    serve = head;
+    servePos = 0;
+    serveLen = headLen;
+    headLen = 0;
+    if (empty) {
+      // the same PUBLISH without its payload: a shorter remaining length (at most 516, two bytes)
+      int body = 2 + topicLength + (qos > 0 ? 2 : 0);
+      int lengthOut = body < 128 ? 1 : 2;
+      byte[] rewritten = new byte[1 + lengthOut + body];
+      rewritten[0] = head[0];
+      if (lengthOut == 1) {
+        rewritten[1] = (byte) body;
+      } else {
+        rewritten[1] = (byte) (0x80 | body & 0x7f);
+        rewritten[2] = (byte) (body >>> 7);
+      }
+      System.arraycopy(head, 1 + lengthBytes, rewritten, 1 + lengthOut, body);
+      serve = rewritten;
+      serveLen = rewritten.length;
+      discard = remaining;
+      remaining = 0;
+      part = Part.HEADER;
+      onOversized.emptied(new String(head, 1 + lengthBytes + 2, topicLength, java.nio.charset.StandardCharsets.US_ASCII), discard);
+    } else if (remaining == 0) {
+      part = Part.HEADER;
+    } else {
+      part = Part.BODY;
+    }
+    return true;
   }
 
   private void end() {

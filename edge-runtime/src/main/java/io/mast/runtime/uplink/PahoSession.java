@@ -41,6 +41,9 @@ final class PahoSession implements AutoCloseable {
     void lost(Throwable cause);
 
     void message(String topic, byte[] payload);
+
+    /** The guard emptied a PUBLISH on {@code topic} of {@code payloadBytes} (over the inbound cap) before Paho read it. */
+    default void oversized(String topic, long payloadBytes) {}
   }
 
   private final GuardedClient client;
@@ -57,6 +60,7 @@ final class PahoSession implements AutoCloseable {
   private static final class GuardedClient extends MqttAsyncClient {
     private volatile InboundGuard guard;
     private volatile Consumer<InboundGuard.InboundViolation> onViolation = v -> { };
+    private volatile InboundGuard.Oversized onOversized = (topic, bytes) -> { };
 
     GuardedClient(String serverUri, String clientId, ScheduledExecutorService pings) throws MqttException {
       // keepalive pings on a shared scheduler, not a timer thread per client; Paho's receiver,
@@ -89,7 +93,8 @@ final class PahoSession implements AutoCloseable {
       @Override
       public synchronized InputStream getInputStream() throws IOException {
         if (in == null) {
-          in = new InboundGuard(module.getInputStream(), System::nanoTime, v -> onViolation.accept(v));
+          in = new InboundGuard(module.getInputStream(), System::nanoTime, v -> onViolation.accept(v),
+              (topic, bytes) -> onOversized.emptied(topic, bytes));
           guard = in;
         }
         return in;
@@ -143,6 +148,7 @@ final class PahoSession implements AutoCloseable {
       // Paho may then never complete the connect token (seen with an attack right after CONNACK)
       CompletableFuture<Void> done = new CompletableFuture<>();
       c.onViolation = v -> done.completeExceptionally(v);
+      c.onOversized = listener::oversized;
       c.connect(options(settings, willTopic, will), null, new IMqttActionListener() {
         @Override
         public void onSuccess(IMqttToken token) {

@@ -80,6 +80,7 @@ public final class Uplink implements Link, AutoCloseable {
   /** Settings of a new config, taken over by the uplink thread at its next turn. */
   private final AtomicReference<Adoption> nextSettings = new AtomicReference<>();
   private final RandomGenerator random;
+  private volatile java.util.function.ObjLongConsumer<String> onOversized = (topic, bytes) -> { };
   private final Clock clock;
   private final Connection conn = new Connection(this::wake);
   private final SubscriptionSync subscriptions = new SubscriptionSync(this::wake);
@@ -242,6 +243,14 @@ public final class Uplink implements Link, AutoCloseable {
     return states.get();
   }
 
+  /**
+   * Who is told of a message over the inbound cap, emptied before the MQTT client read it (its
+   * topic and payload size), on Paho's receiving thread: must not block. One listener; any thread.
+   */
+  public void onOversized(java.util.function.ObjLongConsumer<String> listener) {
+    this.onOversized = listener;
+  }
+
   @Override
   public void onStateChange(Consumer<State> listener) {
     states.listen(listener);
@@ -327,6 +336,11 @@ public final class Uplink implements Link, AutoCloseable {
           if (number == conn.number()) {
             subscriptions.deliver(topic, payload);
           }
+        }
+
+        @Override
+        public void oversized(String topic, long payloadBytes) {
+          onOversized.accept(topic, payloadBytes);
         }
       });
     } catch (IOException e) {

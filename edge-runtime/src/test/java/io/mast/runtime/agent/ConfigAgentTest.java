@@ -15,7 +15,7 @@ import io.mast.protocol.ConfigSetMessage;
 import io.mast.protocol.Ed25519Keys;
 import io.mast.protocol.SignedControl;
 import io.mast.runtime.EdgeRuntime;
-import io.mast.runtime.peers.Mosquitto;
+import io.mast.sim.Mosquitto;
 import io.mast.seams.ManualScheduler;
 import io.mast.seams.Scheduler;
 import io.mast.sim.EmbeddedBroker;

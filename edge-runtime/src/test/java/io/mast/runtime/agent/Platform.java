@@ -88,7 +88,8 @@ public final class Platform implements AutoCloseable {
 
   /** Waits (bounded) for the {@code n}th ack of {@code device} and returns it. */
   public ConfigAckMessage ack(String device, int n) {
-    Awaitility.await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(20)).until(() -> acks(device).size() >= n);
+    Awaitility.await("acknowledgement " + n + " of " + device + " (so far: " + acks(device) + ")").atMost(Duration.ofSeconds(30))
+        .pollInterval(Duration.ofMillis(20)).until(() -> acks(device).size() >= n);
     return acks(device).get(n - 1);
   }
 

@@ -5,7 +5,7 @@ import io.mast.protocol.ConsoleMessages;
 import io.mast.protocol.FrameFormatException;
 import io.mast.runtime.EdgeRuntime;
 import io.mast.runtime.agent.Platform;
-import io.mast.runtime.peers.Mosquitto;
+import io.mast.sim.Mosquitto;
 import io.mast.runtime.uplink.Link;
 import io.mast.sim.SimulatedBoard;
 import java.nio.file.Path;
@@ -38,14 +38,14 @@ public final class Pole implements AutoCloseable {
     this(dir, platform -> List.of(platform.trusted()));
   }
 
-  /** A pole trusting the keys {@code keys} names (given the platform's client, whose key signs pushes). */
-  public Pole(Path dir, java.util.function.Function<Platform, List<io.mast.config.model.TrustedKey>> keys) throws Exception {
+  /** A pole trusting the keys {@code keys} names (given the platform's client, whose key signs pushes), in {@code groups}. */
+  public Pole(Path dir, java.util.function.Function<Platform, List<io.mast.config.model.TrustedKey>> keys, String... groups) throws Exception {
     this.dir = dir;
     this.mosquitto = Mosquitto.start(dir.resolve("mosquitto"));
     this.platform = new Platform(mosquitto.uri());
     DeviceConfig base = SimulatedBoard.exampleConfig();
     this.config = base.toBuilder()
-        .setIdentity(base.getIdentity().toBuilder().setDeviceId(ID))
+        .setIdentity(base.getIdentity().toBuilder().setDeviceId(ID).addAllGroups(List.of(groups)))
         .setUplink(base.getUplink().toBuilder().clearBrokerUris().addBrokerUris(mosquitto.uri()).setReconnectMinMs(50).setReconnectMaxS(1))
         .setStore(base.getStore().toBuilder().setSyncIntervalMs(100))
         .setTrust(base.getTrust().toBuilder().clearKeys().addAllKeys(keys.apply(platform)))

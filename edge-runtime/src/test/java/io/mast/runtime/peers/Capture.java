@@ -1,5 +1,6 @@
 package io.mast.runtime.peers;
 
+import io.mast.sim.Mosquitto;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;

@@ -8,7 +8,7 @@ import io.mast.config.model.DeviceConfig;
 import io.mast.protocol.ChannelProfile;
 import io.mast.protocol.ReadingsCsv;
 import io.mast.runtime.EdgeRuntime;
-import io.mast.runtime.peers.Mosquitto;
+import io.mast.sim.Mosquitto;
 import io.mast.sim.EmbeddedBroker;
 import io.mast.sim.SimulatedBoard;
 import java.nio.file.Files;

@@ -1,25 +1,21 @@
-package io.mast.runtime.peers;
+package io.mast.sim;
 
-import static org.awaitility.Awaitility.await;
-
-import io.mast.sim.EmbeddedBroker;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
-import org.awaitility.core.ConditionTimeoutException;
 
 /**
- * Debian's Mosquitto 2 as a test peer: started on a free loopback port with its own config file
- * (anonymous, large in-flight and queue limits, persistence so that sessions and queued
- * messages survive a restart), stopped with SIGTERM so that it saves them, and restarted on the
- * same port. A missing binary fails the test with the command that installs it.
+ * Debian's Mosquitto 2 as a peer for tests and benchmarks: started on a free loopback port with
+ * its own config file (anonymous, large in-flight and queue limits, persistence so that sessions
+ * and queued messages survive a restart), stopped with SIGTERM so that it saves them, and
+ * restarted on the same port. A missing binary is an {@link IllegalStateException} with the
+ * command that installs it (a test that needs it fails saying so; it never skips).
  */
 public final class Mosquitto implements AutoCloseable {
   private final Path dir;
@@ -46,7 +42,7 @@ public final class Mosquitto implements AutoCloseable {
         return candidate;
       }
     }
-    throw new AssertionError("mosquitto is not installed; install it with: sudo apt-get install mosquitto mosquitto-clients"
+    throw new IllegalStateException("mosquitto is not installed; install it with: sudo apt-get install mosquitto mosquitto-clients"
         + " (./run-tests does this on Debian as root)");
   }
 
@@ -57,7 +53,7 @@ public final class Mosquitto implements AutoCloseable {
         return d + name;
       }
     }
-    throw new AssertionError(name + " is not installed; install it with: sudo apt-get install mosquitto-clients");
+    throw new IllegalStateException(name + " is not installed; install it with: sudo apt-get install mosquitto-clients");
   }
 
   private void launch() throws IOException, InterruptedException {
@@ -79,11 +75,12 @@ public final class Mosquitto implements AutoCloseable {
         .redirectErrorStream(true)
         .redirectOutput(ProcessBuilder.Redirect.appendTo(dir.resolve("mosquitto.log").toFile()))
         .start();
-    try {
-      await("mosquitto listening on " + port).atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(20))
-          .until(() -> !process.isAlive() || listening());
-    } catch (ConditionTimeoutException e) {
-      throw new IOException("mosquitto did not listen on " + port + " within 10 s: " + Files.readString(dir.resolve("mosquitto.log")), e);
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+    while (process.isAlive() && !listening()) {
+      if (System.nanoTime() > deadline) {
+        throw new IOException("mosquitto did not listen on " + port + " within 10 s: " + Files.readString(dir.resolve("mosquitto.log")));
+      }
+      Thread.sleep(20); // a process starting: nothing to wait on but its port
     }
     if (!process.isAlive()) {
       throw new IOException("mosquitto exited at start: " + Files.readString(dir.resolve("mosquitto.log")));
@@ -100,6 +97,11 @@ public final class Mosquitto implements AutoCloseable {
 
   public int port() {
     return port;
+  }
+
+  /** Mosquitto's own log (its config file is beside it). */
+  public Path log() {
+    return dir.resolve("mosquitto.log");
   }
 
   public String uri() {
