@@ -55,7 +55,7 @@ class Node:
 class CutFs(fusepy.Operations):
     def __init__(self, backing):
         self.backing = os.path.abspath(backing)
-        self.lock = threading.Lock()
+        self.mutex = threading.Lock()
         self.next_ino = 1
         self.root = self._node(True, 0o755)
         self.last_write = None  # (node, offset, bytes) of the newest write not yet synced
@@ -177,7 +177,7 @@ class CutFs(fusepy.Operations):
         print("mounted", flush=True)
 
     def getattr(self, path, fh=None):
-        with self.lock:
+        with self.mutex:
             if path == CONTROL:
                 return {"st_mode": stat.S_IFREG | 0o666, "st_nlink": 1, "st_size": len(self._control_text()),
                         "st_mtime": time.time(), "st_atime": time.time(), "st_ctime": time.time()}
@@ -188,23 +188,23 @@ class CutFs(fusepy.Operations):
                     "st_uid": os.getuid(), "st_gid": os.getgid(), "st_ino": n.ino}
 
     def access(self, path, amode):
-        with self.lock:
+        with self.mutex:
             if path != CONTROL:
                 self._find(path)
         return 0
 
     def readdir(self, path, fh):
-        with self.lock:
+        with self.mutex:
             n = self._find(path)
             return [".", ".."] + list(n.entries.keys())
 
     def opendir(self, path):
-        with self.lock:
+        with self.mutex:
             self._find(path)
         return 0
 
     def open(self, path, flags):
-        with self.lock:
+        with self.mutex:
             if path != CONTROL:
                 n = self._find(path)
                 if flags & os.O_TRUNC:
@@ -212,7 +212,7 @@ class CutFs(fusepy.Operations):
         return 0
 
     def create(self, path, mode, fi=None):
-        with self.lock:
+        with self.mutex:
             parent, name = self._parent(path)
             n = parent.entries.get(name)
             if n is None:
@@ -224,14 +224,14 @@ class CutFs(fusepy.Operations):
         return 0
 
     def read(self, path, size, offset, fh):
-        with self.lock:
+        with self.mutex:
             if path == CONTROL:
                 return self._control_text()[offset:offset + size]
             n = self._find(path)
             return bytes(n.data[offset:offset + size])
 
     def write(self, path, data, offset, fh):
-        with self.lock:
+        with self.mutex:
             if path == CONTROL:
                 self.control += data
                 return len(data)
@@ -245,7 +245,7 @@ class CutFs(fusepy.Operations):
             return len(data)
 
     def truncate(self, path, length, fh=None):
-        with self.lock:
+        with self.mutex:
             if path == CONTROL:
                 self.control = b""
                 return 0
@@ -261,7 +261,7 @@ class CutFs(fusepy.Operations):
         return 0
 
     def release(self, path, fh):
-        with self.lock:
+        with self.mutex:
             if path == CONTROL and self.control:
                 words = self.control.decode(errors="replace").split()
                 self.control = b""
@@ -270,7 +270,7 @@ class CutFs(fusepy.Operations):
         return 0
 
     def fsync(self, path, datasync, fh):
-        with self.lock:
+        with self.mutex:
             if path == CONTROL:
                 return 0
             n = self._find(path)
@@ -282,7 +282,7 @@ class CutFs(fusepy.Operations):
         return 0
 
     def fsyncdir(self, path, datasync, fh):
-        with self.lock:
+        with self.mutex:
             n = self._find(path)
             n.durable_entries = dict(n.entries)
             self.counts["dirsyncs"] += 1
@@ -290,7 +290,7 @@ class CutFs(fusepy.Operations):
         return 0
 
     def mkdir(self, path, mode):
-        with self.lock:
+        with self.mutex:
             parent, name = self._parent(path)
             if name in parent.entries:
                 raise fusepy.FuseOSError(errno.EEXIST)
@@ -299,7 +299,7 @@ class CutFs(fusepy.Operations):
         return 0
 
     def rmdir(self, path):
-        with self.lock:
+        with self.mutex:
             parent, name = self._parent(path)
             n = parent.entries.get(name)
             if n is None:
@@ -312,7 +312,7 @@ class CutFs(fusepy.Operations):
         return 0
 
     def unlink(self, path):
-        with self.lock:
+        with self.mutex:
             parent, name = self._parent(path)
             if name not in parent.entries:
                 raise fusepy.FuseOSError(errno.ENOENT)
@@ -320,7 +320,7 @@ class CutFs(fusepy.Operations):
         return 0
 
     def rename(self, old, new):
-        with self.lock:
+        with self.mutex:
             op, oname = self._parent(old)
             np, nname = self._parent(new)
             n = op.entries.get(oname)
@@ -334,7 +334,7 @@ class CutFs(fusepy.Operations):
         return 0
 
     def chmod(self, path, mode):
-        with self.lock:
+        with self.mutex:
             self._find(path).mode = mode & 0o7777
         return 0
 
@@ -342,7 +342,7 @@ class CutFs(fusepy.Operations):
         return 0
 
     def utimens(self, path, times=None):
-        with self.lock:
+        with self.mutex:
             if path != CONTROL:
                 self._find(path).mtime = times[1] if times else time.time()
         return 0

@@ -32,7 +32,10 @@ import java.util.Map;
  * so after a power cut the bitmap never claims a chunk the file lacks; chunks taken since the
  * last checkpoint are fetched again. A checkpoint every {@value #CHECKPOINT_CHUNKS} chunks bounds
  * the fsyncs (the caller adds one on a timer). A state file of another bundle starts the
- * download again.
+ * download again. The data file's own entry is synced into the directory when it is made. And
+ * {@link #open} trusts no claim it can check: each chunk the bitmap names is read and hashed,
+ * and one that does not match (bit rot, a data file a power cut took or tore) is fetched again
+ * ({@link #droppedAtOpen()}).
  *
  * <p><b>Every chunk is checked on arrival</b> against the manifest's SHA-256 and length before a
  * byte of it is written; a bad one is refused and counted ({@link #refused()}), and asked again.
@@ -56,6 +59,7 @@ public final class Download implements AutoCloseable {
   private final BitSet have;
   private int sinceCheckpoint;
   private long refused;
+  private int droppedAtOpen;
 
   private Download(OtaManifestMessage manifest, DurableFiles files, DurableFiles.DurableFile data, TwoSlotFile state, BitSet have) {
     this.manifest = manifest;
@@ -80,8 +84,41 @@ public final class Download implements AutoCloseable {
       have = BitSet.valueOf(Arrays.copyOfRange(r.payload(), 32, r.payload().length));
       have.clear(manifest.chunks().size(), Math.max(manifest.chunks().size(), have.length()));
     }
+    boolean fresh = !files.exists(dir.resolve("chunks.data"));
     DurableFiles.DurableFile data = files.open(dir.resolve("chunks.data"));
-    return new Download(manifest, files, data, state, have);
+    if (fresh) {
+      // the data file's entry on the disk before any checkpoint names chunks in it: found by the power-cut loop, where a
+      // cut left the bitmap (whose file was synced into the directory) without the file its chunks were in
+      files.syncDirectory(dir);
+    }
+    Download d = new Download(manifest, files, data, state, have);
+    d.verifyClaims();
+    return d;
+  }
+
+  /** Clears every chunk the bitmap claims whose bytes in the data file do not match the manifest. */
+  private void verifyClaims() throws IOException {
+    for (int i = have.nextSetBit(0); i >= 0; i = have.nextSetBit(i + 1)) {
+      OtaManifestMessage.Chunk c = manifest.chunks().get(i);
+      ByteBuffer b = ByteBuffer.allocate(c.size());
+      while (b.hasRemaining()) {
+        if (data.read(b, offsets[i] + b.position()) < 0) {
+          break;
+        }
+      }
+      if (b.hasRemaining() || !MessageDigest.isEqual(Packer.sha256().digest(b.array()), c.sha256())) {
+        have.clear(i);
+        droppedAtOpen++;
+      }
+    }
+    if (droppedAtOpen > 0) {
+      sinceCheckpoint++; // the next checkpoint writes the corrected bitmap
+    }
+  }
+
+  /** Chunks the bitmap claimed at open whose bytes did not match (and are fetched again). */
+  public int droppedAtOpen() {
+    return droppedAtOpen;
   }
 
   public OtaManifestMessage manifest() {

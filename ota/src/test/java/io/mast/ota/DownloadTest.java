@@ -66,6 +66,35 @@ class DownloadTest {
   }
 
   @Test
+  void aChunkTheBitmapClaimsButTheDataFileLacksOrGarblesIsFetchedAgain() throws Exception {
+    Packer.Packed p = pack(dist("v1", -1), "1");
+    Path d = dir.resolve("dl");
+    try (Download dl = Download.open(d, p.manifest(), DurableFiles.real())) {
+      for (int i = 0; i < p.chunks().size(); i++) {
+        dl.accept(i, p.chunks().get(i));
+      }
+      dl.checkpoint();
+      org.junit.jupiter.api.Assertions.assertEquals(0, dl.droppedAtOpen());
+    }
+    // bit rot in the first chunk, and the data file cut short inside the last (a torn or lost file)
+    int last = p.chunks().size() - 1;
+    try (java.nio.channels.FileChannel f = java.nio.channels.FileChannel.open(d.resolve("chunks.data"),
+        java.nio.file.StandardOpenOption.WRITE)) {
+      f.write(java.nio.ByteBuffer.wrap(new byte[] {(byte) ~p.chunks().get(0)[0]}), 0);
+      f.truncate(f.size() - 1);
+    }
+    try (Download dl = Download.open(d, p.manifest(), DurableFiles.real())) {
+      org.junit.jupiter.api.Assertions.assertEquals(2, dl.droppedAtOpen());
+      org.junit.jupiter.api.Assertions.assertFalse(dl.has(0));
+      org.junit.jupiter.api.Assertions.assertFalse(dl.has(last));
+      org.junit.jupiter.api.Assertions.assertEquals(2, dl.missing(), "the two are fetched again, the rest kept");
+      dl.accept(0, p.chunks().get(0));
+      dl.accept(last, p.chunks().get(last));
+      dl.assemble(dir.resolve("slot"));
+    }
+  }
+
+  @Test
   void aBadChunkAChunkOfAnotherBundleAndAnIndexOutOfRangeAreRefusedAndCounted() throws Exception {
     Packer.Packed p = pack(dist("v1", -1), "1");
     Packer.Packed other = pack(dist("v2", 7), "2");

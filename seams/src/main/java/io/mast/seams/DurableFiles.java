@@ -32,7 +32,12 @@ public interface DurableFiles {
 
   boolean exists(Path path);
 
-  /** Creates {@code dir} and its parents if missing. */
+  /**
+   * Creates {@code dir} and its parents if missing, durably: each directory made is synced into
+   * its parent, so a power cut after this returns cannot take the new directories (and what is
+   * later synced into them) away. A directory's entry is only on the disk once its parent is
+   * synced; a kill -9 never shows that, a power cut does.
+   */
   void createDirectories(Path dir) throws IOException;
 
   /** The regular files directly in {@code dir}, sorted by name. */

@@ -38,7 +38,18 @@ final class RealDurableFiles implements DurableFiles {
 
   @Override
   public void createDirectories(Path dir) throws IOException {
-    Files.createDirectories(dir);
+    Path abs = dir.toAbsolutePath().normalize();
+    java.util.ArrayDeque<Path> made = new java.util.ArrayDeque<>();
+    for (Path p = abs; p != null && !Files.isDirectory(p); p = p.getParent()) {
+      made.push(p);
+    }
+    if (made.isEmpty()) {
+      return;
+    }
+    Files.createDirectories(abs);
+    for (Path p : made) {
+      syncDirectory(p.getParent()); // the new entry, in the directory that holds it
+    }
   }
 
   @Override

@@ -95,14 +95,14 @@ final class ConfigAcks {
    * else only while the gate's answer budget lasts, and then once.
    */
   void refuseOnce(byte[] payload, long version, List<String> reasons, boolean verified) {
+    String why = String.join("; ", reasons);
+    String line = "config: " + (version == 0 ? "a push" : "version " + Long.toUnsignedString(version)) + " refused: " + why;
     if (Arrays.equals(payload, lastIgnored)) {
+      gate.refused(ControlGate.Topic.CONFIG, why, line, true); // counted; answered already
       return;
     }
     lastIgnored = payload;
-    String why = String.join("; ", reasons);
-    boolean mayAnswer = gate.refused(ControlGate.Topic.CONFIG, why, "config: " + (version == 0 ? "a push" : "version "
-        + Long.toUnsignedString(version)) + " refused: " + why, verified);
-    if (mayAnswer) {
+    if (gate.refused(ControlGate.Topic.CONFIG, why, line, verified)) {
       send(new ConfigAckMessage(version, Result.REJECTED, reasons, versionInForce.getAsLong(), ConfigAckMessage.PLATFORM, List.of(),
           List.of()), verified);
     }

@@ -145,16 +145,12 @@ public final class ConfigAgent implements AutoCloseable {
   }
 
   /**
-   * On Paho's thread: hands a push to the agent's thread when the pole's gate admits it (a budget
-   * on signature checks), or drops and counts it, as when {@value #QUEUE} wait already.
+   * On Paho's thread: hands a push (admitted by the pole's gate at the socket, within its budget of
+   * signature checks) to the agent's thread, or drops and counts it when {@value #QUEUE} wait already.
    */
   private void arrived(byte[] payload) {
     if (payload.length == 0) {
-      return; // a retained push cleared by the platform (or emptied for being over the inbound cap): nothing to answer
-    }
-    if (!runtime.gate().admit(ControlGate.Topic.CONFIG)) {
-      dropped++;
-      return;
+      return; // a retained push cleared by the platform (or emptied by the gate at the socket): nothing to answer
     }
     if (queuedPushes.incrementAndGet() > QUEUE) {
       queuedPushes.decrementAndGet();

@@ -74,6 +74,11 @@ public final class AuditLog {
       f.truncate(end + line.length);
       f.force();
     }
+    if (end == 0) {
+      // a new current file (the first entry, or the first after a rotation): its entry on the disk too, or a power cut
+      // takes the file and every entry in it (found by the power-cut loop)
+      files.syncDirectory(dir);
+    }
     end += line.length;
     nextSeq++;
     return entry;

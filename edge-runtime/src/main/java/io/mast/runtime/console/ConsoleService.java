@@ -68,7 +68,7 @@ public final class ConsoleService implements AutoCloseable {
     this.configAgent = configAgent;
     this.ota = ota;
     this.clock = clock;
-    Files.createDirectories(dir);
+    DurableFiles.real().createDirectories(dir);
     this.guard = LoginGuard.open(DurableFiles.real(), dir.resolve("login.state"), clock);
     this.trail = AuditTrail.open(dir, runtime.link(), clock, timer, runtime.threads().serial("mast-audit", Integer.MAX_VALUE));
     this.shell = new Shell(runtime, this, clock);

@@ -75,11 +75,10 @@ final class RemoteConsole implements AutoCloseable {
     this.subscription = link.subscribe(link.topic(Topics.Kind.CONSOLE_COMMAND), (topic, payload) -> arrived(payload));
   }
 
-  /** On Paho's thread: admitted by the pole's gate (a budget on signature checks) and queued, or dropped and counted. */
+  /** On Paho's thread: a command the pole's gate admitted at the socket, queued, or dropped and counted when the queue is full. */
   private void arrived(byte[] payload) {
-    ControlGate gate = runtime.gate();
-    if (payload.length > 0 && gate.admit(ControlGate.Topic.CONSOLE) && !worker.offer(() -> handle(payload))) {
-      gate.dropped(ControlGate.Topic.CONSOLE, QUEUE + " remote commands wait already");
+    if (payload.length > 0 && !worker.offer(() -> handle(payload))) {
+      runtime.gate().dropped(ControlGate.Topic.CONSOLE, QUEUE + " remote commands wait already");
     }
   }
 

@@ -22,8 +22,9 @@ import org.tinylog.Logger;
  *   <li><b>Verification on a budget.</b> A signature check is the costly step (an Ed25519 verify
  *       is about 0.1 ms on a PC and 1 to 2 ms on a Pi-class board). Each signed topic has a token
  *       bucket of {@value #VERIFY_BURST} checks refilled at {@value #VERIFY_PER_SECOND} a second:
- *       a message that finds it empty is dropped and counted on Paho's thread, before it is queued
- *       or looked at. So a flood costs at most {@value #VERIFY_PER_SECOND} checks a second per
+ *       a message that finds it empty is dropped and counted at the socket (the uplink asks
+ *       {@link #admit(String)} once it has read the message's topic), before the MQTT client
+ *       allocates, dispatches or queues it. So a flood costs at most {@value #VERIFY_PER_SECOND} checks a second per
  *       topic (about 1 % of one core on the board), whatever its rate; the platform's own
  *       pushes, offers and commands come at human pace, far below it.
  *   <li><b>Said once a minute.</b> Refusals and drops are logged through a {@link QuietLog}: one
@@ -139,6 +140,16 @@ public final class ControlGate {
     for (Topic t : Topic.values()) {
       tallies.put(t, new Tally(now));
     }
+  }
+
+  /**
+   * A message arrived on the topic named {@code topicName} (any topic: only control topics are
+   * counted and budgeted): as {@link #admit(Topic)}; true for other topics. Called by the uplink
+   * for each message, before the MQTT client reads its payload.
+   */
+  public boolean admit(String topicName) {
+    Topic t = Topic.ofSuffix(topicName.substring(topicName.lastIndexOf('/') + 1));
+    return t == null || admit(t);
   }
 
   /**

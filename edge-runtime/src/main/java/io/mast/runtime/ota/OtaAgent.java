@@ -76,7 +76,7 @@ public final class OtaAgent implements AutoCloseable {
    */
   public static OtaAgent start(Pole pole, ConfigAgent configAgent, Path dir, Path slotRoot, String running, Duration trialDeadline,
       Clock clock, Scheduler timer, DurableFiles files) throws IOException {
-    Files.createDirectories(dir);
+    files.createDirectories(dir);
     OtaFloor floor = OtaFloor.open(files, dir.resolve("floor.state"));
     OtaAgent a = new OtaAgent(pole, configAgent, dir, slotRoot, runningSlot(running, slotRoot, files), clock, timer, floor, files);
     // first: what the last start left (a trial, a rollback, a cut switch) is settled before any offer is looked at
@@ -121,17 +121,16 @@ public final class OtaAgent implements AutoCloseable {
   }
 
   /**
-   * On Paho's thread: a message on an OTA topic, admitted by the pole's gate (a budget on
-   * signature checks for offers) and queued, or dropped and counted. An empty one (a retained
-   * offer cleared, or one emptied for being over the inbound cap) is nothing to do.
+   * On Paho's thread: a message on an OTA topic (admitted by the pole's gate at the socket, within
+   * its budget of signature checks for offers), queued, or dropped and counted when the queue is
+   * full. An empty one (a retained offer cleared, or one emptied by the gate) is nothing to do.
    */
   private void arrived(ControlGate.Topic topic, byte[] payload, Runnable work) {
     if (closed || payload.length == 0) {
       return;
     }
-    ControlGate gate = place.pole().gate();
-    if (gate.admit(topic) && !worker.offer(work)) {
-      gate.dropped(topic, QUEUE + " messages wait already");
+    if (!worker.offer(work)) {
+      place.pole().gate().dropped(topic, QUEUE + " messages wait already");
     }
   }
 

@@ -40,13 +40,13 @@ final class OtaReports {
    * that did not verify ({@code verified} false) only while the gate's answer budget lasts.
    */
   void refuseOnce(byte[] payload, String version, String why, boolean verified) {
+    String line = "ota: an offer" + (version.isEmpty() ? "" : " of " + version) + " refused: " + why;
     if (Arrays.equals(payload, lastRefused)) {
+      gate.refused(ControlGate.Topic.OTA_OFFER, why, line, true); // counted; answered already
       return;
     }
     lastRefused = payload;
-    boolean mayAnswer = gate.refused(ControlGate.Topic.OTA_OFFER, why, "ota: an offer" + (version.isEmpty() ? "" : " of " + version)
-        + " refused: " + why, verified);
-    if (mayAnswer) {
+    if (gate.refused(ControlGate.Topic.OTA_OFFER, why, line, verified)) {
       send(new OtaMessages.Status(version, OtaMessages.State.REFUSED, 0, 0, why));
     }
   }

@@ -37,6 +37,11 @@ import java.util.function.LongSupplier;
  * retained message); the payload is read from the socket and dropped, never held, and the
  * uplink is told ({@code onOversized}), so health counts it.
  *
+ * <p><b>A PUBLISH not wanted</b> ({@code wanted} says no for its topic: the pole's budget of
+ * signature checks on that control topic is spent, in a flood) is dropped here the same way,
+ * before the client allocates or dispatches anything: at QoS 0 it is skipped whole (the client
+ * never sees it), at QoS 1 or 2 it is handed on empty, so the client acknowledges it.
+ *
  * <p>{@link #stalledNanos} tells how long a packet has been left half sent, which the uplink's
  * liveness rule bounds. A read that times out (the client's socket has a 1 s read timeout) keeps
  * what was read of a head and goes on from there at the next read.
@@ -60,6 +65,9 @@ final class InboundGuard extends FilterInputStream {
     void emptied(String topic, long payloadBytes);
   }
 
+  /** How a checked head goes on. */
+  private enum Pass { WHOLE, EMPTIED, SKIPPED }
+
   private enum Part { HEADER, LENGTH, TOPIC_LENGTH, TOPIC, PACKET_ID, BODY }
 
   private static final String[] NAMES = {"reserved 0", "CONNECT", "CONNACK", "PUBLISH", "PUBACK", "PUBREC", "PUBREL",
@@ -76,6 +84,7 @@ final class InboundGuard extends FilterInputStream {
   private final LongSupplier nanos;
   private final Consumer<InboundViolation> onViolation;
   private final Oversized onOversized;
+  private final java.util.function.Predicate<String> wanted;
   private volatile Thread reader;
   private volatile long packetStart;
   private volatile boolean inPacket;
@@ -104,15 +113,20 @@ final class InboundGuard extends FilterInputStream {
 
   /** @param onViolation told of a violation as it is found, on the reading thread; must not block */
   InboundGuard(InputStream in, LongSupplier nanos, Consumer<InboundViolation> onViolation) {
-    this(in, nanos, onViolation, (topic, bytes) -> { });
+    this(in, nanos, onViolation, (topic, bytes) -> { }, topic -> true);
   }
 
-  /** @param onOversized told of each PUBLISH emptied for being over the cap, on the reading thread; must not block */
-  InboundGuard(InputStream in, LongSupplier nanos, Consumer<InboundViolation> onViolation, Oversized onOversized) {
+  /**
+   * @param onOversized told of each PUBLISH emptied for being over the cap, on the reading thread; must not block
+   * @param wanted whether the payload of a PUBLISH on a topic is wanted at all, on the reading thread; must not block
+   */
+  InboundGuard(InputStream in, LongSupplier nanos, Consumer<InboundViolation> onViolation, Oversized onOversized,
+      java.util.function.Predicate<String> wanted) {
     super(in);
     this.nanos = nanos;
     this.onViolation = onViolation;
     this.onOversized = onOversized;
+    this.wanted = wanted;
   }
 
   @Override
@@ -147,11 +161,16 @@ final class InboundGuard extends FilterInputStream {
         }
         return n;
       }
-      if (!dropped() || !head()) {
-        ended = true;
-        return -1;
+      while (true) {
+        if (!dropped() || !head()) {
+          ended = true;
+          return -1;
+        }
+        if (servePos < serveLen) {
+          return served(buffer, offset, count);
+        }
+        // a PUBLISH skipped whole: on to the next packet
       }
-      return served(buffer, offset, count);
     } catch (java.net.SocketTimeoutException e) {
       throw e; // nothing arrived for a while: what was read of a head is kept for the next read
     } catch (IOException e) {
@@ -330,7 +349,7 @@ final class InboundGuard extends FilterInputStream {
       topicLength = 0;
       return false;
     }
-    return headRead(false);
+    return headRead(Pass.WHOLE);
   }
 
   private boolean topicLength(int b) throws InboundViolation {
@@ -361,21 +380,39 @@ final class InboundGuard extends FilterInputStream {
       idBytes = 0;
       return false;
     }
-    return headRead(remaining > ControlLimits.MAX_CONTROL_MESSAGE_BYTES);
+    return headRead(publishPass());
   }
 
   private boolean packetId() {
     remaining--;
-    return ++idBytes == 2 && headRead(remaining > ControlLimits.MAX_CONTROL_MESSAGE_BYTES);
+    return ++idBytes == 2 && headRead(publishPass());
   }
 
-  /** The head is read and checked: served as read, or (an emptied PUBLISH) rewritten with no payload. */
-  private boolean headRead(boolean empty) {
+  /** What becomes of a PUBLISH whose head is read: over the cap, emptied; not wanted, skipped (QoS 0) or emptied; else whole. */
+  private Pass publishPass() {
+    String topic = new String(head, 1 + lengthBytes + 2, topicLength, java.nio.charset.StandardCharsets.US_ASCII);
+    if (remaining > ControlLimits.MAX_CONTROL_MESSAGE_BYTES) {
+      onOversized.emptied(topic, remaining);
+      return Pass.EMPTIED;
+    }
+    if (remaining > 0 && !wanted.test(topic)) { // an empty one (a retained message cleared) costs nothing to pass
+      return qos == 0 ? Pass.SKIPPED : Pass.EMPTIED;
+    }
+    return Pass.WHOLE;
+  }
+
+  /** The head is read and checked: served as read, rewritten with no payload (emptied), or not at all (skipped). */
+  private boolean headRead(Pass pass) {
     serve = head;
     servePos = 0;
     serveLen = headLen;
     headLen = 0;
-    if (empty) {
+    if (pass == Pass.SKIPPED) {
+      serveLen = 0;
+      discard = remaining;
+      remaining = 0;
+      part = Part.HEADER;
+    } else if (pass == Pass.EMPTIED) {
       // the same PUBLISH without its payload: a shorter remaining length (at most 516, two bytes)
       int body = 2 + topicLength + (qos > 0 ? 2 : 0);
       int lengthOut = body < 128 ? 1 : 2;
@@ -393,7 +430,6 @@ final class InboundGuard extends FilterInputStream {
       discard = remaining;
       remaining = 0;
       part = Part.HEADER;
-      onOversized.emptied(new String(head, 1 + lengthBytes + 2, topicLength, java.nio.charset.StandardCharsets.US_ASCII), discard);
     } else if (remaining == 0) {
       part = Part.HEADER;
     } else {

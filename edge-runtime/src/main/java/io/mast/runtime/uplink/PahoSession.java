@@ -44,6 +44,11 @@ final class PahoSession implements AutoCloseable {
 
     /** The guard emptied a PUBLISH on {@code topic} of {@code payloadBytes} (over the inbound cap) before Paho read it. */
     default void oversized(String topic, long payloadBytes) {}
+
+    /** Whether the payload of a message on {@code topic} is wanted at all; one not wanted is dropped before Paho reads it. */
+    default boolean wanted(String topic) {
+      return true;
+    }
   }
 
   private final GuardedClient client;
@@ -61,6 +66,7 @@ final class PahoSession implements AutoCloseable {
     private volatile InboundGuard guard;
     private volatile Consumer<InboundGuard.InboundViolation> onViolation = v -> { };
     private volatile InboundGuard.Oversized onOversized = (topic, bytes) -> { };
+    private volatile java.util.function.Predicate<String> wanted = topic -> true;
 
     GuardedClient(String serverUri, String clientId, ScheduledExecutorService pings) throws MqttException {
       // keepalive pings on a shared scheduler, not a timer thread per client; Paho's receiver,
@@ -94,7 +100,7 @@ final class PahoSession implements AutoCloseable {
       public synchronized InputStream getInputStream() throws IOException {
         if (in == null) {
           in = new InboundGuard(module.getInputStream(), System::nanoTime, v -> onViolation.accept(v),
-              (topic, bytes) -> onOversized.emptied(topic, bytes));
+              (topic, bytes) -> onOversized.emptied(topic, bytes), topic -> wanted.test(topic));
           guard = in;
         }
         return in;
@@ -149,6 +155,7 @@ final class PahoSession implements AutoCloseable {
       CompletableFuture<Void> done = new CompletableFuture<>();
       c.onViolation = v -> done.completeExceptionally(v);
       c.onOversized = listener::oversized;
+      c.wanted = listener::wanted;
       c.connect(options(settings, willTopic, will), null, new IMqttActionListener() {
         @Override
         public void onSuccess(IMqttToken token) {

@@ -81,6 +81,7 @@ public final class Uplink implements Link, AutoCloseable {
   private final AtomicReference<Adoption> nextSettings = new AtomicReference<>();
   private final RandomGenerator random;
   private volatile java.util.function.ObjLongConsumer<String> onOversized = (topic, bytes) -> { };
+  private volatile java.util.function.Predicate<String> admit = topic -> true;
   private final Clock clock;
   private final Connection conn = new Connection(this::wake);
   private final SubscriptionSync subscriptions = new SubscriptionSync(this::wake);
@@ -251,6 +252,16 @@ public final class Uplink implements Link, AutoCloseable {
     this.onOversized = listener;
   }
 
+  /**
+   * Who decides, for each message from the broker, whether its payload is wanted at all (the
+   * pole's gate: a control topic whose verification budget is spent). One not wanted is dropped
+   * at the socket, before the MQTT client allocates or dispatches it; on Paho's receiving thread:
+   * must not block. Any thread.
+   */
+  public void admit(java.util.function.Predicate<String> filter) {
+    this.admit = filter;
+  }
+
   @Override
   public void onStateChange(Consumer<State> listener) {
     states.listen(listener);
@@ -341,6 +352,11 @@ public final class Uplink implements Link, AutoCloseable {
         @Override
         public void oversized(String topic, long payloadBytes) {
           onOversized.accept(topic, payloadBytes);
+        }
+
+        @Override
+        public boolean wanted(String topic) {
+          return admit.test(topic);
         }
       });
     } catch (IOException e) {

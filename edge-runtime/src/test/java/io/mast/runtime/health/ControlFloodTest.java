@@ -104,6 +104,8 @@ class ControlFloodTest {
     for (String t : List.of(C, X, O, GROUP_C, GROUP_O)) {
       hostile.publish(t, new byte[0], 1, true); // cleared: delivered empty, which is nothing to the pole
     }
+    Awaitility.await("the probes refused").atMost(Duration.ofSeconds(30))
+        .until(() -> counts().values().stream().allMatch(k -> k.received() == k.refused() + k.dropped()));
     Map<Topic, Counts> before = counts();
     long linesBefore = pole.runtime.gate().linesSaid();
     long answersBefore = answers();

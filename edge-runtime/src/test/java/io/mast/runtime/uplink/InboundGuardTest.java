@@ -108,7 +108,8 @@ class InboundGuardTest {
     int topic = 8;
     byte[] fits = publish(topic, ControlLimits.MAX_CONTROL_MESSAGE_BYTES);
     List<String> emptied = new ArrayList<>();
-    InboundGuard g = new InboundGuard(new ByteArrayInputStream(fits), now::get, told::add, (t, n) -> emptied.add(t + " " + n));
+    InboundGuard g = new InboundGuard(new ByteArrayInputStream(fits), now::get, told::add, (t, n) -> emptied.add(t + " " + n),
+        t -> true);
     assertArrayEquals(fits, g.readAllBytes(), "the largest control message passes whole");
     assertEquals(List.of(), emptied);
     for (int qos = 0; qos <= 1; qos++) {
@@ -120,7 +121,7 @@ class InboundGuardTest {
         byte[] passed;
         for (int size : new int[] {1, 7, 4096}) {
           InboundGuard over = new InboundGuard(new ByteArrayInputStream(sent.toByteArray()), now::get, told::add,
-              (t, n) -> emptied.add(t.length() + " " + n));
+              (t, n) -> emptied.add(t.length() + " " + n), t -> true);
           ByteArrayOutputStream out = new ByteArrayOutputStream();
           byte[] buffer = new byte[size];
           for (int n; (n = over.read(buffer, 0, size)) >= 0; ) {
@@ -139,6 +140,29 @@ class InboundGuardTest {
       }
     }
     assertTrue(told.isEmpty(), "no violation: MQTT allows a large PUBLISH " + told);
+  }
+
+  @Test
+  void aPublishNotWantedIsSkippedWholeAtQos0AndHandedOnEmptyAtQos1() throws IOException {
+    ByteArrayOutputStream sent = new ByteArrayOutputStream();
+    sent.writeBytes(publish(0x30, 5, 0, 900)); // unwanted, QoS 0
+    sent.writeBytes(publish(0x32, 5, 0x0102, 900)); // unwanted, QoS 1
+    sent.writeBytes(publish(0x30, 4, 0, 3)); // wanted (a topic of 4)
+    sent.writeBytes(hex("d0 00"));
+    List<String> asked = new ArrayList<>();
+    InboundGuard g = new InboundGuard(new ByteArrayInputStream(sent.toByteArray()), now::get, told::add, (t, n) -> { },
+        topic -> {
+          asked.add(topic);
+          return topic.length() == 4;
+        });
+    ByteArrayOutputStream expected = new ByteArrayOutputStream();
+    expected.writeBytes(publish(0x32, 5, 0x0102, 0));
+    expected.writeBytes(publish(0x30, 4, 0, 3));
+    expected.writeBytes(hex("d0 00"));
+    assertArrayEquals(expected.toByteArray(), g.readAllBytes());
+    assertEquals(List.of("aaaaa", "aaaaa", "aaaa"), asked, "asked once per PUBLISH, with its topic");
+    assertEquals(4, g.packets());
+    assertTrue(told.isEmpty());
   }
 
   @Test
