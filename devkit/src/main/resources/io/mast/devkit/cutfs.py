@@ -3,8 +3,8 @@
 
     /usr/bin/python3 cutfs.py BACKING MOUNTPOINT
 
-Mounts a FUSE file system at MOUNTPOINT whose durable state (what survives a cut) is written to
-BACKING only when a program asks for it:
+Mounts a FUSE file system at MOUNTPOINT whose durable state (what survives a cut) is what a
+program asked for:
 
   * a file's data (and size) is durable from the moment fsync or fdatasync returns on it;
   * a directory's entries (a create, a rename, an unlink, a mkdir in it) are durable from the
@@ -12,7 +12,9 @@ BACKING only when a program asks for it:
     never linked durably is gone after a cut, and a rename not followed by a directory sync is
     undone (the case a kill -9 never shows, since the page cache survives a killed process).
 
-Until then reads see every write, as from the page cache. Writing "cut" to MOUNTPOINT/.cutfs
+Until then reads see every write, as from the page cache. The durable state is kept in memory
+and written to BACKING at each cut and at unmount (and read from it at mount), so BACKING is the
+disk as the last power cut left it. Writing "cut" to MOUNTPOINT/.cutfs
 drops everything not durable; "cut tear" also lets a prefix of the last unsynced write, cut at a
 512-byte sector boundary, reach the disk first (a write torn by the power going). Reading
 MOUNTPOINT/.cutfs gives counts: "writes= syncs= dirsyncs= cuts= torn_bytes=".
@@ -39,7 +41,7 @@ SECTOR = 512
 
 
 class Node:
-    __slots__ = ("ino", "is_dir", "data", "durable", "entries", "durable_entries", "mode", "mtime")
+    __slots__ = ("ino", "is_dir", "data", "durable", "version", "entries", "durable_entries", "mode", "mtime")
 
     def __init__(self, ino, is_dir, mode):
         self.ino = ino
@@ -48,6 +50,7 @@ class Node:
         self.mtime = time.time()
         self.data = bytearray()
         self.durable = None  # the file's synced bytes; None: never synced
+        self.version = 0  # counts the changes of durable
         self.entries = {} if is_dir else None  # name -> Node, as programs see them
         self.durable_entries = {} if is_dir else None  # name -> Node, as a cut leaves them
 
@@ -61,7 +64,7 @@ class CutFs(fusepy.Operations):
         self.last_write = None  # (node, offset, bytes) of the newest write not yet synced
         self.counts = {"writes": 0, "syncs": 0, "dirsyncs": 0, "cuts": 0, "torn_bytes": 0}
         self.control = b""
-        self.written = {}  # path under BACKING -> (inode, id of its durable bytes) last written there
+        self.written = {}  # path under BACKING -> (inode, version of its durable bytes) last written there
         self._load(self.backing, self.root)
 
     # -- the durable state on BACKING ---------------------------------------------------------
@@ -85,15 +88,6 @@ class CutFs(fusepy.Operations):
             node.entries[name] = child
             node.durable_entries[name] = child
 
-    def _durable_paths(self, target, node=None, prefix=""):
-        """The paths under BACKING at which target is durably linked."""
-        node = node or self.root
-        if node is target:
-            yield prefix
-        if node.is_dir:
-            for name, child in node.durable_entries.items():
-                yield from self._durable_paths(target, child, prefix + "/" + name)
-
     def _write_backing(self, rel, node):
         path = self.backing + rel
         if node.is_dir:
@@ -108,7 +102,7 @@ class CutFs(fusepy.Operations):
             os.fsync(fd)
             os.close(fd)
         else:
-            if self.written.get(rel) == (node.ino, id(node.durable)) and os.path.isfile(path):
+            if self.written.get(rel) == (node.ino, node.version) and os.path.isfile(path):
                 return  # this very content is there already
             if os.path.isdir(path):
                 shutil.rmtree(path)
@@ -116,11 +110,7 @@ class CutFs(fusepy.Operations):
                 f.write(node.durable or b"")
                 f.flush()
                 os.fsync(f.fileno())
-            self.written[rel] = (node.ino, id(node.durable))
-
-    def _mirror(self, node):
-        for rel in list(self._durable_paths(node)):
-            self._write_backing(rel, node)
+            self.written[rel] = (node.ino, node.version)
 
     # -- paths as programs see them -------------------------------------------------------------
 
@@ -151,11 +141,12 @@ class CutFs(fusepy.Operations):
                     base.extend(bytes(offset - len(base)))
                 base[offset:offset + keep] = data[:keep]
                 node.durable = bytes(base)
-                self._mirror(node)
+                node.version += 1
                 self.counts["torn_bytes"] += keep
         self.last_write = None
         self.counts["cuts"] += 1
         self._reset(self.root, set())
+        self._write_backing("", self.root)
 
     def _reset(self, node, seen):
         if node.ino in seen:
@@ -175,6 +166,10 @@ class CutFs(fusepy.Operations):
 
     def init(self, path):
         print("mounted", flush=True)
+
+    def destroy(self, path):
+        with self.mutex:
+            self._write_backing("", self.root)
 
     def getattr(self, path, fh=None):
         with self.mutex:
@@ -275,10 +270,10 @@ class CutFs(fusepy.Operations):
                 return 0
             n = self._find(path)
             n.durable = bytes(n.data)
+            n.version += 1
             if self.last_write is not None and self.last_write[0] is n:
                 self.last_write = None
             self.counts["syncs"] += 1
-            self._mirror(n)
         return 0
 
     def fsyncdir(self, path, datasync, fh):
@@ -286,7 +281,6 @@ class CutFs(fusepy.Operations):
             n = self._find(path)
             n.durable_entries = dict(n.entries)
             self.counts["dirsyncs"] += 1
-            self._mirror(n)
         return 0
 
     def mkdir(self, path, mode):
