@@ -40,13 +40,13 @@ final class PowerCutWork implements Callable<Integer> {
   /** The PIN the login guard is given (a wrong one) and its hash's PIN. */
   static final String PIN = "2468";
 
-  @Option(names = "--dir", required = true)
+  @Option(names = "--dir", required = true, description = "Where the parts write: the power-cut file system's mount.")
   Path dir;
 
   @Option(names = "--dist", required = true, description = "The release the OTA part downloads, stages and switches to.")
   Path dist;
 
-  @Option(names = "--pin-hash", required = true)
+  @Option(names = "--pin-hash", required = true, description = "The console PIN hash the login guard checks wrong PINs against.")
   String pinHash;
 
   private final PrintStream out = System.out;
