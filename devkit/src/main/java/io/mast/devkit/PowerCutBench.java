@@ -80,7 +80,7 @@ final class PowerCutBench implements Callable<Integer> {
     int corrupt;
     int failedOpens;
     final List<String> findings = new ArrayList<>();
-    /** What the part had last made durable when the power went, by kind (OTA: chunks, switched, active). */
+    /** What the part had last made durable when the power went, by kind (OTA: chunks, untried, switched, active). */
     final Map<String, Integer> cutAt = new java.util.TreeMap<>();
 
     void finding(String kind, int cycle, String what) {
@@ -264,18 +264,25 @@ final class PowerCutBench implements Callable<Integer> {
       if (!c.equals(PowerCutWork.configOf(c.getVersion()))) {
         t.finding("corrupt", cycle, "version " + c.getVersion() + " is not the config of that version");
       }
-      if (c.getVersion() > want + 1) {
-        t.finding("corrupt", cycle, "version " + c.getVersion() + " is ahead of any written (" + want + " applied)");
+      long seen = acked.containsKey("config-seen") ? Long.parseLong(acked.get("config-seen")) : 0;
+      if (c.getVersion() > Math.max(want, seen) + 1) {
+        // the writer goes on from what it finds, which may be a version made durable and not yet said
+        t.finding("corrupt", cycle, "version " + c.getVersion() + " is ahead of any written (" + want + " applied, " + seen
+            + " found after the last cut)");
       }
+      acked.put("config-seen", Long.toString(c.getVersion()));
     });
     part(tally, acked, "pulse", cycle, t -> {
       long total = PulseTotals.read(m.resolve("pulse/journal")).total();
       long want = acked.containsKey("pulse") ? Long.parseLong(acked.get("pulse")) : 0;
+      long seen = acked.containsKey("pulse-seen") ? Long.parseLong(acked.get("pulse-seen")) : 0;
       if (total < want) {
         t.finding("lost", cycle, "total " + total + "; " + want + " was checkpointed");
-      } else if (total > want + 1) {
-        t.finding("corrupt", cycle, "total " + total + " was never written (" + want + " checkpointed)");
+      } else if (total > Math.max(want, seen) + 1) {
+        t.finding("corrupt", cycle, "total " + total + " was never written (" + want + " checkpointed, " + seen
+            + " found after the last cut)");
       }
+      acked.put("pulse-seen", Long.toString(total));
     });
     part(tally, acked, "audit", cycle, t -> {
       AuditLog log = AuditLog.open(files, m.resolve("audit"), 16 * 1024);
@@ -380,7 +387,12 @@ final class PowerCutBench implements Callable<Integer> {
     if (acked == null) {
       return;
     }
-    if (acked.startsWith("switched ")) {
+    if (acked.startsWith("untried ")) {
+      String slot = acked.substring(8);
+      if (boot.trial().equals(slot)) {
+        t.finding("lost", cycle, "the boot pointer names slot " + slot + " for a trial again after it was cleared: " + boot);
+      }
+    } else if (acked.startsWith("switched ")) {
       String slot = acked.substring(9);
       if (!boot.trial().equals(slot) && !boot.active().equals(slot)) {
         t.finding("lost", cycle, "the switch to slot " + slot + " is undone: " + boot);

@@ -200,6 +200,12 @@ final class PowerCutWork implements Callable<Integer> {
         said("ota", "chunks " + packed.chunks().size());
         String target = BootState.other(boot.active());
         Path slot = d.resolve("slots").resolve(target);
+        if (boot.trial().equals(target)) {
+          // as the pole's staging does: the pointer stops naming the slot before it is rewritten
+          boot = new BootState(boot.active(), "", 0, boot.last());
+          boot.write(files, d);
+          said("ota", "untried " + target);
+        }
         PowerCutBench.deleteTree(slot);
         dl.assemble(slot);
         new BootState(boot.active(), target, 0, "installed:" + target).write(files, d);

@@ -38,6 +38,12 @@ final class Staging implements BundleFetch.Complete {
     BootState boot = BootState.read(place.files(), root);
     String target = BootState.other(place.running());
     Path slot = root.resolve("slots").resolve(target);
+    if (boot.trial().equals(target)) {
+      // a release staged before and not yet tried: the boot pointer must not name the slot while it is rewritten, or a
+      // power cut in between leaves it naming a slot that does not run (found by the power-cut loop)
+      boot = new BootState(boot.active(), "", 0, boot.last());
+      boot.write(place.files(), root);
+    }
     deleteTree(slot);
     download.assemble(slot);
     OtaFloor floor = place.floor();
