@@ -266,7 +266,8 @@ class FirstMinutesTest {
       assertTrue(s.matches("[0-9,]+ readings? stored, [0-9,]+ acked \\| link [a-z ,0-9.:]+( \\| .*)?"), s);
     }
     // every log line begins at the left margin: the status line was cleared before it
-    Matcher log = Pattern.compile("(.)(\\d\\d:\\d\\d:\\d\\d INFO: uplink: connected)").matcher(screen);
+    // (DOTALL: the character before may be the newline of the line above, when no status line was drawn yet)
+    Matcher log = Pattern.compile("(.)(\\d\\d:\\d\\d:\\d\\d INFO: uplink: connected)", Pattern.DOTALL).matcher(screen);
     assertTrue(log.find(), screen);
     assertTrue(screen.substring(0, log.start(2)).endsWith("\r\033[K") || log.group(1).equals("\n"), screen);
   }
