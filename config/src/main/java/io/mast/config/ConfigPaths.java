@@ -213,7 +213,7 @@ final class ConfigPaths {
         }
         Map<String, Message> byKey = keyed(m, field);
         Message element = byKey.get(key);
-        if (element == null && key.matches("\\d+") && Integer.parseInt(key) < m.getRepeatedFieldCount(field)) {
+        if (element == null && key.matches("\\d{1,9}") && Integer.parseInt(key) < m.getRepeatedFieldCount(field)) {
           element = (Message) m.getRepeatedField(field, Integer.parseInt(key));
         }
         if (element == null) {
@@ -298,7 +298,7 @@ final class ConfigPaths {
           found = k;
         }
       }
-      if (found < 0 && key.matches("\\d+") && Integer.parseInt(key) < list.size()) {
+      if (found < 0 && key.matches("\\d{1,9}") && Integer.parseInt(key) < list.size()) {
         found = Integer.parseInt(key);
       }
       if (last) {

@@ -73,6 +73,9 @@ class DeviceConfigsTest {
     assertEquals("path sensors[99]: sensors has no entry '99'; it has pms, pms-pm10, co2, probe-ph, probe-turbidity, gas-detector,"
         + " water-meter, gas-meter, heat-meter, water-main, water-valve, water-battery, gas-main, lamp-energy,"
         + " lamp-power, lamp-voltage, modem-rsrp, modem-sinr", idx.getMessage());
+    // found by fuzzing the console's lines: an index past int was a NumberFormatException, not a refusal naming the path
+    String huge = "sensors[" + "4".repeat(40) + "]";
+    assertTrue(assertThrows(ConfigException.class, () -> DeviceConfigs.valueAt(sim, huge)).getMessage().startsWith("path " + huge + ": "));
   }
 
   @Test
