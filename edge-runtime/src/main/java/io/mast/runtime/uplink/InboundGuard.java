@@ -1,3 +1,7 @@
+// InboundGuard is over 400 lines on purpose: one state machine frames every byte from the broker (a
+// packet's head held and checked, its body counted, an emptied payload read and dropped, an
+// unwanted packet skipped), and every part of it moves the same position and counters; apart,
+// the parts would share all of that state.
 package io.mast.runtime.uplink;
 
 import io.mast.protocol.ControlLimits;

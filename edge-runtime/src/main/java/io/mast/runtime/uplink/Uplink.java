@@ -1,3 +1,7 @@
+// Uplink is over 400 lines: it keeps the connection's lifecycle (connect, lose, reconnect, new
+// settings, stop) and the few hooks the pole sets on it (state listeners, the gate's admission,
+// oversized messages); what had a reason of its own went to PublishWindow, SubscriptionSync,
+// ConnectionLiveness, Connection, LinkStates and Turns.
 package io.mast.runtime.uplink;
 
 import io.mast.protocol.Topics;
