@@ -28,9 +28,28 @@ public final class Pms5003Driver extends SerialDriver {
     super("pms5003", buses, port, SerialSettings.of8N1(baud), channels);
   }
 
+  /** The sensor's acknowledgement of passive mode. */
+  private static final byte[] PASSIVE_ACK = {0x42, 0x4D, 0x00, 0x04, (byte) 0xE1, 0x00, 0x01, 0x74};
+  /** How long open waits for that acknowledgement. */
+  static final int ACK_WAIT_MS = 400;
+
   @Override
   void onOpen(SerialLink link) throws IOException {
     link.write(Pms5003Decoder.PASSIVE_MODE);
+    // in active mode the sensor sends a frame every second or so, and one sent just before the
+    // switch may still be on its way: everything up to the acknowledgement of passive mode is
+    // stale, and the first sample must not take it for its answer (a sensor that does not
+    // acknowledge costs the wait, once)
+    byte[] one = new byte[1];
+    int matched = 0;
+    long deadline = System.nanoTime() + ACK_WAIT_MS * 1_000_000L;
+    while (matched < PASSIVE_ACK.length) {
+      long left = (deadline - System.nanoTime()) / 1_000_000;
+      if (left <= 0 || link.read(one, 0, 1, left) <= 0) {
+        return;
+      }
+      matched = one[0] == PASSIVE_ACK[matched] ? matched + 1 : one[0] == PASSIVE_ACK[0] ? 1 : 0;
+    }
   }
 
   @Override
