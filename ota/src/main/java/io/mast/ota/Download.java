@@ -99,14 +99,8 @@ public final class Download implements AutoCloseable {
   /** Clears every chunk the bitmap claims whose bytes in the data file do not match the manifest. */
   private void verifyClaims() throws IOException {
     for (int i = have.nextSetBit(0); i >= 0; i = have.nextSetBit(i + 1)) {
-      OtaManifestMessage.Chunk c = manifest.chunks().get(i);
-      ByteBuffer b = ByteBuffer.allocate(c.size());
-      while (b.hasRemaining()) {
-        if (data.read(b, offsets[i] + b.position()) < 0) {
-          break;
-        }
-      }
-      if (b.hasRemaining() || !MessageDigest.isEqual(Packer.sha256().digest(b.array()), c.sha256())) {
+      byte[] bytes = readChunk(i);
+      if (bytes == null || !MessageDigest.isEqual(Packer.sha256().digest(bytes), manifest.chunks().get(i).sha256())) {
         have.clear(i);
         droppedAtOpen++;
       }
@@ -114,6 +108,17 @@ public final class Download implements AutoCloseable {
     if (droppedAtOpen > 0) {
       sinceCheckpoint++; // the next checkpoint writes the corrected bitmap
     }
+  }
+
+  /** Chunk {@code i}'s bytes from its place in the data file, or null when the file ends inside it. */
+  private byte[] readChunk(int i) throws IOException {
+    ByteBuffer b = ByteBuffer.allocate(manifest.chunks().get(i).size());
+    while (b.hasRemaining()) {
+      if (data.read(b, offsets[i] + b.position()) < 0) {
+        return null;
+      }
+    }
+    return b.array();
   }
 
   /** Chunks the bitmap claimed at open whose bytes did not match (and are fetched again). */
@@ -252,15 +257,13 @@ public final class Download implements AutoCloseable {
       try (DurableFiles.DurableFile o = files.open(out)) {
         long pos = 0;
         for (int i : f.chunks()) {
-          ByteBuffer b = ByteBuffer.allocate(manifest.chunks().get(i).size());
-          while (b.hasRemaining()) {
-            if (data.read(b, offsets[i] + b.position()) < 0) {
-              throw new IOException("the download file ends inside chunk " + i);
-            }
+          byte[] bytes = readChunk(i);
+          if (bytes == null) {
+            throw new IOException("the download file ends inside chunk " + i);
           }
-          sha.update(b.array());
-          o.write(ByteBuffer.wrap(b.array()), pos);
-          pos += b.capacity();
+          sha.update(bytes);
+          o.write(ByteBuffer.wrap(bytes), pos);
+          pos += bytes.length;
         }
         o.force();
       }

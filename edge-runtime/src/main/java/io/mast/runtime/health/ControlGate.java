@@ -69,8 +69,13 @@ public final class ControlGate {
       return suffix;
     }
 
+    /** The control topic a full topic name ends in ({@code m/pole-3/c}, {@code m/@north/c}), or null. */
+    static Topic ofTopicName(String topicName) {
+      return ofSuffix(topicName.substring(topicName.lastIndexOf('/') + 1));
+    }
+
     /** The topic of a suffix, or null when it is not a control topic. */
-    public static Topic ofSuffix(String suffix) {
+    private static Topic ofSuffix(String suffix) {
       for (Topic t : values()) {
         if (t.suffix.equals(suffix)) {
           return t;
@@ -148,7 +153,7 @@ public final class ControlGate {
    * for each message, before the MQTT client reads its payload.
    */
   public boolean admit(String topicName) {
-    Topic t = Topic.ofSuffix(topicName.substring(topicName.lastIndexOf('/') + 1));
+    Topic t = Topic.ofTopicName(topicName);
     return t == null || admit(t);
   }
 
@@ -188,7 +193,7 @@ public final class ControlGate {
   public boolean refused(Topic topic, String why, String line, boolean signed) {
     Tally y = tallies.get(topic);
     y.refused.incrementAndGet();
-    y.lastRefusal = why.length() > QuietLog.LINE_CHARS ? why.substring(0, QuietLog.LINE_CHARS) : why;
+    y.lastRefusal = cut(why);
     log.say(line);
     return signed || y.answers.take(nanos.getAsLong());
   }
@@ -203,8 +208,7 @@ public final class ControlGate {
    * cap) before the MQTT client read it: counted on its control topic, said once a minute.
    */
   public void oversized(String topicName, long bytes) {
-    int slash = topicName.lastIndexOf('/');
-    Topic t = Topic.ofSuffix(topicName.substring(slash + 1));
+    Topic t = Topic.ofTopicName(topicName);
     if (t != null) {
       tallies.get(t).oversized.incrementAndGet();
       tallies.get(t).received.incrementAndGet();
@@ -214,13 +218,17 @@ public final class ControlGate {
 
   /** An error stopped a piece of {@code where}'s work (logged where it was caught): kept for the watchdog and health. */
   public void fault(String where, Throwable e) {
-    String what = where + ": " + e;
     synchronized (faults) {
       if (faults.size() == FAULTS) {
         faults.removeFirst();
       }
-      faults.addLast(what.length() > QuietLog.LINE_CHARS ? what.substring(0, QuietLog.LINE_CHARS) : what);
+      faults.addLast(cut(where + ": " + e));
     }
+  }
+
+  /** {@code text} cut to a log line's length: what health carries of an outsider's text is bounded too. */
+  private static String cut(String text) {
+    return text.length() > QuietLog.LINE_CHARS ? text.substring(0, QuietLog.LINE_CHARS) : text;
   }
 
   /** The errors that stopped an agent's work, newest last; empty while there is none. */
