@@ -65,6 +65,17 @@ final class ChildJvm {
     return distributionJar().map(j -> j.resolveSibling(ARCHIVE)).filter(Files::isRegularFile);
   }
 
+  /**
+   * Kills {@code p} with SIGKILL and waits for it, leaving its output readable to the end.
+   * {@link Process#destroyForcibly()} also closes this side of the child's pipes, so lines the
+   * child wrote just before it died, still in the pipe, would be lost to a reader that has not
+   * reached them: a harness would then believe less of the child's work was done than it said.
+   */
+  static void kill(Process p) throws InterruptedException {
+    p.toHandle().destroyForcibly();
+    p.waitFor();
+  }
+
   static String java() {
     return Path.of(System.getProperty("java.home"), "bin", "java").toString();
   }

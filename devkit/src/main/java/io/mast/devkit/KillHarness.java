@@ -96,8 +96,7 @@ final class KillHarness {
         failures.add("cycle " + cycle + ": the writer exited by itself with status " + p.exitValue() + "; see " + log);
         break;
       }
-      p.destroyForcibly();
-      p.waitFor();
+      ChildJvm.kill(p);
       reader.join();
       if (synced.get() < 0) {
         quiet++;
@@ -135,7 +134,7 @@ final class KillHarness {
         }
       }
     } catch (IOException | NumberFormatException e) {
-      // the pipe breaks when the writer is killed
+      // not the kill (ChildJvm.kill leaves the pipe open to its end): the count read so far stands
     } finally {
       opened.countDown();
     }

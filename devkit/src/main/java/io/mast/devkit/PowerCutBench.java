@@ -176,8 +176,7 @@ final class PowerCutBench implements Callable<Integer> {
         }
         acked.remove("ready");
         Thread.sleep(random.nextInt(1_200)); // the cut comes at a random moment of the writing
-        p.destroyForcibly();
-        p.waitFor();
+        ChildJvm.kill(p);
         reader.join();
         boolean tear = cycle % 2 == 0;
         fs.cut(tear);
@@ -218,8 +217,11 @@ final class PowerCutBench implements Callable<Integer> {
           }
         }
       }
-    } catch (IOException ended) {
-      // the child was killed
+    } catch (IOException e) {
+      // the pipe stays open through the kill (ChildJvm.kill), so this is not the end of a child
+      synchronized (other) {
+        other.add("reading the writer's output failed: " + e);
+      }
     }
   }
 }
