@@ -207,7 +207,15 @@ public final class ReadingsCsv {
 
   public static void write(PrintStream out, ChannelProfile profile, Reading r) {
     Channel c = profile.channel(r.channel());
-    out.print(Instant.ofEpochSecond(r.time()) + "," + c.name() + "," + c.format(r.mantissa()) + "\n");
+    out.print(Instant.ofEpochSecond(r.time()) + "," + field(c.name()) + "," + c.format(r.mantissa()) + "\n");
+  }
+
+  /** A field as RFC 4180 writes it: quoted, with {@code ""} for a quote, when it holds a comma or a quote. */
+  static String field(String text) {
+    if (text.indexOf(',') < 0 && text.indexOf('"') < 0) {
+      return text;
+    }
+    return '"' + text.replace("\"", "\"\"") + '"';
   }
 
   /** Splits one RFC 4180 line: fields may be quoted, with "" for a quote inside. */

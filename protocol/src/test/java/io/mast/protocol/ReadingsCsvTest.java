@@ -47,6 +47,21 @@ class ReadingsCsvTest {
   }
 
   @Test
+  void aChannelNameWithACommaOrAQuoteIsWrittenQuotedAndReadsBack() throws IOException {
+    // found by the readings CSV fuzz target: the writer printed such a name bare, a row of 4 fields
+    Files.writeString(dir.resolve("c.csv"), "channel,unit,exponent,interval_s,kind,description\n\"a,\"\"b\"\"\",x,-2,60,counter,\n");
+    ChannelProfile profile = ReadingsCsv.readChannels(dir.resolve("c.csv"));
+    assertEquals("a,\"b\"", profile.channel(0).name());
+    java.io.ByteArrayOutputStream text = new java.io.ByteArrayOutputStream();
+    java.io.PrintStream out = new java.io.PrintStream(text, true, UTF_8);
+    ReadingsCsv.writeHeader(out);
+    ReadingsCsv.write(out, profile, new Reading(0, 1_767_225_600L, -125));
+    assertEquals("time,channel,value\n2026-01-01T00:00:00Z,\"a,\"\"b\"\"\",-1.25\n", text.toString(UTF_8));
+    Files.write(dir.resolve("r.csv"), text.toByteArray());
+    assertEquals(List.of(new Reading(0, 1_767_225_600L, -125)), ReadingsCsv.readReadings(dir.resolve("r.csv"), profile));
+  }
+
+  @Test
   void theHeaderIsCheckedOnceAndNamesTheFile() throws IOException {
     Path bad = dir.resolve("bad.csv");
     Files.writeString(bad, "when,what\n");

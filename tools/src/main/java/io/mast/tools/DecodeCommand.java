@@ -6,8 +6,6 @@ import io.mast.protocol.FrameDecoder;
 import io.mast.protocol.FrameCorruptException;
 import io.mast.protocol.FrameFormatException;
 import io.mast.protocol.FrameIntegrity;
-import io.mast.protocol.MessageText;
-import io.mast.protocol.Reading;
 import io.mast.protocol.ReadingsCsv;
 import io.mast.protocol.Topics;
 import java.io.BufferedOutputStream;
@@ -20,14 +18,10 @@ import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.HashSet;
-import java.util.HexFormat;
 import java.util.List;
-import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.Callable;
-import java.util.regex.Pattern;
 import java.util.stream.Stream;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -73,19 +67,10 @@ final class DecodeCommand implements Callable<Integer> {
   @Option(names = "--prefix", defaultValue = Topics.DEFAULT_PREFIX, paramLabel = "TEMPLATE", description = "Topic prefix template (default: ${DEFAULT-VALUE}).")
   String prefix;
 
-  /** The payload of a mosquitto_sub -F '%t %x' line: hex digits in pairs (none for a cleared retained message). */
-  private static final Pattern HEX = Pattern.compile("([0-9a-fA-F]{2})*");
-
   @Spec CommandSpec spec;
   private final PrintStream out = new PrintStream(new BufferedOutputStream(System.out, 1 << 16), false, StandardCharsets.UTF_8);
-  private long frames;
-  private long readings;
-  private long duplicates;
-  private long refused;
+  private DecodeRun run;
   private long intact;
-  private long alarms;
-  private long skipped;
-  private long errors;
 
   @Override
   public Integer call() throws IOException {
@@ -102,6 +87,7 @@ final class DecodeCommand implements Callable<Integer> {
       return verifyFiles();
     }
     ChannelProfile given = profileFile == null ? null : profile(profileFile, "--profile");
+    run = new DecodeRun(out, System.err, follow);
     ReadingsCsv.writeHeader(out);
     if (hex) {
       decodeLines(given);
@@ -109,17 +95,17 @@ final class DecodeCommand implements Callable<Integer> {
       decodeFiles(given);
     }
     out.flush();
-    System.err.printf("frames=%d readings=%d alarms=%d duplicates=%d refused=%d skipped=%d errors=%d%n", frames, readings, alarms,
-        duplicates, refused, skipped, errors);
-    if (hex && frames == 0 && alarms == 0 && (skipped > 0 || errors > 0)) {
+    System.err.println(run.summary());
+    if (hex && run.frames == 0 && run.alarms == 0 && (run.skipped > 0 || run.errors > 0)) {
       System.err.println("mast decode: nothing decoded: expected 'TOPIC HEXPAYLOAD' lines with m/DEVICE/t topics, as"
           + " mosquitto_sub -F '%t %x' -t 'm/#' prints them (topic prefix " + prefix + ")");
     }
-    return errors == 0 && refused == 0 ? 0 : 1;
+    return run.errors == 0 && run.refused == 0 ? 0 : 1;
   }
 
   /** --verify: each frame file's CRC-32C, nothing decoded. */
   private int verifyFiles() throws IOException {
+    run = new DecodeRun(out, System.err, false);
     for (Path path : paths) {
       if (!Files.exists(path)) {
         throw new NoSuchFileException(path + ": no such file or directory");
@@ -129,18 +115,16 @@ final class DecodeCommand implements Callable<Integer> {
           FrameIntegrity.check(Files.readAllBytes(file), "frame");
           intact++;
         } catch (FrameCorruptException e) {
-          refused(file.toString(), e);
+          run.refused(file.toString(), e);
         }
       }
     }
-    System.err.printf("frames=%d intact=%d refused=%d%n", intact + refused, intact, refused);
-    return refused == 0 ? 0 : 1;
+    System.err.printf("frames=%d intact=%d refused=%d%n", intact + run.refused, intact, run.refused);
+    return run.refused == 0 ? 0 : 1;
   }
 
-  private record Row(Reading reading, ChannelProfile profile) {}
-
   private void decodeFiles(ChannelProfile given) throws IOException {
-    List<Row> rows = new ArrayList<>();
+    List<DecodeRun.Row> rows = new ArrayList<>();
     Set<String> seen = new HashSet<>();
     for (Path path : paths) {
       boolean dir = Files.isDirectory(path);
@@ -154,20 +138,20 @@ final class DecodeCommand implements Callable<Integer> {
         try {
           DecodedFrame frame = decoder.decode(Files.readAllBytes(file));
           if (!seen.add(profile.hexId() + "/" + frame.seq())) {
-            duplicates++;
+            run.duplicates++;
             continue;
           }
-          frames++;
-          frame.readings().forEach(r -> rows.add(new Row(r, profile)));
+          run.frames++;
+          frame.readings().forEach(r -> rows.add(new DecodeRun.Row(r, profile)));
         } catch (FrameCorruptException e) {
-          refused(file.toString(), e);
+          run.refused(file.toString(), e);
         } catch (FrameFormatException e) {
-          error(file + ": " + e.getMessage());
+          run.error(file + ": " + e.getMessage());
         }
       }
     }
-    readings += rows.size();
-    writeSorted(rows);
+    run.readings += rows.size();
+    run.writeSorted(rows);
   }
 
   /** A profile file, or an error that says what it should be and how to get one. */
@@ -183,13 +167,6 @@ final class DecodeCommand implements Callable<Integer> {
     }
   }
 
-  private void writeSorted(List<Row> rows) {
-    rows.sort((a, b) -> Reading.BY_TIME_THEN_CHANNEL.compare(a.reading(), b.reading()));
-    for (Row row : rows) {
-      ReadingsCsv.write(out, row.profile(), row.reading());
-    }
-  }
-
   private static List<Path> frameFiles(Path dir) throws IOException {
     try (Stream<Path> files = Files.list(dir)) {
       return files.filter(f -> f.getFileName().toString().endsWith(".pb"))
@@ -200,104 +177,11 @@ final class DecodeCommand implements Callable<Integer> {
   }
 
   private void decodeLines(ChannelProfile given) throws IOException {
-    Topics topics = Topics.withPrefix(prefix);
-    Map<String, FrameDecoder> decoders = new HashMap<>();
-    Set<String> seen = new HashSet<>();
-    List<Row> rows = new ArrayList<>();
+    HexLines lines = new HexLines(run, Topics.withPrefix(prefix), given);
     BufferedReader in = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
-    String line;
-    long number = 0;
-    while ((line = in.readLine()) != null) {
-      number++;
-      if (line.isBlank()) {
-        continue;
-      }
-      String[] parts = line.trim().split("\\s+", 2);
-      var parsed = topics.parse(parts[0]);
-      if (parsed.isEmpty()) {
-        skipped++;
-        continue;
-      }
-      String hexText = parts.length > 1 ? parts[1].trim() : "";
-      if (!HEX.matcher(hexText).matches()) {
-        error("stdin:" + number + ": " + parts[0] + ": the payload is not hex; expected 'TOPIC HEXPAYLOAD' lines as"
-            + " mosquitto_sub -F '%t %x' prints them (with -v it prints raw bytes instead)");
-        continue;
-      }
-      try {
-        byte[] payload = HexFormat.of().parseHex(hexText);
-        String device = parsed.get().device();
-        switch (parsed.get().kind()) {
-          case PROFILE -> {
-            if (payload.length > 0) {
-              decoders.put(device, new FrameDecoder(ChannelProfile.parse(payload)));
-            }
-            note(parts[0], parsed.get().kind(), payload);
-          }
-          case TELEMETRY, ALARM -> {
-            FrameDecoder decoder = decoders.get(device);
-            if (decoder == null && given == null) {
-              throw new FrameFormatException("no profile yet for device " + device + " (its retained m/" + device
-                  + "/p message comes first when the subscriber starts; or give --profile FILE)");
-            }
-            decoder = decoder != null ? decoder : decoders.computeIfAbsent(device, d -> new FrameDecoder(given));
-            DecodedFrame frame = parsed.get().kind() == Topics.Kind.ALARM ? decoder.decodeAlarm(payload) : decoder.decode(payload);
-            if (!seen.add(device + "/" + frame.seq())) {
-              duplicates++;
-              continue;
-            }
-            if (parsed.get().kind() == Topics.Kind.ALARM) {
-              alarms++;
-              if (follow) {
-                out.println("# " + parts[0] + " alarm: seq " + frame.seq() + ", " + frame.readings().size() + " reading(s), also in the telemetry");
-                out.flush();
-              }
-              continue;
-            }
-            frames++;
-            readings += frame.readings().size();
-            List<Row> these = new ArrayList<>();
-            for (Reading r : frame.readings()) {
-              these.add(new Row(r, decoder.profile()));
-            }
-            if (follow) {
-              writeSorted(these);
-              out.flush();
-            } else {
-              rows.addAll(these);
-            }
-          }
-          default -> note(parts[0], parsed.get().kind(), payload);
-        }
-      } catch (FrameCorruptException e) {
-        refused("stdin:" + number + ": " + parts[0], e);
-      } catch (FrameFormatException | IllegalArgumentException e) {
-        error("stdin:" + number + ": " + parts[0] + ": " + e.getMessage());
-      }
+    for (String line; (line = in.readLine()) != null; ) {
+      lines.accept(line);
     }
-    writeSorted(rows);
-  }
-
-  /** A message that is not a frame: counted as skipped, and with --follow printed as text. */
-  private void note(String topic, Topics.Kind kind, byte[] payload) throws FrameFormatException {
-    if (!follow) {
-      if (kind != Topics.Kind.PROFILE) {
-        skipped++;
-      }
-      return;
-    }
-    out.println("# " + topic + " " + MessageText.of(kind, payload));
-    out.flush();
-  }
-
-  /** A damaged copy: refused before its sequence number is read, so a good copy of the same frame that comes later is kept. */
-  private void refused(String where, FrameCorruptException e) {
-    refused++;
-    System.err.println("mast decode: " + where + ": " + e.getMessage() + "; refused");
-  }
-
-  private void error(String message) {
-    errors++;
-    System.err.println("mast decode: " + message);
+    lines.finish();
   }
 }

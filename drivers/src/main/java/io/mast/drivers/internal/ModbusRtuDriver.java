@@ -39,21 +39,44 @@ public final class ModbusRtuDriver extends SerialDriver {
   public static final int TRIES = 3;
 
   private final List<ModbusPoint> points;
+  private final Timing timing;
   private LinkSerialConnection connection;
 
   /** One channel's register on one slave. */
   public record ModbusPoint(ChannelSpec spec, int slave, int function, int register, boolean wide,
       boolean signed, boolean littleEndianWords) {}
 
+  /**
+   * How long each try waits for an answer and how many tries a read gets. Between tries j2mod
+   * waits 250-750 ms times the try's number, so a silent slave costs a channel about 3 s at
+   * {@link #FIELD}.
+   */
+  public record Timing(int timeoutMs, int tries) {
+    /** A bus of meters at 9600 baud: {@link #TIMEOUT_MS}, {@link #TRIES}. */
+    public static final Timing FIELD = new Timing(TIMEOUT_MS, TRIES);
+
+    public Timing {
+      if (timeoutMs < 1 || tries < 1) {
+        throw new IllegalArgumentException("Modbus timing of " + tries + " tries of " + timeoutMs + " ms");
+      }
+    }
+  }
+
   public ModbusRtuDriver(Buses buses, String port, int baud, List<ModbusPoint> points) {
+    this(buses, port, baud, Timing.FIELD, points);
+  }
+
+  /** A master with its own {@code timing}: the fuzz target's line holds all it will ever hold, so one try of 1 ms. */
+  public ModbusRtuDriver(Buses buses, String port, int baud, Timing timing, List<ModbusPoint> points) {
     super("modbus_rtu", buses, port, SerialSettings.of8N1(baud), points.stream().map(ModbusPoint::spec).toList());
     this.points = List.copyOf(points);
+    this.timing = timing;
   }
 
   @Override
   void onOpen(SerialLink link) throws IOException {
     connection = new LinkSerialConnection(link, settings());
-    connection.transport().setTimeout(TIMEOUT_MS);
+    connection.transport().setTimeout(timing.timeoutMs());
   }
 
   @Override
@@ -74,7 +97,7 @@ public final class ModbusRtuDriver extends SerialDriver {
     request.setUnitID(point.slave());
     ModbusSerialTransaction transaction = new ModbusSerialTransaction(connection);
     transaction.setRequest(request);
-    transaction.setRetries(TRIES);
+    transaction.setRetries(timing.tries());
     long timeoutsBefore = connection.timeouts();
     try {
       transaction.execute();
@@ -87,7 +110,7 @@ public final class ModbusRtuDriver extends SerialDriver {
             connection.failure());
       }
       return point.spec().failed(classify(e, connection.timeouts() > timeoutsBefore),
-          "slave " + point.slave() + " register " + point.register() + " after " + TRIES + " tries: " + e.getMessage());
+          "slave " + point.slave() + " register " + point.register() + " after " + timing.tries() + " tries: " + e.getMessage());
     }
     return decode(point, transaction.getResponse(), words);
   }
