@@ -201,6 +201,15 @@ public final class ReadingsCsv {
     return Instant.parse(field.trim()).getEpochSecond();
   }
 
+  /** A channels file of {@code profile}: its header, then one row per channel in id order. */
+  public static void writeChannels(PrintStream out, ChannelProfile profile) {
+    out.print(CHANNELS_HEADER + "\n");
+    for (Channel c : profile.channels()) {
+      out.print(field(c.name()) + "," + field(c.unit()) + "," + c.exponent() + "," + c.intervalS() + ","
+          + c.kind().name().toLowerCase(Locale.ROOT) + "," + field(c.description()) + "\n");
+    }
+  }
+
   public static void writeHeader(PrintStream out) {
     out.print(READINGS_HEADER + "\n");
   }

@@ -62,6 +62,17 @@ class ReadingsCsvTest {
   }
 
   @Test
+  void aChannelsFileWrittenReadsBackAsTheSameProfile() throws IOException {
+    Files.writeString(dir.resolve("c.csv"), CHANNELS);
+    ChannelProfile profile = ReadingsCsv.readChannels(dir.resolve("c.csv"));
+    java.io.ByteArrayOutputStream text = new java.io.ByteArrayOutputStream();
+    ReadingsCsv.writeChannels(new java.io.PrintStream(text, true, UTF_8), profile);
+    assertEquals(CHANNELS, text.toString(UTF_8));
+    Files.write(dir.resolve("again.csv"), text.toByteArray());
+    assertEquals(profile.channels(), ReadingsCsv.readChannels(dir.resolve("again.csv")).channels());
+  }
+
+  @Test
   void theHeaderIsCheckedOnceAndNamesTheFile() throws IOException {
     Path bad = dir.resolve("bad.csv");
     Files.writeString(bad, "when,what\n");

@@ -46,8 +46,30 @@ public final class LinkShaper implements AutoCloseable {
   private static final int HIGH_WATER = 64 * 1024;
   private static final int LOW_WATER = 16 * 1024;
 
-  /** Figures since start. */
-  public record Stats(long connections, long cuts, long refused, long bytesUp, long bytesDown) {}
+  /**
+   * What an IP packet of the emulated link carries at most: a 1,500-byte MTU less 40 bytes of IPv4
+   * and TCP headers.
+   */
+  public static final int SEGMENT_BYTES = 1_460;
+
+  /**
+   * Figures since start. The bytes are TCP payload (MQTT and TLS records); the segments are what
+   * those bytes take as IP packets, counted as each chunk crosses: one per {@link #SEGMENT_BYTES}
+   * or part of it.
+   */
+  public record Stats(long connections, long cuts, long refused, long bytesUp, long bytesDown, long segmentsUp,
+      long segmentsDown) {
+
+    /**
+     * An estimate of the bytes on the air, IP and TCP included: the payload, 40 bytes of headers
+     * per data segment, and a pure acknowledgement of 40 bytes for every second segment each way
+     * (delayed ACK), with 3 packets for each connection's handshake and 4 for its close.
+     */
+    public long airBytes() {
+      long acks = (segmentsUp + 1) / 2 + (segmentsDown + 1) / 2;
+      return bytesUp + bytesDown + 40 * (segmentsUp + segmentsDown + acks + 7 * connections);
+    }
+  }
 
   private final Builder settings;
   private final EventLoopGroup group = new NioEventLoopGroup(1);
@@ -58,6 +80,8 @@ public final class LinkShaper implements AutoCloseable {
   private final AtomicLong refused = new AtomicLong();
   private final AtomicLong bytesUp = new AtomicLong();
   private final AtomicLong bytesDown = new AtomicLong();
+  private final AtomicLong segmentsUp = new AtomicLong();
+  private final AtomicLong segmentsDown = new AtomicLong();
   private volatile long darkUntilNanos;
   private Channel server;
   private int port;
@@ -183,7 +207,8 @@ public final class LinkShaper implements AutoCloseable {
   }
 
   public Stats stats() {
-    return new Stats(connections.get(), cuts.get(), refused.get(), bytesUp.get(), bytesDown.get());
+    return new Stats(connections.get(), cuts.get(), refused.get(), bytesUp.get(), bytesDown.get(), segmentsUp.get(),
+        segmentsDown.get());
   }
 
   @Override
@@ -222,8 +247,8 @@ public final class LinkShaper implements AutoCloseable {
           return;
         }
         Channel broker = ((io.netty.channel.ChannelFuture) f).channel();
-        Direction up = new Direction(client, broker, bytesUp);
-        Direction down = new Direction(broker, client, bytesDown);
+        Direction up = new Direction(client, broker, bytesUp, segmentsUp);
+        Direction down = new Direction(broker, client, bytesDown, segmentsDown);
         client.pipeline().replace(this, "up", up);
         broker.pipeline().addLast("down", down);
         client.closeFuture().addListener(x -> broker.close());
@@ -257,6 +282,7 @@ public final class LinkShaper implements AutoCloseable {
     private final Channel source;
     private final Channel target;
     private final AtomicLong counter;
+    private final AtomicLong segments;
     private long nextFreeNanos;
     private long lastArrivalNanos;
     private long waiting;
@@ -268,10 +294,11 @@ public final class LinkShaper implements AutoCloseable {
      */
     private final java.util.ArrayDeque<ByteBuf> inFlight = new java.util.ArrayDeque<>();
 
-    Direction(Channel source, Channel target, AtomicLong counter) {
+    Direction(Channel source, Channel target, AtomicLong counter, AtomicLong segments) {
       this.source = source;
       this.target = target;
       this.counter = counter;
+      this.segments = segments;
     }
 
     @Override
@@ -312,6 +339,7 @@ public final class LinkShaper implements AutoCloseable {
       waiting -= bytes;
       if (target.isActive()) {
         counter.addAndGet(bytes);
+        segments.addAndGet((bytes + SEGMENT_BYTES - 1) / SEGMENT_BYTES);
         target.writeAndFlush(buf);
       } else {
         buf.release();
