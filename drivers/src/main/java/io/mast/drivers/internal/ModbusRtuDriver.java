@@ -111,6 +111,11 @@ public final class ModbusRtuDriver extends SerialDriver {
       }
       return point.spec().failed(classify(e, connection.timeouts() > timeoutsBefore),
           "slave " + point.slave() + " register " + point.register() + " after " + timing.tries() + " tries: " + e.getMessage());
+    } catch (RuntimeException e) {
+      // j2mod 3.2.1 indexes past its 256-byte buffer on some malformed answers (the fuzz target's
+      // finding): bytes on the line it cannot read are a bad frame, not a driver that fails
+      return point.spec().failed(ChannelStatus.BAD_FRAME,
+          "slave " + point.slave() + " register " + point.register() + ": j2mod cannot read the answer: " + e);
     }
     return decode(point, transaction.getResponse(), words);
   }
