@@ -38,7 +38,7 @@ import picocli.CommandLine.Option;
  * at {@code 86400 / (--minutes * 60)} times real time, and sends them through the link emulator at
  * NB-IoT rates (10 kbit/s each way, 1 s latency and up to 0.5 s jitter each way) into Debian's
  * Mosquitto, where the platform's persistent session writes a capture. Meanwhile, spread over the
- * day: 50 link outages (3-40 s of wall time each), 5 broker restarts (SIGTERM, 5-15 s down), 20
+ * day: 50 link outages (0.1-1 % of the day each, 1.4-14 min of the pole's time), 5 broker restarts (SIGTERM, 5-15 s down), 20
  * SIGKILLs of the runtime, three config pushes with {@code mast config push} (the second names a
  * broker that is not there, cutting the link, and the link guard reverts it), and one OTA update
  * with {@code mast ota pack} and {@code mast ota publish} (a new release with one more file).
@@ -218,7 +218,7 @@ final class ChaosBench implements Callable<Integer> {
         } else {
           long lengthMs;
           synchronized (random) {
-            lengthMs = 3_000 + random.nextInt(37_000);
+            lengthMs = (long) (wallMs * (0.001 + 0.009 * random.nextDouble())); // 1.8-18 s of a 30-minute day
           }
           link.outage(Duration.ZERO, Duration.ofMillis(lengthMs));
           outagesDone.incrementAndGet();
