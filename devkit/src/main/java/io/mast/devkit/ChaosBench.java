@@ -76,6 +76,9 @@ final class ChaosBench implements Callable<Integer> {
   @Option(names = "--broker-restarts", defaultValue = "5", description = "Broker restarts (default: ${DEFAULT-VALUE}).")
   int restarts;
 
+  @Option(names = "--tls", description = "The pole talks TLS 1.2 to a TLS listener of Mosquitto (a CA and a broker certificate made with openssl); the bytes on the air include TLS's.")
+  boolean tls;
+
   private final PrintStream out = System.out;
   private final AtomicBoolean quiet = new AtomicBoolean(); // kills and outages wait while the update runs
   private final AtomicInteger outagesDone = new AtomicInteger();
@@ -109,21 +112,33 @@ final class ChaosBench implements Callable<Integer> {
         .setTrust(Trust.newBuilder().addKeys(TrustedKey.newBuilder().setKeyId(KEY_ID)
             .setEd25519Public(ByteString.copyFrom(Ed25519Keys.raw(pub)))))
         .build();
+    Path state = work.resolve("state");
+    List<String> listener = new ArrayList<>();
+    int polePort;
+    if (tls) {
+      Path pki = work.resolve("pki");
+      certificates(pki);
+      polePort = io.mast.sim.EmbeddedBroker.freePort();
+      listener.addAll(List.of("listener " + polePort + " 127.0.0.1", "cafile " + pki.resolve("ca.pem"), "certfile " + pki.resolve("broker.pem"),
+          "keyfile " + pki.resolve("broker.key"), "tls_version tlsv1.2"));
+      first = first.toBuilder().setUplink(first.getUplink().toBuilder().setTlsCaFile(pki.resolve("ca.pem").toString())).build();
+    } else {
+      polePort = -1;
+    }
     Path config = work.resolve("pole.json");
     Files.writeString(config, DeviceConfigs.toJson(first));
-    Path state = work.resolve("state");
-    Mosquitto mosquitto = Mosquitto.start(work.resolve("mosquitto"));
+    Mosquitto mosquitto = Mosquitto.start(work.resolve("mosquitto"), listener.toArray(String[]::new));
     Path capture = captureFile != null ? captureFile : work.resolve("capture.txt");
     Process pole = null;
-    try (LinkShaper link = LinkShaper.to("127.0.0.1", mosquitto.port()).bitsPerSecond(10_000).latency(Duration.ofSeconds(1))
+    try (LinkShaper link = LinkShaper.to("127.0.0.1", tls ? polePort : mosquitto.port()).bitsPerSecond(10_000).latency(Duration.ofSeconds(1))
         .jitter(Duration.ofMillis(500)).seed(seed).start(0);
         ChaosPlatform platform = new ChaosPlatform(mosquitto.uri(), POLE, capture)) {
-      out.printf(Locale.ROOT, "chaos: a day of %d readings in %.0f min (%.0fx), link 10 kbit/s 2 s round trip, capture %s%n", day.size(),
-          minutes, speed, capture);
+      out.printf(Locale.ROOT, "chaos: a day of %d readings in %.0f min (%.0fx), link 10 kbit/s 2 s round trip%s, capture %s%n", day.size(),
+          minutes, speed, tls ? ", TLS 1.2" : "", capture);
       Path log = work.resolve("pole.log");
       pole = ChildJvm.mast(ChildJvm.runOptions(), List.of("run", "--sim", "--slots", "--config", config.toString(), "--replay",
           readings.toString(), "--speed", String.format(Locale.ROOT, "%.3f", speed), "--channels", channels.toString(), "--store",
-          state.toString(), "--broker", link.uri(), "--console", "none")).redirectErrorStream(true)
+          state.toString(), "--broker", tls ? link.uri().replace("tcp://", "ssl://") : link.uri(), "--console", "none")).redirectErrorStream(true)
           .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile())).start();
       Process supervisor = pole;
       ConfigBench.waitFor(() -> platform.counts().containsKey("s") || !supervisor.isAlive(), 180, "the pole's first status");
@@ -351,6 +366,29 @@ final class ChaosBench implements Callable<Integer> {
       default -> "no outcome (" + publish.status() + ")";
     };
     return String.format(Locale.ROOT, "ota of 2.0.0 (%d KB bundle): %s in %.0f s", Files.size(bundle) / 1024, outcome, publish.seconds());
+  }
+
+  /** A CA and a broker certificate for 127.0.0.1 (EC P-256), made with Debian's openssl. */
+  private static void certificates(Path dir) throws Exception {
+    Files.createDirectories(dir);
+    openssl(dir, "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes", "-days", "2", "-subj",
+        "/CN=chaos-ca", "-keyout", "ca.key", "-out", "ca.pem");
+    openssl(dir, "req", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes", "-subj", "/CN=127.0.0.1", "-keyout",
+        "broker.key", "-out", "broker.csr");
+    Files.writeString(dir.resolve("broker.ext"), "subjectAltName=IP:127.0.0.1\n");
+    openssl(dir, "x509", "-req", "-in", "broker.csr", "-CA", "ca.pem", "-CAkey", "ca.key", "-CAcreateserial", "-days", "2", "-extfile",
+        "broker.ext", "-out", "broker.pem");
+  }
+
+  private static void openssl(Path dir, String... args) throws Exception {
+    String binary = Files.isExecutable(Path.of("/usr/bin/openssl")) ? "/usr/bin/openssl" : "openssl";
+    List<String> cmd = new ArrayList<>(List.of(binary));
+    cmd.addAll(List.of(args));
+    Process p = new ProcessBuilder(cmd).directory(dir.toFile()).redirectErrorStream(true).start();
+    String text = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    if (!p.waitFor(30, TimeUnit.SECONDS) || p.exitValue() != 0) {
+      throw new IllegalStateException("openssl " + String.join(" ", args) + " failed (apt-get install openssl): " + text);
+    }
   }
 
   private record Tool(int status, double seconds) {}

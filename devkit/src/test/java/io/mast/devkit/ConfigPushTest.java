@@ -101,6 +101,7 @@ class ConfigPushTest {
     assertEquals(0, applied.status(), applied.out() + applied.err());
     assertTrue(applied.out().contains("pole-1: APPLIED version 2, active 2\n  changed: sensors[pms].interval_s, alarms[air.pm25].above"),
         applied.out());
+    assertTrue(applied.out().contains("pole-1: version 2 confirmed"), applied.out());
     assertEquals(30, pole.profile().channel("air.pm25").intervalS());
 
     DeviceConfig v3 = v2.toBuilder().setVersion(3).setUplink(v2.getUplink().toBuilder().setBrokerUris(0, "tcp://127.0.0.1:1")).build();
@@ -112,6 +113,26 @@ class ConfigPushTest {
     assertTrue(reverted.out().contains("the retained push was cleared"), reverted.out());
     Awaitility.await().atMost(Duration.ofSeconds(30)).until(() -> pole.link().state() == Link.State.CONNECTED);
     assertEquals(2, pole.config().getVersion());
+  }
+
+  @Test
+  void aPushThePlatformSawAppliedAndThePoleRevertedIsReportedReverted() throws Exception {
+    // 1.5 s each way: the pole's APPLIED reaches the broker 3 s after the push, the broker's PUBACK
+    // reaches the pole 1.5 s later, after its grace of 2 s ran out: the pole reverts
+    io.mast.sim.Mosquitto m = io.mast.sim.Mosquitto.start(dir.resolve("mosquitto"));
+    open.add(m);
+    io.mast.sim.LinkShaper link = io.mast.sim.LinkShaper.to("127.0.0.1", m.port()).latency(Duration.ofMillis(1500)).start(0);
+    open.add(link);
+    TrustedKey key = opensslKey();
+    DeviceConfig v1 = config("pole-2", link.uri(), key);
+    EdgeRuntime pole = pole(v1);
+    DeviceConfig v2 = v1.toBuilder().setVersion(2).setUplink(v1.getUplink().toBuilder().setHealthIntervalS(120)).build();
+    Cli.Result r = Cli.run("", "config", "push", "--broker", m.uri(), "--device", "pole-2", "--key", dir.resolve("ops.pem").toString(),
+        "--key-id", "ops-1", "--grace", "2", "--timeout", "60", file("v2.json", v2).toString());
+    assertTrue(r.out().contains("pole-2: APPLIED version 2, active 2"), r.out());
+    assertTrue(r.out().contains("pole-2: REVERTED version 2, active 1"), r.out());
+    assertEquals(3, r.status(), "a push the pole reverted, though the platform read it applied first: " + r.out() + r.err());
+    assertEquals(1, pole.config().getVersion());
   }
 
   @Test

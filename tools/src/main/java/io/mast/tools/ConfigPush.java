@@ -3,6 +3,7 @@ package io.mast.tools;
 import io.mast.protocol.ConfigAckMessage;
 import io.mast.protocol.ConfigAckMessage.Result;
 import io.mast.protocol.FrameFormatException;
+import io.mast.protocol.StatusMessage;
 import io.mast.protocol.Topics;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -63,8 +64,9 @@ final class ConfigPush {
 
   @Command(name = "push", mixinStandardHelpOptions = true,
       description = {"Validate, sign and publish a config (retained) to a pole or a group, then wait for the answers:",
-          "applied (with what changed), rejected (with every reason) or reverted (with why).",
-          "Exit 0 applied by every pole that answered, 1 rejected or invalid (nothing sent), 3 reverted, 4 no answer in time.",
+          "applied (with what changed; to one pole, then confirmed), rejected (with every reason) or reverted (with why).",
+          "Exit 0 applied by every pole that answered (one pole: and confirmed), 1 rejected or invalid (nothing sent), 3 reverted,",
+          "4 no answer (or no confirmation) in time.",
           "A rejected or reverted push to one pole is cleared from the broker, so the pole is not asked again.",
           "Example: mast config push --broker tcp://127.0.0.1:1883 --device sim-pole-1 --key keys/dev.pem --key-id dev pole.json"})
   static final class Push implements Callable<Integer> {
@@ -102,7 +104,12 @@ final class ConfigPush {
       MqttClient client;
       try {
         client = mqtt.connect("mast-push-");
-        client.subscribe(ackFilter, 1, (topic, m) -> topics.parse(topic).ifPresent(p -> answers.add(new Answer(p.device(), m.getPayload()))));
+        client.subscribe(ackFilter, 1, (topic, m) -> topics.parse(topic).ifPresent(p -> answers.add(new Answer(p.device(), m.getPayload(), false))));
+        if (!sign.toGroup()) {
+          // the pole's status says when the config it applied is confirmed (its link guard reverts it otherwise)
+          client.subscribe(topics.topic(sign.target.device, Topics.Kind.STATUS), 1,
+              (topic, m) -> answers.add(new Answer(sign.target.device, m.getPayload(), true)));
+        }
         client.publish(s.topic(), s.envelope(), 1, true);
       } catch (MqttException e) {
         System.err.println("mast config push: " + mqtt.broker + ": " + BrokerOptions.describe(e));
@@ -126,26 +133,44 @@ final class ConfigPush {
       }
     }
 
-    private record Answer(String device, byte[] payload) {}
+    /** An ack on {@code ca}, or with {@code status} the pole's status on {@code s}. */
+    private record Answer(String device, byte[] payload, boolean status) {}
 
-    /** The answer of one pole: the first ack of this version (or a refusal of the envelope itself). */
+    /**
+     * The answer of one pole: the first ack of this version (or a refusal of the envelope itself);
+     * after an {@code APPLIED}, the pole's confirmation (its status naming the version confirmed)
+     * or its {@code REVERTED}: an applied config whose acknowledgement the pole did not see the
+     * broker take within the grace is reverted, though the platform may have read it applied.
+     */
     private int awaitOne(BlockingQueue<Answer> answers, long version, MqttClient client, String topic)
         throws InterruptedException, MqttException {
       long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(timeoutS);
+      boolean applied = false;
       while (true) {
         Answer a = answers.poll(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
         if (a == null) {
-          System.out.println("no answer from " + sign.target.device + " in " + timeoutS + " s; the push stays retained and the pole "
+          System.out.println(applied ? sign.target.device + " applied version " + Long.toUnsignedString(version) + " and did not confirm it in "
+              + timeoutS + " s: its link guard reverts it unless it reaches the broker within the grace"
+              : "no answer from " + sign.target.device + " in " + timeoutS + " s; the push stays retained and the pole "
               + "takes it when it connects");
           return NO_ANSWER;
         }
+        if (a.status()) {
+          if (applied && confirms(a.payload(), version)) {
+            System.out.println(a.device() + ": version " + Long.toUnsignedString(version) + " confirmed");
+            return APPLIED;
+          }
+          continue;
+        }
         ConfigAckMessage ack = parse(a);
-        if (ack == null || !answers(ack, version)) {
+        if (ack == null || !answers(ack, version) || applied && ack.result() != Result.REVERTED) {
           continue;
         }
         System.out.println(line(a.device(), ack));
         if (ack.result() == Result.APPLIED) {
-          return APPLIED;
+          applied = true;
+          System.out.println("waiting for " + a.device() + " to confirm it (its link guard reverts it if it cannot reach the broker)");
+          continue;
         }
         client.publish(topic, new byte[0], 1, true);
         System.out.println("the retained push was cleared, so the pole is not asked again");
@@ -191,6 +216,16 @@ final class ConfigPush {
       long reverted = latest.values().stream().filter(r -> r == Result.REVERTED).count();
       return latest.size() + (latest.size() == 1 ? " pole" : " poles") + " answered: " + applied + " applied, " + rejected
           + " rejected, " + reverted + " reverted";
+    }
+
+    /** Whether a status payload says {@code version} is in force and confirmed. */
+    private static boolean confirms(byte[] payload, long version) {
+      try {
+        StatusMessage s = StatusMessage.parse(payload);
+        return s.configVersion() == version && s.configConfirmed();
+      } catch (FrameFormatException e) {
+        return false;
+      }
     }
 
     /** An ack of this version, or a refusal of the envelope (version 0: the pole could not read one). */
