@@ -39,7 +39,7 @@ import org.eclipse.paho.client.mqttv3.persist.MemoryPersistence;
  */
 final class ChaosPlatform implements AutoCloseable {
   private static final Pattern EVICTED = Pattern.compile("evicted: (\\d+)");
-  private static final Pattern SPENT = Pattern.compile("uplink_budget_bytes: (\\d+)");
+  private static final Pattern SPENT = Pattern.compile("uplink_bytes_today: (\\d+)");
 
   /** What the check found. */
   record Verdict(long expected, long delivered, long duplicateFrames, long repeated, long missing, long extra, long changed,
@@ -139,7 +139,7 @@ final class ChaosPlatform implements AutoCloseable {
     return health;
   }
 
-  /** The budget the pole says it spent today, from its latest health report; -1 before one. */
+  /** The bytes the pole says it spent today, from its latest health report; -1 before one. */
   long budgetSpent() {
     Matcher m = SPENT.matcher(health);
     return m.find() ? Long.parseLong(m.group(1)) : -1;

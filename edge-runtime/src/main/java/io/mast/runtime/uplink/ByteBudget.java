@@ -1,8 +1,15 @@
 package io.mast.runtime.uplink;
 
+import io.mast.seams.AtomicFiles;
+import io.mast.seams.DurableFiles;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
 import java.time.Clock;
 import java.time.LocalDate;
 import java.time.ZoneOffset;
+import java.time.format.DateTimeParseException;
+import org.tinylog.Logger;
 
 /**
  * What the uplink may still spend: a daily byte budget (UTC days) and a bandwidth cap as a token
@@ -10,6 +17,12 @@ import java.time.ZoneOffset;
  * topic and MQTT header. Alarms, status and profile are {@code essential}: they are counted but
  * never held back by the daily budget (a pole over budget still raises its alarms); the
  * bandwidth cap applies to everything.
+ *
+ * <p><b>Across restarts.</b> With a {@link #ledger} the day's spending is kept in a file
+ * ({@code YYYY-MM-DD BYTES}, replaced atomically) whenever it has grown by a hundredth of the daily
+ * budget (at least 1 KiB) and when the uplink stops, and taken back at start if it is today's: a
+ * pole restarted by a crash, a watchdog or an update does not start the day's budget afresh. A
+ * crash forgets at most that hundredth: about 100 small writes a day bound the flash it costs.
  *
  * <p>The uplink thread spends; {@code Uplink.stats()} reads from any thread, so the methods are
  * synchronized.
@@ -24,6 +37,9 @@ final class ByteBudget {
   private double tokens;
   private long refilledAtNanos;
   private final java.util.function.LongSupplier nanos;
+  private DurableFiles files;
+  private Path ledger;
+  private long saved;
 
   ByteBudget(long dailyBytes, long bytesPerSecond, Clock clock, java.util.function.LongSupplier nanos) {
     this.dailyBytes = dailyBytes;
@@ -73,6 +89,51 @@ final class ByteBudget {
       refill();
       tokens -= bytes;
     }
+    if (ledger != null && spentToday - saved >= Math.max(1024, dailyBytes / 100)) {
+      save();
+    }
+  }
+
+  /**
+   * Keeps the day's spending in {@code file} from now on, taking back what it holds for today. A
+   * file that cannot be read counts from nothing, said once.
+   */
+  synchronized void ledger(DurableFiles files, Path file) {
+    this.files = files;
+    this.ledger = file;
+    rollDay();
+    try {
+      AtomicFiles.removeLeftovers(files, file);
+      if (!files.exists(file)) {
+        return;
+      }
+      String[] f = new String(files.readAll(file), StandardCharsets.US_ASCII).strip().split(" ");
+      if (f.length == 2 && LocalDate.parse(f[0]).equals(day)) {
+        long kept = Long.parseLong(f[1]);
+        if (kept < 0) {
+          throw new NumberFormatException("negative: " + kept);
+        }
+        spentToday = Math.max(spentToday, kept);
+        saved = spentToday;
+      }
+    } catch (IOException | DateTimeParseException | NumberFormatException e) {
+      Logger.warn("uplink: the day's spending in {} cannot be read ({}); counting today's bytes from now", file, e.getMessage());
+    }
+  }
+
+  /** Writes the day's spending to the ledger now (the uplink stops). */
+  synchronized void save() {
+    if (ledger == null) {
+      return;
+    }
+    rollDay();
+    try {
+      AtomicFiles.replace(files, ledger, (day + " " + spentToday + "\n").getBytes(StandardCharsets.US_ASCII));
+      saved = spentToday;
+    } catch (IOException e) {
+      Logger.warn("uplink: the day's spending cannot be kept in {}: {}", ledger, e.getMessage());
+      saved = spentToday; // tried: the next try waits for the next step, not the next byte
+    }
   }
 
   synchronized long spentToday() {
@@ -107,6 +168,7 @@ final class ByteBudget {
     if (!today.equals(day)) {
       day = today;
       spentToday = 0;
+      saved = 0;
     }
   }
 }

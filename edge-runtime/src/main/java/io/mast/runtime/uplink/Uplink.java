@@ -256,6 +256,11 @@ public final class Uplink implements Link, AutoCloseable {
     this.onOversized = listener;
   }
 
+  /** Keeps the day's spending against the daily budget in {@code file}, so a restart does not start it afresh. Before {@link #start}. */
+  public void budgetLedger(io.mast.seams.DurableFiles files, java.nio.file.Path file) {
+    out.budget().ledger(files, file);
+  }
+
   /**
    * Who decides, for each message from the broker, whether its payload is wanted at all (the
    * pole's gate: a control topic whose verification budget is spent). One not wanted is dropped
@@ -327,6 +332,7 @@ public final class Uplink implements Link, AutoCloseable {
   /** The last turn: OFFLINE said and the connection closed, the waiting agents failed, STOPPED. */
   private void finish() {
     goodbye();
+    out.budget().save();
     Adoption left = nextSettings.getAndSet(null);
     if (left != null) {
       left.taken().complete(null);

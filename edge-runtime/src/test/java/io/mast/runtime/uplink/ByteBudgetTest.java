@@ -4,14 +4,65 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.mast.seams.DurableFiles;
 import io.mast.seams.ManualScheduler;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 class ByteBudgetTest {
+  @TempDir
+  Path dir;
+
+  @Test
+  void theDaysSpendingOutlivesARestartAndACrashForgetsAtMostAHundredthOfTheBudget() throws Exception {
+    try (ManualScheduler time = new ManualScheduler()) {
+      Clock clock = time.clock(Instant.parse("2026-03-01T10:00:00Z"));
+      Path ledger = dir.resolve("uplink-budget");
+      ByteBudget first = new ByteBudget(100_000, 0, clock, () -> 0L);
+      first.ledger(DurableFiles.real(), ledger);
+      first.spend(600);
+      assertFalse(Files.exists(ledger), "600 bytes are less than a hundredth of the budget: nothing written yet");
+      first.spend(600);
+      assertEquals("2026-03-01 1200", Files.readString(ledger).strip(), "past the step (1,000 bytes): kept");
+      first.spend(300);
+      first.save(); // the uplink stops
+      ByteBudget restarted = new ByteBudget(100_000, 0, clock, () -> 0L);
+      restarted.ledger(DurableFiles.real(), ledger);
+      assertEquals(1500, restarted.spentToday(), "a restart goes on from the day's spending");
+      restarted.spend(900);
+      ByteBudget crashed = new ByteBudget(100_000, 0, clock, () -> 0L); // the 900 were not kept: under a step
+      crashed.ledger(DurableFiles.real(), ledger);
+      assertEquals(1500, crashed.spentToday(), "a crash forgets at most a step");
+      time.advance(Duration.ofDays(1));
+      ByteBudget tomorrow = new ByteBudget(100_000, 0, clock, () -> 0L);
+      tomorrow.ledger(DurableFiles.real(), ledger);
+      assertEquals(0, tomorrow.spentToday(), "yesterday's spending is yesterday's");
+    }
+  }
+
+  @Test
+  void aLedgerThatCannotBeReadCountsFromNothing() throws Exception {
+    Path ledger = dir.resolve("uplink-budget");
+    for (String bad : new String[] {"garbage", "2026-13-45 10", "2026-03-01 -5", "2026-03-01 99999999999999999999", ""}) {
+      Files.write(ledger, bad.getBytes(StandardCharsets.US_ASCII));
+      try (ManualScheduler time = new ManualScheduler()) {
+        ByteBudget b = new ByteBudget(1000, 0, time.clock(Instant.parse("2026-03-01T10:00:00Z")), () -> 0L);
+        b.ledger(DurableFiles.real(), ledger);
+        assertEquals(0, b.spentToday(), bad);
+        b.spend(2000);
+        assertTrue(b.overDailyBudget());
+        assertEquals("2026-03-01 2000", Files.readString(ledger).strip(), "written over: " + bad);
+      }
+    }
+  }
+
   @Test
   void aPublishCostsItsPayloadTopicHeaderAndPubackOnTheWire() {
     // fixed header 1 + length 1 + topic length 2 + topic 10 + packet id 2 + payload 100, then a 4-byte PUBACK
