@@ -15,7 +15,6 @@ import io.mast.sim.Mosquitto;
 import io.mast.sim.SimulatedBoard;
 import java.io.PrintStream;
 import java.net.ServerSocket;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.PublicKey;
@@ -99,12 +98,7 @@ final class ChaosBench implements Callable<Integer> {
     List<Reading> day = SyntheticPole.readings(start, 86_400, seed);
     Path channels = work.resolve("channels.csv");
     Path readings = work.resolve("day.csv");
-    try (PrintStream c = new PrintStream(Files.newOutputStream(channels), false, StandardCharsets.UTF_8);
-        PrintStream r = new PrintStream(Files.newOutputStream(readings), false, StandardCharsets.UTF_8)) {
-      ReadingsCsv.writeChannels(c, profile);
-      ReadingsCsv.writeHeader(r);
-      day.forEach(x -> ReadingsCsv.write(r, profile, x));
-    }
+    ReadingsCsv.write(channels, readings, profile, day);
     Path key = work.resolve("keys/platform.pem");
     Files.createDirectories(key.getParent());
     Ed25519Keys.writeNew(key, work.resolve("keys/platform.pub.pem"));
@@ -120,7 +114,7 @@ final class ChaosBench implements Callable<Integer> {
     int polePort;
     if (tls) {
       Path pki = work.resolve("pki");
-      certificates(pki);
+      BrokerPki.make(pki);
       polePort = io.mast.sim.EmbeddedBroker.freePort();
       listener.addAll(List.of("listener " + polePort + " 127.0.0.1", "cafile " + pki.resolve("ca.pem"), "certfile " + pki.resolve("broker.pem"),
           "keyfile " + pki.resolve("broker.key"), "tls_version tlsv1.2"));
@@ -376,29 +370,6 @@ final class ChaosBench implements Callable<Integer> {
       default -> "no outcome (" + publish.status() + ")";
     };
     return String.format(Locale.ROOT, "ota of 2.0.0 (%d KB bundle): %s in %.0f s", Files.size(bundle) / 1024, outcome, publish.seconds());
-  }
-
-  /** A CA and a broker certificate for 127.0.0.1 (EC P-256), made with Debian's openssl. */
-  private static void certificates(Path dir) throws Exception {
-    Files.createDirectories(dir);
-    openssl(dir, "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes", "-days", "2", "-subj",
-        "/CN=chaos-ca", "-keyout", "ca.key", "-out", "ca.pem");
-    openssl(dir, "req", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes", "-subj", "/CN=127.0.0.1", "-keyout",
-        "broker.key", "-out", "broker.csr");
-    Files.writeString(dir.resolve("broker.ext"), "subjectAltName=IP:127.0.0.1\n");
-    openssl(dir, "x509", "-req", "-in", "broker.csr", "-CA", "ca.pem", "-CAkey", "ca.key", "-CAcreateserial", "-days", "2", "-extfile",
-        "broker.ext", "-out", "broker.pem");
-  }
-
-  private static void openssl(Path dir, String... args) throws Exception {
-    String binary = Files.isExecutable(Path.of("/usr/bin/openssl")) ? "/usr/bin/openssl" : "openssl";
-    List<String> cmd = new ArrayList<>(List.of(binary));
-    cmd.addAll(List.of(args));
-    Process p = new ProcessBuilder(cmd).directory(dir.toFile()).redirectErrorStream(true).start();
-    String text = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-    if (!p.waitFor(30, TimeUnit.SECONDS) || p.exitValue() != 0) {
-      throw new IllegalStateException("openssl " + String.join(" ", args) + " failed (apt-get install openssl): " + text);
-    }
   }
 
   private record Tool(int status, double seconds) {}

@@ -11,7 +11,6 @@ import io.mast.sim.Mosquitto;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.net.ServerSocket;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -81,12 +80,7 @@ final class DrainBench implements Callable<Integer> {
     List<Reading> readings = SyntheticPole.readings(start, hours * 3600L, 29);
     Path channels = work.resolve("channels.csv");
     Path day = work.resolve("backlog.csv");
-    try (PrintStream c = new PrintStream(Files.newOutputStream(channels), false, StandardCharsets.UTF_8);
-        PrintStream r = new PrintStream(Files.newOutputStream(day), false, StandardCharsets.UTF_8)) {
-      ReadingsCsv.writeChannels(c, profile);
-      ReadingsCsv.writeHeader(r);
-      readings.forEach(x -> ReadingsCsv.write(r, profile, x));
-    }
+    ReadingsCsv.write(channels, day, profile, readings);
     Mosquitto mosquitto = Mosquitto.start(work.resolve("mosquitto"));
     try {
       out.printf(Locale.ROOT, "backlog: %d readings (%d h of %d channels every %d s); link %d kbit/s each way, %d ms round trip%n",

@@ -201,6 +201,19 @@ public final class ReadingsCsv {
     return Instant.parse(field.trim()).getEpochSecond();
   }
 
+  /** {@code readings} of {@code profile} as a channels file and a readings file, both made anew. */
+  public static void write(Path channelsFile, Path readingsFile, ChannelProfile profile, List<Reading> readings) throws IOException {
+    try (PrintStream c = new PrintStream(Files.newOutputStream(channelsFile), false, StandardCharsets.UTF_8);
+        PrintStream r = new PrintStream(new java.io.BufferedOutputStream(Files.newOutputStream(readingsFile), 1 << 16), false,
+            StandardCharsets.UTF_8)) {
+      writeChannels(c, profile);
+      writeHeader(r);
+      for (Reading x : readings) {
+        write(r, profile, x);
+      }
+    }
+  }
+
   /** A channels file of {@code profile}: its header, then one row per channel in id order. */
   public static void writeChannels(PrintStream out, ChannelProfile profile) {
     out.print(CHANNELS_HEADER + "\n");
