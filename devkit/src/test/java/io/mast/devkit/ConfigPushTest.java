@@ -60,9 +60,14 @@ class ConfigPushTest {
   }
 
   private EdgeRuntime pole(DeviceConfig c) throws Exception {
+    return pole(c, List.of());
+  }
+
+  /** A pole of {@code c}, with {@code brokers} as mast run's --broker. */
+  private EdgeRuntime pole(DeviceConfig c, List<String> brokers) throws Exception {
     SimulatedBoard board = SimulatedBoard.start(c, SimulatedBoard.Transport.IN_PROCESS, dir);
     open.add(board);
-    EdgeRuntime r = EdgeRuntime.start(new EdgeRuntime.Options(c, c.getIdentity().getDeviceId(), List.of(),
+    EdgeRuntime r = EdgeRuntime.start(new EdgeRuntime.Options(c, c.getIdentity().getDeviceId(), brokers,
         dir.resolve("state-" + c.getIdentity().getDeviceId()), board, null, null, 0, -1, "test"));
     open.add(r);
     Awaitility.await().atMost(Duration.ofSeconds(30)).until(() -> r.link().state() == Link.State.CONNECTED);
@@ -113,6 +118,24 @@ class ConfigPushTest {
     assertTrue(reverted.out().contains("the retained push was cleared"), reverted.out());
     Awaitility.await().atMost(Duration.ofSeconds(30)).until(() -> pole.link().state() == Link.State.CONNECTED);
     assertEquals(2, pole.config().getVersion());
+  }
+
+  @Test
+  void aRevertedPushOfAPoleRunWithBrokerGivesTheBrokerBack() throws Exception {
+    // the chaos day's finding: the revert went back to the config's broker_uris, not to --broker's,
+    // and the pole stayed cut off until it was restarted
+    String uri = broker("mosquitto");
+    TrustedKey key = opensslKey();
+    DeviceConfig v1 = config("pole-3", "tcp://127.0.0.1:1", key); // the config's broker is not there: --broker stands for it
+    EdgeRuntime pole = pole(v1, List.of(uri));
+    DeviceConfig v2 = v1.toBuilder().setVersion(2).setUplink(v1.getUplink().toBuilder().setBrokerUris(0, "tcp://127.0.0.1:2")).build();
+    Cli.Result r = Cli.run("", "config", "push", "--broker", uri, "--device", "pole-3", "--key", dir.resolve("ops.pem").toString(),
+        "--key-id", "ops-1", "--grace", "2", "--timeout", "60", file("v2.json", v2).toString());
+    assertEquals(3, r.status(), r.out() + r.err());
+    assertTrue(r.out().contains("pole-3: REVERTED version 2, active 1"), r.out());
+    Awaitility.await("the pole back on --broker's broker").atMost(Duration.ofSeconds(30))
+        .until(() -> pole.link().state() == Link.State.CONNECTED);
+    assertEquals(1, pole.config().getVersion());
   }
 
   @Test

@@ -52,9 +52,17 @@ final class LiveApply {
   private final Uplink uplink;
   private final Windows windows;
   private final NewProfile newProfile;
+  private final List<String> startUris;
+  private final List<String> startBrokers;
 
+  /**
+   * @param startUris the {@code uplink.broker_uris} of the config in force at start
+   * @param startBrokers the brokers of {@code --broker} that stand for them (empty: the config's own)
+   */
   LiveApply(String deviceId, boolean replay, RingStore store, ProfileHistory profiles, Ingest ingest, LiveSensors sensors,
-      Uplink uplink, Windows windows, NewProfile newProfile) {
+      Uplink uplink, Windows windows, NewProfile newProfile, List<String> startUris, List<String> startBrokers) {
+    this.startUris = List.copyOf(startUris);
+    this.startBrokers = List.copyOf(startBrokers);
     this.deviceId = deviceId;
     this.replay = replay;
     this.store = store;
@@ -67,14 +75,15 @@ final class LiveApply {
   }
 
   /**
-   * Changes the running parts from {@code before} (with the {@code brokers} of {@code --broker})
-   * to {@code next}, in the order of the class comment.
+   * Changes the running parts from {@code before} to {@code next}, in the order of the class
+   * comment; the brokers in force after it are {@code --broker}'s while {@code next} names the
+   * brokers of the config the pole started with, else its own.
    *
    * @throws ControlRefusedException naming every change that cannot be made live; nothing changed
    * @throws IOException if staging (TLS, password files) or writing the profile history failed;
    *     the sensors sample on under the config in force
    */
-  Pole.Applied apply(DeviceConfig before, List<String> brokers, DeviceConfig next, InForce inForce)
+  Pole.Applied apply(DeviceConfig before, DeviceConfig next, InForce inForce)
       throws ControlRefusedException, IOException {
     DeviceConfig after = DeviceConfigs.effective(next);
     List<String> refused = LiveChanges.refusals(before, after, replay);
@@ -87,8 +96,9 @@ final class LiveApply {
         changed.add(ch.path());
       }
     });
-    boolean brokersChanged = !before.getUplink().getBrokerUrisList().equals(after.getUplink().getBrokerUrisList());
-    List<String> nextBrokers = brokersChanged ? List.of() : brokers;
+    // --broker stands for the brokers of the config the pole started with: a config naming others
+    // takes them over, and one naming those again (a revert, a later push) gives --broker back
+    List<String> nextBrokers = after.getUplink().getBrokerUrisList().equals(startUris) ? startBrokers : List.of();
     UplinkSettings staged = LiveChanges.uplinkChanged(before, after) ? UplinkSettings.of(after, deviceId, nextBrokers) : null;
     List<String> warnings = new ArrayList<>();
     ChannelProfile profile = profiles.current();

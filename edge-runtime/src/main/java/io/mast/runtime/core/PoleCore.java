@@ -98,7 +98,7 @@ public final class PoleCore implements Pole, AutoCloseable {
   private final java.util.concurrent.CompletableFuture<String> restart = new java.util.concurrent.CompletableFuture<>();
   /** The effective config in force; replaced by {@link #apply}. */
   private volatile DeviceConfig config;
-  /** The brokers of {@code --broker}, used until a config changes {@code uplink.broker_uris}. */
+  /** The brokers in force: {@code --broker}'s while the config names the brokers it started with, else none (the config's). */
   private volatile List<String> brokers;
   private volatile boolean confirmed = true;
   private final Windows windows;
@@ -182,7 +182,8 @@ public final class PoleCore implements Pole, AutoCloseable {
           }
         });
       }
-      this.live = new LiveApply(o.deviceId(), o.replay() != null, store, profiles, ingest, sensors, uplink, windows, this::addProfile);
+      this.live = new LiveApply(o.deviceId(), o.replay() != null, store, profiles, ingest, sensors, uplink, windows, this::addProfile,
+          c.getUplink().getBrokerUrisList(), brokers);
     } catch (IOException | RuntimeException e) {
       stopAll();
       throw e;
@@ -422,7 +423,7 @@ public final class PoleCore implements Pole, AutoCloseable {
     if (closed) {
       throw new IOException("the runtime is stopping");
     }
-    Applied applied = live.apply(config, brokers, next, (after, nextBrokers) -> {
+    Applied applied = live.apply(config, next, (after, nextBrokers) -> {
       config = after;
       brokers = nextBrokers;
     });
