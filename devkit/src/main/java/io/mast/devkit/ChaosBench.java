@@ -22,6 +22,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Random;
 import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
@@ -193,7 +194,10 @@ final class ChaosBench implements Callable<Integer> {
     out.printf("%-18s %8d %8d%n", "config pushes", 3, outcomes.stream().filter(o -> o.startsWith("push")).count());
     out.printf("%-18s %8d %8d%n", "OTA updates", 1, outcomes.stream().filter(o -> o.startsWith("ota")).count());
     outcomes.forEach(o -> out.println("  " + o));
-    out.printf("%nmessages received by topic: %s%n", platform.counts());
+    out.printf("%n%-6s %-44s %9s %14s %18s%n", "topic", "what", "messages", "payload_bytes", "payload_per_reading");
+    Map<String, Long> bytes = platform.bytes();
+    platform.counts().forEach((kind, n) -> out.printf(Locale.ROOT, "%-6s %-44s %9d %14d %18.3f%n", kind, ChaosPlatform.TOPICS.getOrDefault(kind, ""), n,
+        bytes.getOrDefault(kind, 0L), (double) bytes.getOrDefault(kind, 0L) / v.expected()));
     out.printf("config acks: %s%n", platform.configAcks());
     out.printf("readings: sampled=%d delivered_once=%d missing=%d evicted_reported=%d never_sampled=%d changed=%d delivered_twice=%d"
         + " out_of_order=%d frames=%d duplicate_frames_dropped=%d all_within_s_after_the_day=%s%n", v.expected(), v.delivered(),

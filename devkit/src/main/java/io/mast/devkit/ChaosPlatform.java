@@ -38,6 +38,12 @@ import org.eclipse.paho.client.mqttv3.persist.MemoryPersistence;
  * none changed, and in order per channel.
  */
 final class ChaosPlatform implements AutoCloseable {
+  /** What each topic kind carries, for the day's table. */
+  static final Map<String, String> TOPICS = Map.ofEntries(Map.entry("t", "telemetry frames (up)"), Map.entry("p", "profile (up, retained)"),
+      Map.entry("s", "status: birth and will (up, retained)"), Map.entry("h", "health (up)"), Map.entry("ca", "config acks (up)"),
+      Map.entry("os", "OTA status (up)"), Map.entry("oc", "OTA chunk requests (up)"), Map.entry("au", "audit (up)"),
+      Map.entry("c", "config pushes (down, retained)"), Map.entry("o", "OTA offer with its manifest (down, retained)"),
+      Map.entry("od", "OTA chunks (down)"));
   private static final Pattern EVICTED = Pattern.compile("evicted: (\\d+)");
   private static final Pattern SPENT = Pattern.compile("uplink_bytes_today: (\\d+)");
 
@@ -55,6 +61,7 @@ final class ChaosPlatform implements AutoCloseable {
   private final Map<Integer, ChannelProfile> profiles = new HashMap<>();
   private final List<byte[]> frames = new ArrayList<>();
   private final Map<String, AtomicLong> perKind = new TreeMap<>();
+  private final Map<String, AtomicLong> bytesPerKind = new TreeMap<>();
   private final List<String> configAcks = new ArrayList<>();
   private final List<String> otaStatuses = new ArrayList<>();
   private volatile String health = "";
@@ -100,6 +107,7 @@ final class ChaosPlatform implements AutoCloseable {
     capture.println(System.currentTimeMillis() + " " + topic + " " + HexFormat.of().formatHex(payload));
     String kind = topic.substring(topic.lastIndexOf('/') + 1);
     perKind.computeIfAbsent(kind, k -> new AtomicLong()).incrementAndGet();
+    bytesPerKind.computeIfAbsent(kind, k -> new AtomicLong()).addAndGet(payload.length);
     try {
       switch (kind) {
         case "p" -> {
@@ -124,6 +132,13 @@ final class ChaosPlatform implements AutoCloseable {
   synchronized Map<String, Long> counts() {
     Map<String, Long> out = new TreeMap<>();
     perKind.forEach((k, v) -> out.put(k, v.get()));
+    return out;
+  }
+
+  /** Payload bytes received per topic kind. */
+  synchronized Map<String, Long> bytes() {
+    Map<String, Long> out = new TreeMap<>();
+    bytesPerKind.forEach((k, v) -> out.put(k, v.get()));
     return out;
   }
 
