@@ -14,7 +14,6 @@ import io.mast.sim.LinkShaper;
 import io.mast.sim.Mosquitto;
 import io.mast.sim.SimulatedBoard;
 import java.io.PrintStream;
-import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.PublicKey;
@@ -160,7 +159,6 @@ final class ChaosBench implements Callable<Integer> {
         all = false;
       }
       double after = (System.nanoTime() - dayEnd) / 1e9;
-      long healthAt = System.nanoTime();
       String lastHealth = platform.health();
       try {
         ConfigBench.waitFor(() -> !platform.health().equals(lastHealth), 120, "a health report after the day");
@@ -168,16 +166,12 @@ final class ChaosBench implements Callable<Integer> {
         out.println("mast bench chaos: no health report within 120 s of the end; the eviction count is the last one's");
       }
       ChaosPlatform.Verdict v = platform.check(day);
-      LinkShaper.Stats s = link.stats();
-      report(v, s, platform, first.getUplink().getDailyByteBudget(), after, all);
+      boolean held = report(v, link.stats(), platform, first.getUplink().getDailyByteBudget(), after, all);
       out.printf("capture: %s%n", capture);
-      return v.holds() && v.missing() == 0 && s.bytesUp() + s.bytesDown() <= first.getUplink().getDailyByteBudget() ? 0 : 1;
+      return held ? 0 : 1;
     } finally {
       if (pole != null) {
-        pole.destroy();
-        if (!pole.waitFor(60, TimeUnit.SECONDS)) {
-          pole.destroyForcibly();
-        }
+        ChildJvm.stop(pole, 60);
       }
       mosquitto.close();
       if (workDir == null) {
@@ -186,7 +180,8 @@ final class ChaosBench implements Callable<Integer> {
     }
   }
 
-  private void report(ChaosPlatform.Verdict v, LinkShaper.Stats s, ChaosPlatform platform, long budget, double after, boolean all) {
+  /** Prints the day's table; whether every promise held (each reading once, in order, within the budget). */
+  private boolean report(ChaosPlatform.Verdict v, LinkShaper.Stats s, ChaosPlatform platform, long budget, double after, boolean all) {
     out.printf("%n%-18s %8s %8s%n", "event", "planned", "done");
     out.printf("%-18s %8d %8d%n", "link outages", outages, outagesDone.get());
     out.printf("%-18s %8d %8d%n", "broker restarts", restarts, outcomes.stream().filter(o -> o.startsWith("restart")).count());
@@ -207,10 +202,12 @@ final class ChaosBench implements Callable<Integer> {
     out.printf(Locale.ROOT, "bytes: tcp_up=%d tcp_down=%d segments=%d connections=%d air=%d mqtt_per_reading=%.2f air_per_reading=%.2f%n",
         s.bytesUp(), s.bytesDown(), s.segmentsUp() + s.segmentsDown(), s.connections(), s.airBytes(), (double) mqtt / v.expected(),
         (double) s.airBytes() / v.expected());
+    boolean withinBudget = mqtt <= budget && platform.budgetSpent() <= budget;
     out.printf("budget: daily_byte_budget=%d link_bytes=%d pole_counted_today=%d held=%s (the pole counts its publishes and their"
-        + " PUBACKs, and the OTA chunks it takes, across its restarts)%n", budget, mqtt, platform.budgetSpent(),
-        mqtt <= budget && platform.budgetSpent() <= budget ? "yes" : "NO");
-    out.printf("verdict: %s%n", v.holds() && v.missing() == 0 && mqtt <= budget ? "every reading once, in order, within the budget" : "FAILED");
+        + " PUBACKs, and the OTA chunks it takes, across its restarts)%n", budget, mqtt, platform.budgetSpent(), withinBudget ? "yes" : "NO");
+    boolean held = v.holds() && v.missing() == 0 && withinBudget;
+    out.printf("verdict: %s%n", held ? "every reading once, in order, within the budget" : "FAILED");
+    return held;
   }
 
   /** Outages and kills at random moments of the day, each waiting while the update runs. */
@@ -264,20 +261,18 @@ final class ChaosBench implements Callable<Integer> {
   /** Broker restarts, config pushes and the update, in order, each at its moment of the day or after the step before. */
   private void platformSteps(Random random, long t0, long wallMs, Mosquitto mosquitto, Path work, Path key, DeviceConfig first,
       Path state) throws Exception {
+    record Step(double at, String what) {}
     double[] restartAt = {0.08, 0.27, 0.48, 0.72, 0.9};
-    List<Object[]> steps = new ArrayList<>();
+    List<Step> steps = new ArrayList<>();
     for (int i = 0; i < Math.min(restarts, restartAt.length); i++) {
-      steps.add(new Object[] {restartAt[i], "restart"});
+      steps.add(new Step(restartAt[i], "restart"));
     }
-    steps.add(new Object[] {0.15, "push-health"});
-    steps.add(new Object[] {0.35, "push-cut"});
-    steps.add(new Object[] {0.55, "ota"});
-    steps.add(new Object[] {0.8, "push-window"});
-    steps.sort((a, b) -> Double.compare((double) a[0], (double) b[0]));
+    steps.addAll(List.of(new Step(0.15, "push-health"), new Step(0.35, "push-cut"), new Step(0.55, "ota"), new Step(0.8, "push-window")));
+    steps.sort((a, b) -> Double.compare(a.at(), b.at()));
     DeviceConfig current = first;
-    for (Object[] step : steps) {
-      sleepUntil(t0, (long) (wallMs * (double) step[0]));
-      String what = (String) step[1];
+    for (Step step : steps) {
+      sleepUntil(t0, (long) (wallMs * step.at()));
+      String what = step.what();
       long began = System.nanoTime();
       switch (what) {
         case "restart" -> {
@@ -295,10 +290,7 @@ final class ChaosBench implements Callable<Integer> {
           outcomes.add(push(work, key, current, mosquitto, "health every 120 s", 0));
         }
         case "push-cut" -> {
-          int nowhere;
-          try (ServerSocket s = new ServerSocket(0)) {
-            nowhere = s.getLocalPort();
-          }
+          int nowhere = io.mast.sim.EmbeddedBroker.freePort();
           DeviceConfig cut = next(current, b -> b.setUplink(b.getUplink().toBuilder().clearBrokerUris()
               .addBrokerUris("tcp://127.0.0.1:" + nowhere)));
           outcomes.add(push(work, key, cut, mosquitto, "a broker that is not there", 30));
@@ -318,7 +310,7 @@ final class ChaosBench implements Callable<Integer> {
         }
         default -> throw new IllegalStateException(what);
       }
-      out.printf(Locale.ROOT, "chaos: %s at %.0f%% of the day took %.0f s%n", what, 100 * (double) step[0], (System.nanoTime() - began) / 1e9);
+      out.printf(Locale.ROOT, "chaos: %s at %.0f%% of the day took %.0f s%n", what, 100 * step.at(), (System.nanoTime() - began) / 1e9);
     }
     sleepUntil(t0, wallMs);
   }
@@ -384,7 +376,7 @@ final class ChaosBench implements Callable<Integer> {
     Process p = ChildJvm.mast(List.of("-Xmx128m"), List.of(args)).redirectErrorStream(true)
         .redirectOutput(work.resolve(name + ".log").toFile()).start();
     if (!p.waitFor(2, TimeUnit.HOURS)) {
-      p.destroyForcibly();
+      ChildJvm.kill(p); // exitValue() needs the process gone
     }
     return new Tool(p.exitValue(), (System.nanoTime() - began) / 1e9);
   }

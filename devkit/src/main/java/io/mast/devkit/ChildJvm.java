@@ -76,6 +76,14 @@ final class ChildJvm {
     p.waitFor();
   }
 
+  /** SIGTERM to {@code p} (a pole saves what it holds on the way out), SIGKILL after {@code graceSeconds}, and waits for it. */
+  static void stop(Process p, long graceSeconds) throws InterruptedException {
+    p.destroy();
+    if (!p.waitFor(graceSeconds, java.util.concurrent.TimeUnit.SECONDS)) {
+      kill(p);
+    }
+  }
+
   static String java() {
     return Path.of(System.getProperty("java.home"), "bin", "java").toString();
   }

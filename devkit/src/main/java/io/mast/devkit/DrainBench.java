@@ -6,11 +6,11 @@ import io.mast.protocol.FrameDecoder;
 import io.mast.protocol.FrameFormatException;
 import io.mast.protocol.Reading;
 import io.mast.protocol.ReadingsCsv;
+import io.mast.sim.EmbeddedBroker;
 import io.mast.sim.LinkShaper;
 import io.mast.sim.Mosquitto;
 import java.io.IOException;
 import java.io.PrintStream;
-import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -20,7 +20,6 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Set;
 import java.util.concurrent.Callable;
-import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.eclipse.paho.client.mqttv3.MqttClient;
@@ -124,10 +123,7 @@ final class DrainBench implements Callable<Integer> {
 
   /** The backlog: the pole replays it into its store with no broker to reach, and stops. */
   private void fill(Path work, Path channels, Path day, int expected) throws Exception {
-    int nowhere;
-    try (ServerSocket s = new ServerSocket(0)) {
-      nowhere = s.getLocalPort(); // closed again: connects are refused there
-    }
+    int nowhere = EmbeddedBroker.freePort(); // closed again: connects are refused there
     Path log = work.resolve("fill.log");
     Process p = ChildJvm.mast(ChildJvm.runOptions(), pole(work, channels, day, "tcp://127.0.0.1:" + nowhere)).redirectErrorStream(true)
         .redirectOutput(log.toFile()).start();
@@ -138,10 +134,7 @@ final class DrainBench implements Callable<Integer> {
         throw new IllegalStateException("the pole did not store the backlog (" + expected + " readings):\n" + Files.readString(log));
       }
     } finally {
-      p.destroy(); // SIGTERM: the store is synced on the way out
-      if (!p.waitFor(120, TimeUnit.SECONDS)) {
-        p.destroyForcibly();
-      }
+      ChildJvm.stop(p, 120); // SIGTERM: the store is synced on the way out
     }
   }
 
@@ -191,10 +184,7 @@ final class DrainBench implements Callable<Integer> {
           return new Run("mast", seqs.size(), got[0], (done[0] - t0) / 1e9, link.stats());
         }
       } finally {
-        p.destroy();
-        if (!p.waitFor(60, TimeUnit.SECONDS)) {
-          p.destroyForcibly();
-        }
+        ChildJvm.stop(p, 60);
         platform.disconnect();
         platform.close();
       }

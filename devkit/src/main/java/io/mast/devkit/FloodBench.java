@@ -200,10 +200,7 @@ final class FloodBench implements Callable<Integer> {
       if (platformClient != null && platformClient.isConnected()) {
         platformClient.disconnect();
       }
-      pole.destroy();
-      if (!pole.waitFor(30, TimeUnit.SECONDS)) {
-        pole.destroyForcibly();
-      }
+      ChildJvm.stop(pole, 30);
       mosquitto.close();
       WorkDirs.delete(work);
     }
