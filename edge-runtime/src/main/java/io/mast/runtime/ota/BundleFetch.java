@@ -12,6 +12,7 @@ import java.util.Arrays;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
+import java.util.concurrent.atomic.AtomicBoolean;
 import org.tinylog.Logger;
 
 /**
@@ -19,7 +20,9 @@ import org.tinylog.Logger;
  * {@value OtaAgent#WINDOW} in flight, taken from {@code od}. The {@link Download} seeds itself
  * from the running slot's files, so only changed chunks travel, checks every chunk on arrival,
  * survives link drops (chunks in flight are asked again after {@link OtaAgent#RESEND} without
- * progress) and restarts (the bitmap). It waits while telemetry is held or the daily budget is
+ * progress), bursts that overflow the agent's queue (a dropped chunk is asked again once
+ * {@link OtaAgent#DROP_RECHECK} passed without one, backing off to {@code RESEND} while the drops
+ * go on) and restarts (the bitmap). It waits while telemetry is held or the daily budget is
  * spent ({@link Link#bulkAllowed}). Once every chunk is here the staging phase takes over.
  */
 final class BundleFetch {
@@ -39,6 +42,10 @@ final class BundleFetch {
   /** The download waits for telemetry or the budget; a look again is scheduled. */
   private volatile boolean paused;
   private boolean recheckPending;
+  /** A look at the window after a dropped chunk is scheduled. */
+  private final AtomicBoolean dropCheckPending = new AtomicBoolean();
+  /** How long without a chunk, after a drop, before the window is asked again; doubles while that brings nothing. */
+  private volatile long dropWaitNanos = OtaAgent.DROP_RECHECK.toNanos();
 
   BundleFetch(OtaPlace place, Complete complete) {
     this.place = place;
@@ -103,6 +110,7 @@ final class BundleFetch {
             + " refused so far); asking for it again", false);
       } else {
         progressAt = System.nanoTime();
+        dropWaitNanos = OtaAgent.DROP_RECHECK.toNanos();
       }
       if (download.missing() == 0) {
         complete.downloaded(download);
@@ -162,6 +170,34 @@ final class BundleFetch {
     if (reportedDone < 0 || done - reportedDone >= OtaAgent.PROGRESS_EVERY) {
       reportedDone = done;
       report(OtaMessages.State.DOWNLOADING, "");
+    }
+  }
+
+  /**
+   * Any thread: a message on {@code od} was dropped because the agent's queue was full (a burst:
+   * duplicates, another pole's chunks, a flood). Which chunk it held is not known, so the window
+   * is looked at once the burst is over rather than after {@link OtaAgent#RESEND}.
+   */
+  void dropped() {
+    if (download != null && dropCheckPending.compareAndSet(false, true)) {
+      place.timer().schedule(java.time.Duration.ofNanos(dropWaitNanos), () -> {
+        dropCheckPending.set(false); // before the hand: a hand dropped by a full queue leaves the next drop free to schedule
+        place.hand().accept(this::afterDrop);
+      });
+    }
+  }
+
+  /** The window after a drop: asked again when no chunk came for the wait, else looked at again. */
+  private void afterDrop() {
+    if (download == null || inFlight.isEmpty() || paused) {
+      return;
+    }
+    long wait = dropWaitNanos;
+    if (System.nanoTime() - progressAt >= wait) {
+      dropWaitNanos = Math.min(wait * 2, OtaAgent.RESEND.toNanos()); // a flood: the re-asks slow down to the resend's pace
+      askAgain();
+    } else {
+      dropped(); // chunks of the window still arriving
     }
   }
 

@@ -38,12 +38,15 @@ import org.tinylog.Logger;
  * {@link OtaReports}.
  *
  * <p>Threads: Paho's thread hands messages to the agent's own ({@code mast-ota}, a queue of
- * {@value #QUEUE}; more are dropped and counted: a dropped chunk is asked again).
+ * {@value #QUEUE}; more are dropped and counted: a dropped chunk is asked again, see
+ * {@link BundleFetch#dropped}).
  */
 public final class OtaAgent implements AutoCloseable {
   public static final int WINDOW = 4;
   static final int QUEUE = 16;
   public static final Duration RESEND = Duration.ofSeconds(30);
+  /** After a chunk was dropped at the full queue: how long without a chunk before the window is asked again. */
+  static final Duration DROP_RECHECK = Duration.ofSeconds(2);
   /** How often a download held for telemetry or the budget looks again. */
   static final Duration BULK_RECHECK = Duration.ofSeconds(5);
   /** Chunks taken between two DOWNLOADING reports. */
@@ -131,6 +134,9 @@ public final class OtaAgent implements AutoCloseable {
     }
     if (!worker.offer(work)) {
       place.pole().gate().dropped(topic, QUEUE + " messages wait already");
+      if (topic == ControlGate.Topic.OTA_CHUNK) {
+        fetch.dropped();
+      }
     }
   }
 
