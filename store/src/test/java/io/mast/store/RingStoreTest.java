@@ -106,6 +106,42 @@ class RingStoreTest {
   }
 
   @Test
+  void theLargestRecordAmongSmallOnesIsWrittenAndReadBackAfterAReopen() throws IOException {
+    // the writer's page buffer and the reader's chunk start small and grow for such a record
+    List<List<Reading>> records = new ArrayList<>();
+    for (int k = 0; k < 40; k++) {
+      records.add(List.of(reading(k)));
+    }
+    List<Reading> largest = new ArrayList<>();
+    long i = 0;
+    do {
+      largest.add(new Reading((int) (i % 7), 1_700_000_000L + i * 997, i * 1_000_003L)); // wide values: few fit a record
+      i++;
+    } while (RingStore.recordBytes(largest) + 64 < RecordFormat.MAX_RECORD);
+    records.add(largest);
+    for (int k = 40; k < 80; k++) {
+      records.add(List.of(reading(k)));
+    }
+    RingStore s = RingStore.builder(dir).files(DurableFiles.real()).scheduler(scheduler).capacityBytes(512 * 1024)
+        .segmentBytes(128 * 1024).syncInterval(Duration.ofSeconds(1)).open();
+    opened.add(s);
+    for (List<Reading> r : records) {
+      s.append(r);
+    }
+    assertTrue(RingStore.recordBytes(largest) > RecordFormat.MAX_RECORD - 200, RingStore.recordBytes(largest) + " bytes");
+    s.sync();
+    s.close();
+    RingStore again = RingStore.builder(dir).files(DurableFiles.real()).scheduler(scheduler).capacityBytes(512 * 1024)
+        .segmentBytes(128 * 1024).syncInterval(Duration.ofSeconds(1)).open();
+    opened.add(again);
+    List<StoredRecord> back = again.read(0, Integer.MAX_VALUE);
+    assertEquals(records.size(), back.size());
+    for (int k = 0; k < records.size(); k++) {
+      assertEquals(records.get(k), back.get(k).readings(), "record " + k);
+    }
+  }
+
+  @Test
   void aStoreTheFileSystemCannotHoldIsRefusedBeforeAByteIsWrittenWithWhatItNeedsAndWhatIsFree() throws IOException {
     FaultyFiles files = new FaultyFiles().usableSpace(40_000);
     IOException e = assertThrows(IOException.class, () -> open(files));

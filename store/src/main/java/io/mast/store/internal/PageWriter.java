@@ -24,8 +24,15 @@ public final class PageWriter {
   public static final int PAGE = 4096;
 
   private final int segmentBytes;
-  private final byte[] page = new byte[2 * PAGE + RecordFormat.MAX_RECORD + PAGE];
-  private final ByteBuffer pageBuffer = ByteBuffer.wrap(page);
+  /**
+   * The pages being assembled: four to start with, grown when a record does not fit behind the
+   * partial page (to at most {@link #MAX_BUFFER}), so that a store of small records (every pole's)
+   * holds 16 KiB here rather than its largest record's worth: a fleet of poles in one JVM counts it.
+   */
+  private byte[] page = new byte[4 * PAGE];
+  private ByteBuffer pageBuffer = ByteBuffer.wrap(page);
+  /** The partial page, the largest record and the zeros past it, rounded up to pages. */
+  static final int MAX_BUFFER = 2 * PAGE + RecordFormat.MAX_RECORD + PAGE;
   private final Set<DurableFiles.DurableFile> dirty = new LinkedHashSet<>();
   private final AtomicLong bytesWritten = new AtomicLong();
   private DurableFiles.DurableFile file;
@@ -73,6 +80,11 @@ public final class PageWriter {
   /** Adds a record at {@link #end()}, {@code durableSeq} being the newest durable one; writes the pages it fills. */
   public void append(long seq, int epoch, ByteBuffer payload, long durableSeq) throws IOException {
     int size = RecordFormat.recordBytes(payload.remaining());
+    int need = (int) (end - bufferStart) + size + RecordFormat.HEADER + PAGE;
+    if (need > page.length) {
+      page = Arrays.copyOf(page, Math.min(MAX_BUFFER, Math.max(need, 2 * page.length)));
+      pageBuffer = ByteBuffer.wrap(page);
+    }
     pageBuffer.position((int) (end - bufferStart));
     RecordFormat.write(pageBuffer, seq, epoch, payload, durableSeq);
     end += size;

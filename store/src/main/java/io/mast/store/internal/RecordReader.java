@@ -5,8 +5,8 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 
 /**
- * Reads a segment's records one after another through a chunk buffer, checking each record's
- * length and CRC. It does not judge sequence numbers or epochs: its caller knows what should
+ * Reads a segment's records one after another through a chunk buffer (16 KiB, grown only for a
+ * record that needs more: a pole keeps one per lane), checking each record's length and CRC. It does not judge sequence numbers or epochs: its caller knows what should
  * come next. Not thread safe.
  */
 public final class RecordReader {
@@ -20,11 +20,14 @@ public final class RecordReader {
     BAD
   }
 
+  /** The largest chunk: two of the largest records. */
   private static final int CHUNK = 2 * RecordFormat.MAX_RECORD + 2;
+  /** The chunk to start with; it grows to {@link #CHUNK} only when a record needs it (see {@link #load}). */
+  static final int FIRST_CHUNK = 16 * 1024;
 
   private final long limit;
   private DurableFiles.DurableFile file;
-  private final ByteBuffer chunk = ByteBuffer.allocate(CHUNK);
+  private ByteBuffer chunk = ByteBuffer.allocate(FIRST_CHUNK);
   private long chunkStart;
   private long position;
   private long recordPosition;
@@ -122,7 +125,10 @@ public final class RecordReader {
     if (at >= chunkStart && at + n <= chunkStart + chunk.limit()) {
       return true;
     }
-    int want = (int) Math.min(CHUNK, limit - at);
+    if (n > chunk.capacity()) {
+      chunk = ByteBuffer.allocate(Math.min(CHUNK, Math.max(n, 2 * chunk.capacity()))); // a record larger than any so far
+    }
+    int want = (int) Math.min(chunk.capacity(), limit - at);
     chunk.clear().limit(want);
     long read = 0;
     while (chunk.hasRemaining()) {
