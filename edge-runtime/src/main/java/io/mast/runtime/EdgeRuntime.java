@@ -46,12 +46,19 @@ public final class EdgeRuntime implements Pole, AutoCloseable {
    * @param replay readings CSV replacing sampled values, with {@code replayProfile} as the profile
    * @param speed replay speed over real time; 0 as fast as the pipeline goes
    * @param durationS stop after this much simulated time; negative for no limit
+   * @param files the file layer of every state file (a fleet of poles in one JVM shares a pool of descriptors)
    */
   public record Options(DeviceConfig config, String deviceId, List<String> brokers, Path stateDir, Buses buses,
-      Path replay, ChannelProfile replayProfile, double speed, long durationS, String version) {
+      Path replay, ChannelProfile replayProfile, double speed, long durationS, String version, DurableFiles files) {
+
+    /** On the local file system ({@link DurableFiles#real}), as a pole runs. */
+    public Options(DeviceConfig config, String deviceId, List<String> brokers, Path stateDir, Buses buses,
+        Path replay, ChannelProfile replayProfile, double speed, long durationS, String version) {
+      this(config, deviceId, brokers, stateDir, buses, replay, replayProfile, speed, durationS, version, DurableFiles.real());
+    }
 
     PoleCore.Options core() {
-      return new PoleCore.Options(config, deviceId, brokers, stateDir, buses, replay, replayProfile, speed, durationS, version);
+      return new PoleCore.Options(config, deviceId, brokers, stateDir, buses, replay, replayProfile, speed, durationS, version, files);
     }
   }
 
@@ -108,6 +115,11 @@ public final class EdgeRuntime implements Pole, AutoCloseable {
     return r;
   }
 
+  @Override
+  public DurableFiles files() {
+    return core.files();
+  }
+
   /** The config agent (platform pushes, technician edits). */
   public ConfigAgent configAgent() {
     return agent;
@@ -132,7 +144,7 @@ public final class EdgeRuntime implements Pole, AutoCloseable {
    * {@code MAST_SLOT}; null: the boot pointer's active slot) with a trial deadline of {@code trialDeadline}.
    */
   public OtaAgent startOta(Path slotRoot, String runningSlot, Duration trialDeadline) throws IOException {
-    return startOta(slotRoot, runningSlot, trialDeadline, DurableFiles.real());
+    return startOta(slotRoot, runningSlot, trialDeadline, core.files());
   }
 
   /** As {@link #startOta(Path, String, Duration)}, writing through {@code files} (tests inject faults there). */

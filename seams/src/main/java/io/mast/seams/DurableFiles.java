@@ -111,4 +111,13 @@ public interface DurableFiles {
   static DurableFiles real() {
     return RealDurableFiles.INSTANCE;
   }
+
+  /**
+   * {@code base} with at most {@code maxOpen} descriptors open at once, shared by every file
+   * opened through it, and locks held in this process: for many poles in one JVM (see
+   * {@code PooledFiles}). The caller locks the tree it uses through {@code base}.
+   */
+  static DurableFiles pooled(DurableFiles base, int maxOpen) {
+    return new PooledFiles(base, maxOpen);
+  }
 }

@@ -98,7 +98,7 @@ public final class ConfigAgent implements AutoCloseable {
    */
   public static ConfigAgent start(Pole runtime, ConfigStore store, Path dir, Clock clock, Scheduler timer)
       throws IOException {
-    ConfigAgent agent = new ConfigAgent(runtime, store, GuardStateFile.open(dir.resolve("agent.state"), clock), clock, timer);
+    ConfigAgent agent = new ConfigAgent(runtime, store, GuardStateFile.open(runtime.files(), dir.resolve("agent.state"), clock), clock, timer);
     agent.worker.execute(agent::resume);
     agent.subscribe();
     return agent;

@@ -33,8 +33,8 @@ final class GuardStateFile implements AutoCloseable {
     this.state = GuardState.read(file.opened(), path);
   }
 
-  static GuardStateFile open(Path path, Clock clock) throws IOException {
-    TwoSlotFile file = GuardState.open(DurableFiles.real(), path);
+  static GuardStateFile open(DurableFiles files, Path path, Clock clock) throws IOException {
+    TwoSlotFile file = GuardState.open(files, path);
     if (file.opened().lost()) {
       Logger.warn("config: {} was damaged; the clock floor and version history start again", path);
     }

@@ -53,9 +53,9 @@ final class AuditTrail implements AutoCloseable {
   }
 
   /** @param sender where sending runs, one step at a time */
-  static AuditTrail open(Path dir, Link link, Clock clock, Scheduler timer, SerialExecutor sender) throws IOException {
-    AuditLog log = AuditLog.open(DurableFiles.real(), dir, 256 * 1024);
-    TwoSlotFile cursor = TwoSlotFile.open(DurableFiles.real(), dir.resolve("audit.sent"), MAGIC, 32);
+  static AuditTrail open(DurableFiles files, Path dir, Link link, Clock clock, Scheduler timer, SerialExecutor sender) throws IOException {
+    AuditLog log = AuditLog.open(files, dir, 256 * 1024);
+    TwoSlotFile cursor = TwoSlotFile.open(files, dir.resolve("audit.sent"), MAGIC, 32);
     AuditTrail trail = new AuditTrail(log, cursor, link, clock, timer, sender);
     link.onStateChange(s -> {
       if (s == Link.State.CONNECTED) {

@@ -68,9 +68,9 @@ public final class ConsoleService implements AutoCloseable {
     this.configAgent = configAgent;
     this.ota = ota;
     this.clock = clock;
-    DurableFiles.real().createDirectories(dir);
-    this.guard = LoginGuard.open(DurableFiles.real(), dir.resolve("login.state"), clock);
-    this.trail = AuditTrail.open(dir, runtime.link(), clock, timer, runtime.threads().serial("mast-audit", Integer.MAX_VALUE));
+    runtime.files().createDirectories(dir);
+    this.guard = LoginGuard.open(runtime.files(), dir.resolve("login.state"), clock);
+    this.trail = AuditTrail.open(runtime.files(), dir, runtime.link(), clock, timer, runtime.threads().serial("mast-audit", Integer.MAX_VALUE));
     this.shell = new Shell(runtime, this, clock);
     this.remote = new RemoteConsole(runtime, shell, this, dir);
   }

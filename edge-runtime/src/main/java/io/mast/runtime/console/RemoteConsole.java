@@ -67,7 +67,7 @@ final class RemoteConsole implements AutoCloseable {
     this.shell = shell;
     this.service = service;
     this.worker = new io.mast.runtime.agent.AgentWorker(runtime, "mast-remote", QUEUE);
-    this.changesFile = TwoSlotFile.open(DurableFiles.real(), dir.resolve("remote.state"), MAGIC, 32);
+    this.changesFile = TwoSlotFile.open(runtime.files(), dir.resolve("remote.state"), MAGIC, 32);
     if (!changesFile.opened().empty() && changesFile.opened().payload().length >= 8) {
       highestChange = ByteBuffer.wrap(changesFile.opened().payload()).getLong();
     }

@@ -85,4 +85,12 @@ public interface Pole {
 
   /** The threads the pole's work runs on (its own, or shared with other poles in this JVM): agents take their queues from it. */
   PoleThreads threads();
+
+  /**
+   * The file layer the pole keeps its state through (its own files, or descriptors pooled with
+   * other poles in this JVM): agents open their state files with it.
+   */
+  default io.mast.seams.DurableFiles files() {
+    return io.mast.seams.DurableFiles.real();
+  }
 }

@@ -70,9 +70,10 @@ public final class PoleCore implements Pole, AutoCloseable {
    * @param replay readings CSV replacing sampled values, with {@code channels} as the profile
    * @param speed replay speed over real time; 0 as fast as the pipeline goes
    * @param durationS stop after this much simulated time; negative for no limit
+   * @param files the file layer of the store and every state file
    */
   public record Options(DeviceConfig config, String deviceId, List<String> brokers, Path stateDir, Buses buses,
-      Path replay, ChannelProfile replayProfile, double speed, long durationS, String version) {}
+      Path replay, ChannelProfile replayProfile, double speed, long durationS, String version, DurableFiles files) {}
 
 
 
@@ -132,7 +133,7 @@ public final class PoleCore implements Pole, AutoCloseable {
     this.startedAt = clock.millis();
     Path storeDir = storeDir(DeviceConfigs.effective(o.config()), o.stateDir());
     this.stateRoot = o.stateDir() != null ? o.stateDir() : storeDir.toAbsolutePath().getParent();
-    this.configs = ConfigStore.open(stateRoot.resolve("config"), DurableFiles.real(), Validation.Mode.DRY_RUN);
+    this.configs = ConfigStore.open(stateRoot.resolve("config"), o.files(), Validation.Mode.DRY_RUN);
     DeviceConfig chosen = DeviceConfigs.effective(chooseConfig(configs, o.config()));
     // the id given (--device-id) is the pole's id everywhere, the config's identity included
     DeviceConfig c = chosen.toBuilder().setIdentity(chosen.getIdentity().toBuilder().setDeviceId(o.deviceId())).build();
@@ -141,13 +142,14 @@ public final class PoleCore implements Pole, AutoCloseable {
     ChannelProfile profile = o.replay() != null ? o.replayProfile() : profileOf(c);
     try {
       this.store = RingStore.builder(storeDir)
+          .files(o.files())
           .capacityBytes(c.getStore().getCapacityBytes())
           .syncInterval(Duration.ofMillis(c.getStore().getSyncIntervalMs()))
           .scheduler(threads.storeSync())
           .open();
       started("the store", store);
       this.progress = new Progress(store);
-      this.profiles = ProfileHistory.open(DurableFiles.real(), stateRoot.resolve("profiles"), profile);
+      this.profiles = ProfileHistory.open(o.files(), stateRoot.resolve("profiles"), profile);
       this.ingest = new Ingest(store, new AlarmRules(c.getAlarmsList(), profile),
           Ingest.recordLimit(c.getUplink().getMaxFrameBytes()), this::wakeUplink);
       if (!profiles.current().equals(profile)) {
@@ -159,7 +161,7 @@ public final class PoleCore implements Pole, AutoCloseable {
           status(StatusMessage.State.ONLINE), status(StatusMessage.State.OFFLINE), clock, new java.util.Random(), progress::moved,
           threads.serial("mast-uplink", 2).onError(e -> gate.fault("mast-uplink", e)), threads.ticks());
       uplink.onOversized(gate::oversized);
-      uplink.budgetLedger(DurableFiles.real(), stateRoot.resolve("uplink-budget"));
+      uplink.budgetLedger(o.files(), stateRoot.resolve("uplink-budget"));
       uplink.admit(gate::admit);
       uplink.start();
       started("the uplink", uplink);
@@ -320,6 +322,11 @@ public final class PoleCore implements Pole, AutoCloseable {
   @Override
   public PoleThreads threads() {
     return threads;
+  }
+
+  @Override
+  public DurableFiles files() {
+    return options.files();
   }
 
   @Override
