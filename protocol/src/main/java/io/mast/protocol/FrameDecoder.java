@@ -34,6 +34,14 @@ public final class FrameDecoder {
     return decode(parse(Frame.parser(), bytes, "frame"));
   }
 
+  /**
+   * The profile id a telemetry frame names, checked as {@link #decode} checks it first (length,
+   * CRC-32C, protobuf), so a consumer of many devices' frames can pick the profile to decode with.
+   */
+  public static int profileIdOf(byte[] bytes) throws FrameFormatException {
+    return parse(Frame.parser(), bytes, "frame").getProfileId();
+  }
+
   /** Decodes the frame inside an alarm message (topic {@code a}). */
   public DecodedFrame decodeAlarm(byte[] bytes) throws FrameFormatException {
     Alarm alarm = parse(Alarm.parser(), bytes, "alarm");

@@ -49,6 +49,80 @@ public abstract class DeviceSimulator implements AutoCloseable {
     onStart();
   }
 
+  /**
+   * Starts answering without a thread of its own: the driver's end returned here hands each write
+   * to {@link #receive} on the writer's thread, and the answers wait in a pipe for its reads.
+   * For many simulated poles in one JVM (a fleet), where a thread per device would be the largest
+   * cost; a device that talks unasked ({@link #onStart}, {@link #idle}) needs {@link #start}.
+   */
+  public final synchronized SerialLink startInline(String port) {
+    BytePipe toDriver = new BytePipe(512);
+    link = new PipeEnd(name + " (device)", toDriver);
+    running = true;
+    return new SerialLink() {
+      private volatile boolean closed;
+
+      @Override
+      public String name() {
+        return port;
+      }
+
+      @Override
+      public void write(byte[] bytes) throws IOException {
+        if (closed) {
+          throw new IOException("serial port " + port + " is closed");
+        }
+        synchronized (DeviceSimulator.this) {
+          receive(bytes, bytes.length);
+        }
+      }
+
+      @Override
+      public int read(byte[] buffer, int offset, int length, long timeoutMillis) throws IOException {
+        if (closed) {
+          throw new IOException("serial port " + port + " is closed");
+        }
+        try {
+          return toDriver.read(buffer, offset, length, timeoutMillis);
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+          throw new java.io.InterruptedIOException("read on " + port + " interrupted");
+        }
+      }
+
+      @Override
+      public int available() {
+        return toDriver.available();
+      }
+
+      @Override
+      public void close() {
+        closed = true;
+      }
+    };
+  }
+
+  /** The device's end of an inline link: what it sends goes into the driver's pipe. */
+  private record PipeEnd(String name, BytePipe out) implements SerialLink {
+    @Override
+    public void write(byte[] bytes) {
+      out.write(bytes, 0, bytes.length);
+    }
+
+    @Override
+    public int read(byte[] buffer, int offset, int length, long timeoutMillis) {
+      return 0;
+    }
+
+    @Override
+    public int available() {
+      return 0;
+    }
+
+    @Override
+    public void close() {}
+  }
+
   /** Called once the device thread runs; devices that talk unasked start here. */
   protected void onStart() {}
 
