@@ -46,8 +46,14 @@ final class BrokerOptions {
   /** A connected client (clean session, no files) named {@code prefix} and a random suffix. */
   MqttClient connect(String prefix) throws MqttException, IOException {
     MqttClient client = new MqttClient(broker, prefix + UUID.randomUUID().toString().substring(0, 8), new MemoryPersistence());
+    client.connect(connectOptions(true));
+    return client;
+  }
+
+  /** The options of a connect to {@code --broker}: TLS and credentials as given, a clean session or a persistent one. */
+  MqttConnectOptions connectOptions(boolean cleanSession) throws IOException {
     MqttConnectOptions o = new MqttConnectOptions();
-    o.setCleanSession(true);
+    o.setCleanSession(cleanSession);
     o.setConnectionTimeout(30);
     o.setKeepAliveInterval(60);
     if (broker.startsWith("ssl://")) {
@@ -59,8 +65,7 @@ final class BrokerOptions {
     if (passwordFile != null) {
       o.setPassword(Files.readString(passwordFile, StandardCharsets.UTF_8).strip().toCharArray());
     }
-    client.connect(o);
-    return client;
+    return o;
   }
 
   static String describe(MqttException e) {

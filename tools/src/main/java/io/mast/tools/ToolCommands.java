@@ -15,7 +15,7 @@ public final class ToolCommands implements CommandSet {
     return List.of(Entry.top(EncodeCommand.class), Entry.top(DecodeCommand.class), Entry.in("bench", WireBench.class),
         Entry.in("config", ConfigPush.Sign.class), Entry.in("config", ConfigPush.Push.class), Entry.in("keys", KeysCommand.Gen.class), Entry.top(RemoteCommand.class),
         Entry.in("ota", OtaPack.class), Entry.in("ota", OtaPublish.class),
-        Entry.in("ota", OtaStatus.class), Entry.in("ota", OtaKeygen.class), Entry.in("ota", OtaTrust.class));
+        Entry.in("ota", OtaStatus.class), Entry.in("ota", OtaKeygen.class), Entry.in("ota", OtaTrust.class), Entry.top(IngestCommand.class));
   }
 
   @Override

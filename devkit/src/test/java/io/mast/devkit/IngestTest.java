@@ -1,0 +1,158 @@
+package io.mast.devkit;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.mast.protocol.Channel;
+import io.mast.protocol.ChannelProfile;
+import io.mast.protocol.EncodedFrame;
+import io.mast.protocol.FrameEncoder;
+import io.mast.protocol.Reading;
+import io.mast.protocol.StatusMessage;
+import io.mast.sim.Mosquitto;
+import io.mast.sim.Postgres;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.ResultSet;
+import java.sql.Statement;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.awaitility.Awaitility;
+import org.eclipse.paho.client.mqttv3.MqttClient;
+import org.eclipse.paho.client.mqttv3.MqttConnectOptions;
+import org.eclipse.paho.client.mqttv3.persist.MemoryPersistence;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * {@code mast ingest} against Debian's Mosquitto and PostgreSQL: instances in child JVMs sharing
+ * one subscription write each reading once, frames published twice included; one killed with
+ * SIGKILL mid-run and started again with its client id loses nothing and doubles nothing.
+ */
+class IngestTest {
+  static final int DEVICES = 12;
+  static final int FRAMES = 20;
+  static final int STEPS = 6;
+  static final ChannelProfile PROFILE = ChannelProfile.of(List.of(
+      new Channel(0, "air.pm25", "ug/m3", 0, 10, Channel.Kind.GAUGE, "PM2.5"),
+      new Channel(1, "water.volume", "m3", -3, 10, Channel.Kind.COUNTER, "meter")));
+
+  @TempDir Path dir;
+  Mosquitto broker;
+  Postgres db;
+  final List<ChildRun> children = new ArrayList<>();
+  int starts;
+
+  @BeforeEach
+  void peers() throws Exception {
+    broker = Mosquitto.start(dir.resolve("broker"));
+    db = Postgres.start(false);
+  }
+
+  @AfterEach
+  void stop() throws Exception {
+    for (ChildRun c : children) {
+      ChildJvm.stop(c.process, 10);
+    }
+    if (db != null) {
+      db.close();
+    }
+    if (broker != null) {
+      broker.stop();
+    }
+  }
+
+  private ChildRun ingest(String id) throws Exception {
+    ChildRun c = ChildRun.start(dir.resolve(id + "-" + (++starts) + ".log"), Map.of(), "ingest", "--broker", broker.uri(), "--share", "platform",
+        "--client-id", id, "--jdbc", db.jdbcUrl(), "--batch", "50", "--linger", "50");
+    children.add(c);
+    String out = c.awaitOutput("ingest: " + id + " takes", Duration.ofSeconds(60));
+    assertTrue(out.contains("ingest: " + id + " takes"), out);
+    return c;
+  }
+
+  /** Frame {@code f} of device {@code d}: STEPS ten-second steps of both channels. */
+  private static EncodedFrame frame(int d, int f) {
+    List<Reading> readings = new ArrayList<>();
+    for (int i = 0; i < STEPS; i++) {
+      long t = 1_770_000_000L + (f * STEPS + i) * 10L;
+      readings.add(new Reading(0, t, 10 + (d + i) % 7));
+      readings.add(new Reading(1, t, 1000L * d + f * STEPS + i));
+    }
+    return FrameEncoder.builder(PROFILE).build().encode(readings, 2L * (f * STEPS + 1)).get(0);
+  }
+
+  private static MqttClient pole(String uri, String id) throws Exception {
+    MqttClient c = new MqttClient(uri, id, new MemoryPersistence());
+    MqttConnectOptions o = new MqttConnectOptions();
+    o.setMaxInflight(1000);
+    c.connect(o);
+    return c;
+  }
+
+  /** Publishes frames {@code from..to-1} of every device, each twice (a resend after a lost PUBACK), with a status. */
+  private void publish(int from, int to) throws Exception {
+    MqttClient c = pole(broker.uri(), "poles-" + from);
+    for (int d = 0; d < DEVICES; d++) {
+      String device = "pole-" + d;
+      c.publish("m/" + device + "/p", PROFILE.toBytes(), 1, true);
+      for (int f = from; f < to; f++) {
+        byte[] bytes = frame(d, f).bytes();
+        c.publish("m/" + device + "/t", bytes, 1, false);
+        c.publish("m/" + device + "/t", bytes, 1, false);
+      }
+      c.publish("m/" + device + "/s", new StatusMessage(StatusMessage.State.ONLINE, "1.0", 1_770_000_000L, PROFILE.id(), 1, true)
+          .toBytes(), 1, true);
+    }
+    c.disconnect();
+    c.close();
+  }
+
+  private long count(String sql) throws Exception {
+    try (Connection c = DriverManager.getConnection(db.jdbcUrl()); Statement s = c.createStatement(); ResultSet r = s.executeQuery(sql)) {
+      r.next();
+      return r.getLong(1);
+    }
+  }
+
+  private void awaitRows(long readings) {
+    Awaitility.await("reading rows = " + readings).atMost(Duration.ofSeconds(90)).pollInterval(Duration.ofMillis(200))
+        .until(() -> count("SELECT count(*) FROM readings") >= readings);
+  }
+
+  @Test
+  void twoInstancesShareTheWorkAndAKilledOneTakesItsMessagesAgainWithoutDoublingAReading() throws Exception {
+    ChildRun first = ingest("ingest-1");
+    ChildRun second = ingest("ingest-2");
+    publish(0, FRAMES / 2);
+    long half = (long) DEVICES * (FRAMES / 2) * STEPS * 2;
+    awaitRows(half);
+
+    // the second instance dies mid-run, with whatever was delivered to it and not yet written or acknowledged
+    publish(FRAMES / 2, FRAMES);
+    ChildJvm.kill(second.process);
+    children.remove(second);
+    ChildRun again = ingest("ingest-2");
+
+    long all = (long) DEVICES * FRAMES * STEPS * 2;
+    awaitRows(all);
+    ChildJvm.stop(first.process, 30);
+    ChildJvm.stop(again.process, 30);
+    children.clear();
+    assertEquals(all, count("SELECT count(*) FROM readings"), "each reading once");
+    assertEquals(all, count("SELECT count(DISTINCT (device, channel, t)) FROM readings"));
+    assertEquals((long) DEVICES * FRAMES, count("SELECT count(*) FROM frames"));
+    assertEquals(DEVICES, count("SELECT count(*) FROM profiles"));
+    assertEquals(DEVICES, count("SELECT count(*) FROM events WHERE kind = 's'"), "a status per device, each once");
+    assertEquals(0, count("SELECT count(*) FROM readings WHERE device = 'pole-3' AND channel = 'water.volume'"
+        + " AND value <> (3000 + (extract(epoch FROM t)::bigint - 1770000000) / 10) / 1000.0"), "values exact, scaled by the exponent");
+    // both shared the subscription: the first wrote some of the frames, and each said its figures when stopped
+    assertTrue(first.output().matches("(?s).*client=ingest-1 .* frames=[1-9][0-9]* .*"), first.output());
+    assertTrue(again.output().matches("(?s).*client=ingest-2 .* frames=[0-9]+ .*"), again.output());
+  }
+}
