@@ -12,7 +12,7 @@ public final class DevCommands implements CommandSet {
 
   @Override
   public List<Entry> commands() {
-    return List.of(Entry.top(SimCommand.class), Entry.in("bench", E2eBench.class), Entry.in("bench", StoreBench.class), Entry.in("bench", ConfigBench.class), Entry.in("bench", OtaBench.class), Entry.in("bench", FloodBench.class), Entry.in("bench", PowerCutBench.class), Entry.in("bench", DrainBench.class), Entry.in("bench", ChaosBench.class), Entry.top(FleetCommand.class),
+    return List.of(Entry.top(SimCommand.class), Entry.in("bench", E2eBench.class), Entry.in("bench", StoreBench.class), Entry.in("bench", ConfigBench.class), Entry.in("bench", OtaBench.class), Entry.in("bench", FloodBench.class), Entry.in("bench", PowerCutBench.class), Entry.in("bench", DrainBench.class), Entry.in("bench", ChaosBench.class), Entry.top(FleetCommand.class), Entry.in("bench", IngestBench.class),
         Entry.in("bench", PowerCutWork.class),
         Entry.top(CdsCommand.class));
   }

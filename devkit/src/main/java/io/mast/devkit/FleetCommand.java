@@ -183,7 +183,7 @@ final class FleetCommand implements Callable<Integer> {
       summary.line(true);
       out.println();
       out.println("fleet: stopping the poles (each sends what it holds)");
-      fleet.stop(32);
+      fleet.stop(64);
       FleetPoles.Totals t = fleet.totals();
       long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
       long missing;

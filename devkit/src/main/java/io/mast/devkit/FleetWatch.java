@@ -22,6 +22,11 @@ final class FleetWatch implements AutoCloseable {
   private final AtomicLong messages = new AtomicLong();
   private final AtomicLong bad = new AtomicLong();
   private final String[] filters;
+  private final java.util.concurrent.ExecutorService resubscriber = java.util.concurrent.Executors.newSingleThreadExecutor(r -> {
+    Thread t = new Thread(r, "fleet-watch-subscribe");
+    t.setDaemon(true);
+    return t;
+  });
 
   FleetWatch(String brokerUri, String clientId, String prefix) throws MqttException {
     this.filters = new String[] {prefix + "+/t", prefix + "+/p"};
@@ -30,7 +35,9 @@ final class FleetWatch implements AutoCloseable {
       @Override
       public void connectComplete(boolean reconnect, String serverUri) {
         if (reconnect) {
-          subscribe();
+          // not on Paho's callback thread: a blocking subscribe there waits for a SUBACK queued behind
+          // the messages the session kept, which that same thread must deliver first
+          resubscriber.execute(FleetWatch.this::subscribe);
         }
       }
 
@@ -93,6 +100,7 @@ final class FleetWatch implements AutoCloseable {
 
   @Override
   public void close() {
+    resubscriber.shutdownNow();
     try {
       client.disconnect(2_000);
     } catch (MqttException e) {

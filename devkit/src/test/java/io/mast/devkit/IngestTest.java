@@ -3,19 +3,12 @@ package io.mast.devkit;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.mast.protocol.Channel;
 import io.mast.protocol.ChannelProfile;
 import io.mast.protocol.EncodedFrame;
-import io.mast.protocol.FrameEncoder;
-import io.mast.protocol.Reading;
 import io.mast.protocol.StatusMessage;
 import io.mast.sim.Mosquitto;
 import io.mast.sim.Postgres;
 import java.nio.file.Path;
-import java.sql.Connection;
-import java.sql.DriverManager;
-import java.sql.ResultSet;
-import java.sql.Statement;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -38,9 +31,7 @@ class IngestTest {
   static final int DEVICES = 12;
   static final int FRAMES = 20;
   static final int STEPS = 6;
-  static final ChannelProfile PROFILE = ChannelProfile.of(List.of(
-      new Channel(0, "air.pm25", "ug/m3", 0, 10, Channel.Kind.GAUGE, "PM2.5"),
-      new Channel(1, "water.volume", "m3", -3, 10, Channel.Kind.COUNTER, "meter")));
+  static final ChannelProfile PROFILE = IngestBench.PROFILE;
 
   @TempDir Path dir;
   Mosquitto broker;
@@ -76,15 +67,8 @@ class IngestTest {
     return c;
   }
 
-  /** Frame {@code f} of device {@code d}: STEPS ten-second steps of both channels. */
   private static EncodedFrame frame(int d, int f) {
-    List<Reading> readings = new ArrayList<>();
-    for (int i = 0; i < STEPS; i++) {
-      long t = 1_770_000_000L + (f * STEPS + i) * 10L;
-      readings.add(new Reading(0, t, 10 + (d + i) % 7));
-      readings.add(new Reading(1, t, 1000L * d + f * STEPS + i));
-    }
-    return FrameEncoder.builder(PROFILE).build().encode(readings, 2L * (f * STEPS + 1)).get(0);
+    return IngestBench.frame(d, f, STEPS);
   }
 
   private static MqttClient pole(String uri, String id) throws Exception {
@@ -114,10 +98,7 @@ class IngestTest {
   }
 
   private long count(String sql) throws Exception {
-    try (Connection c = DriverManager.getConnection(db.jdbcUrl()); Statement s = c.createStatement(); ResultSet r = s.executeQuery(sql)) {
-      r.next();
-      return r.getLong(1);
-    }
+    return IngestBench.count(db.jdbcUrl(), sql);
   }
 
   private void awaitRows(long readings) {

@@ -23,8 +23,10 @@ import java.util.concurrent.atomic.AtomicInteger;
  *       samples. A pool thread exists while work runs (or blocks: a connect, a serial read) and
  *       ends after a minute idle.
  * </ul>
- * What cannot be shared is Paho's: its receiver, sender and callback threads block on one
- * connection each (three per pole while connected).
+ * What cannot be shared is what Paho's receiver, sender and callback do: each blocks on one
+ * connection (three threads per pole while connected). One pole gives Paho threads of its own;
+ * many poles give it {@link #mqtt()}, the same pool, so a thread that served one connection
+ * serves the next and a reconnect storm of thousands of poles starts no thread at all.
  *
  * <p>{@link #own} is one pole's set, closed with the pole; {@link #shared} is a set for many,
  * which no pole closes: its maker closes it after the last pole.
@@ -38,6 +40,7 @@ public final class PoleThreads implements AutoCloseable {
   private final ScheduledThreadPoolExecutor ticks;
   private final ThreadPoolExecutor pool;
   private final boolean shared;
+  private final ScheduledExecutorService mqtt = new SharedExecutor();
 
   private PoleThreads(String prefix, Scheduler timer, boolean shared) {
     this.timer = timer;
@@ -80,6 +83,69 @@ public final class PoleThreads implements AutoCloseable {
   /** Work one at a time, in order, under {@code name}, at most {@code capacity} waiting. */
   public SerialExecutor serial(String name, int capacity) {
     return new SerialExecutor(pool, name, capacity);
+  }
+
+  /**
+   * Where a pole's MQTT client runs its receiver, sender, callback, connects and disconnects:
+   * null for a pole's own threads (Paho then starts threads of its own for each connection), the
+   * shared pool (and the ticks for timed work) for many poles. Paho shuts down the executor it is
+   * given when a client closes; this one ignores that: its maker closes the pool.
+   */
+  public ScheduledExecutorService mqtt() {
+    return shared ? mqtt : null;
+  }
+
+  /** The pool and the ticks as one executor that no client can shut down. */
+  private final class SharedExecutor extends java.util.concurrent.AbstractExecutorService implements ScheduledExecutorService {
+    @Override
+    public void execute(Runnable command) {
+      pool.execute(command);
+    }
+
+    @Override
+    public java.util.concurrent.ScheduledFuture<?> schedule(Runnable command, long delay, TimeUnit unit) {
+      return ticks.schedule(command, delay, unit);
+    }
+
+    @Override
+    public <V> java.util.concurrent.ScheduledFuture<V> schedule(java.util.concurrent.Callable<V> callable, long delay, TimeUnit unit) {
+      return ticks.schedule(callable, delay, unit);
+    }
+
+    @Override
+    public java.util.concurrent.ScheduledFuture<?> scheduleAtFixedRate(Runnable command, long initialDelay, long period, TimeUnit unit) {
+      return ticks.scheduleAtFixedRate(command, initialDelay, period, unit);
+    }
+
+    @Override
+    public java.util.concurrent.ScheduledFuture<?> scheduleWithFixedDelay(Runnable command, long initialDelay, long delay, TimeUnit unit) {
+      return ticks.scheduleWithFixedDelay(command, initialDelay, delay, unit);
+    }
+
+    @Override
+    public void shutdown() {
+      // the pole's client closing: the pool serves the others
+    }
+
+    @Override
+    public java.util.List<Runnable> shutdownNow() {
+      return java.util.List.of();
+    }
+
+    @Override
+    public boolean isShutdown() {
+      return pool.isShutdown();
+    }
+
+    @Override
+    public boolean isTerminated() {
+      return pool.isTerminated();
+    }
+
+    @Override
+    public boolean awaitTermination(long timeout, TimeUnit unit) {
+      return true; // nothing of a client's own to wait for
+    }
   }
 
   /** Stops them all: pending timed tasks are dropped, running work gets a few seconds to end. */

@@ -80,6 +80,11 @@ final class PlatformIngest implements AutoCloseable {
   private final List<Message> held = new ArrayList<>();
   private final Map<String, ChannelProfile> profiles = new HashMap<>();
   private final Thread writer;
+  private final java.util.concurrent.ExecutorService resubscriber = java.util.concurrent.Executors.newSingleThreadExecutor(r -> {
+    Thread t = new Thread(r, "mast-ingest-subscribe");
+    t.setDaemon(true);
+    return t;
+  });
   private volatile boolean running = true;
   private final AtomicLong messages = new AtomicLong();
   private final AtomicLong batches = new AtomicLong();
@@ -120,7 +125,9 @@ final class PlatformIngest implements AutoCloseable {
       @Override
       public void connectComplete(boolean reconnect, String serverUri) {
         if (reconnect) {
-          subscribe();
+          // not on Paho's callback thread: a blocking subscribe there waits for a SUBACK queued behind
+          // the messages the session kept, which that same thread must hand over first
+          resubscriber.execute(PlatformIngest.this::subscribe);
         }
       }
 
@@ -434,6 +441,7 @@ final class PlatformIngest implements AutoCloseable {
       // gone already
     }
     running = false;
+    resubscriber.shutdownNow();
     writer.join(30_000);
     client.close(true);
   }

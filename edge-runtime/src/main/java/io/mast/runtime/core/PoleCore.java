@@ -161,6 +161,7 @@ public final class PoleCore implements Pole, AutoCloseable {
           status(StatusMessage.State.ONLINE), status(StatusMessage.State.OFFLINE), clock, new java.util.Random(), progress::moved,
           threads.serial("mast-uplink", 2).onError(e -> gate.fault("mast-uplink", e)), threads.ticks());
       uplink.onOversized(gate::oversized);
+      uplink.mqttExecutor(threads.mqtt());
       uplink.budgetLedger(o.files(), stateRoot.resolve("uplink-budget"));
       uplink.admit(gate::admit);
       uplink.start();

@@ -68,10 +68,10 @@ final class PahoSession implements AutoCloseable {
     private volatile InboundGuard.Oversized onOversized = (topic, bytes) -> { };
     private volatile java.util.function.Predicate<String> wanted = topic -> true;
 
-    GuardedClient(String serverUri, String clientId, ScheduledExecutorService pings) throws MqttException {
+    GuardedClient(String serverUri, String clientId, ScheduledExecutorService pings, ScheduledExecutorService work) throws MqttException {
       // keepalive pings on a shared scheduler, not a timer thread per client; Paho's receiver,
-      // sender and callback keep their own threads: each blocks on its connection
-      super(serverUri, clientId, new MemoryPersistence(), new ScheduledExecutorPingSender(pings), null);
+      // sender and callback on threads of their own (work null) or on a pool shared by many poles
+      super(serverUri, clientId, new MemoryPersistence(), new ScheduledExecutorPingSender(pings), work);
     }
 
     @Override
@@ -125,15 +125,16 @@ final class PahoSession implements AutoCloseable {
 
   /**
    * Connects to the first broker of {@code settings} that answers, waiting at most the connect
-   * timeout, with {@code will} as the retained last will on {@code willTopic}.
+   * timeout, with {@code will} as the retained last will on {@code willTopic}; Paho's work on {@code work},
+   * or on threads of its own when null.
    *
    * @throws IOException naming the brokers and Paho's reason when none answers
    */
-  static PahoSession connect(UplinkSettings settings, String willTopic, byte[] will, ScheduledExecutorService pings, Listener listener)
-      throws IOException {
+  static PahoSession connect(UplinkSettings settings, String willTopic, byte[] will, ScheduledExecutorService pings,
+      ScheduledExecutorService work, Listener listener) throws IOException {
     GuardedClient c = null;
     try {
-      c = new GuardedClient(settings.brokerUris().get(0), settings.clientId(), pings);
+      c = new GuardedClient(settings.brokerUris().get(0), settings.clientId(), pings, work);
       c.setCallback(new MqttCallback() {
         @Override
         public void connectionLost(Throwable cause) {

@@ -95,6 +95,8 @@ public final class Uplink implements Link, AutoCloseable {
   private final LinkStates states;
   private final Turns turns;
   private final ScheduledExecutorService ticks;
+  /** Where the MQTT client runs its work; null for threads of its own (see {@link io.mast.seams.PoleThreads#mqtt}). */
+  private volatile ScheduledExecutorService mqtt;
   private volatile String broker = "";
   private volatile long connectedAt;
   private volatile int connects;
@@ -341,12 +343,17 @@ public final class Uplink implements Link, AutoCloseable {
     states.set(State.STOPPED);
   }
 
+  /** The executor of the MQTT client's work from the next connect on; null (the default) for threads of its own. */
+  public void mqttExecutor(ScheduledExecutorService executor) {
+    this.mqtt = executor;
+  }
+
   private boolean connect() {
     states.set(State.CONNECTING);
     long number = conn.attempt();
     PahoSession session;
     try {
-      session = PahoSession.connect(settings, settings.topic(Topics.Kind.STATUS), out.offline(), ticks, new PahoSession.Listener() {
+      session = PahoSession.connect(settings, settings.topic(Topics.Kind.STATUS), out.offline(), ticks, mqtt, new PahoSession.Listener() {
         @Override
         public void lost(Throwable cause) {
           conn.report(new UplinkEvent.Lost(number, PahoSession.reason(cause)));
