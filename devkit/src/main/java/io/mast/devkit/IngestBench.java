@@ -36,6 +36,8 @@ import picocli.CommandLine.Option;
     description = {"Rows per second of mast ingest with several instances on one shared subscription, into a durable PostgreSQL.",
         "Example: mast bench ingest --devices 500 --frames 40 --consumers 1,2,4"})
 final class IngestBench implements Callable<Integer> {
+  /** Connections publishing the frames at once. */
+  static final int PUBLISHERS = 8;
   /** Steps of both channels in each frame: 24 readings. */
   static final int STEPS = 12;
   static final ChannelProfile PROFILE = ChannelProfile.of(List.of(
@@ -98,19 +100,36 @@ final class IngestBench implements Callable<Integer> {
               .redirectOutput(log.toFile()).start());
           awaitLine(log, "ingest: bench-" + i + " takes", children.get(i - 1));
         }
-        MqttClient pub = new MqttClient(broker.uri(), "bench-poles", new MemoryPersistence());
-        MqttConnectOptions o = new MqttConnectOptions();
-        o.setMaxInflight(1000);
-        pub.connect(o);
+        MqttClient profiles = new MqttClient(broker.uri(), "bench-profiles", new MemoryPersistence());
+        profiles.connect(publisherOptions());
         for (int d = 0; d < devices; d++) {
-          pub.publish("m/pole-" + d + "/p", PROFILE.toBytes(), 1, true);
+          profiles.publish("m/pole-" + d + "/p", PROFILE.toBytes(), 1, true);
         }
+        profiles.disconnect();
+        profiles.close();
         long t0 = System.nanoTime();
-        for (int f = 0; f < frames; f++) {
-          for (int d = 0; d < devices; d++) {
-            pub.publish("m/pole-" + d + "/t", frame(d, f, STEPS).bytes(), 1, false);
-          }
+        // the poles' frames from PUBLISHERS connections at once (a publish at QoS 1 waits for its PUBACK)
+        java.util.concurrent.ExecutorService publishers = java.util.concurrent.Executors.newFixedThreadPool(PUBLISHERS);
+        List<java.util.concurrent.Future<?>> sent = new ArrayList<>();
+        for (int p = 0; p < PUBLISHERS; p++) {
+          int part = p;
+          sent.add(publishers.submit(() -> {
+            MqttClient pub = new MqttClient(broker.uri(), "bench-poles-" + part, new MemoryPersistence());
+            pub.connect(publisherOptions());
+            for (int f = 0; f < frames; f++) {
+              for (int d = part; d < devices; d += PUBLISHERS) {
+                pub.publish("m/pole-" + d + "/t", frame(d, f, STEPS).bytes(), 1, false);
+              }
+            }
+            pub.disconnect();
+            pub.close();
+            return null;
+          }));
         }
+        for (java.util.concurrent.Future<?> f : sent) {
+          f.get();
+        }
+        publishers.shutdown();
         double publishS = (System.nanoTime() - t0) / 1e9;
         long rows;
         long deadline = System.nanoTime() + 600_000_000_000L;
@@ -118,14 +137,12 @@ final class IngestBench implements Callable<Integer> {
           Thread.sleep(100); // a benchmark's poll of the database
         }
         double s = (System.nanoTime() - t0) / 1e9;
-        pub.disconnect();
-        pub.close();
         long distinct = count(db.jdbcUrl(), "SELECT count(DISTINCT (device, channel, t)) FROM readings");
         List<String> shares = new ArrayList<>();
         for (int i = 0; i < children.size(); i++) {
           ChildJvm.stop(children.get(i), 30);
           String out = Files.readString(dir.resolve("ingest-" + (i + 1) + ".log"));
-          java.util.regex.Matcher m = java.util.regex.Pattern.compile("reading_rows=(\\d+)").matcher(out);
+          java.util.regex.Matcher m = java.util.regex.Pattern.compile(" readings=(\\d+)").matcher(out);
           shares.add(m.find() ? m.group(1) : "?");
         }
         children.clear();
@@ -139,6 +156,13 @@ final class IngestBench implements Callable<Integer> {
         broker.stop();
       }
     }
+  }
+
+  /** Paho counts a publish in flight until its callback thread has seen the PUBACK: a window wider than its 10. */
+  private static MqttConnectOptions publisherOptions() {
+    MqttConnectOptions o = new MqttConnectOptions();
+    o.setMaxInflight(1000);
+    return o;
   }
 
   private static void awaitLine(Path log, String line, Process p) throws IOException, InterruptedException {

@@ -101,18 +101,17 @@ final class IngestCommand implements Callable<Integer> {
           && System.nanoTime() < end) {
         PlatformIngest.Counts c = ingest.counts();
         long now = System.nanoTime();
-        System.out.printf(Locale.ROOT, "ingest: %.0f reading rows/s; %d messages, %d frames, %d reading rows, %d duplicate frames, %d held, %d bad%n",
-            (c.readingRows() - lastRows) / ((now - lastAt) / 1e9), c.messages(), c.frames(), c.readingRows(), c.duplicateFrames(),
-            c.held(), c.bad());
-        lastRows = c.readingRows();
+        System.out.printf(Locale.ROOT, "ingest: %.0f readings/s; %d messages, %d frames, %d readings, %d held, %d bad%n",
+            (c.readings() - lastRows) / ((now - lastAt) / 1e9), c.messages(), c.frames(), c.readings(), c.held(), c.bad());
+        lastRows = c.readings();
         lastAt = now;
       }
       ingest.close();
       PlatformIngest.Counts c = ingest.counts();
       double s = (System.nanoTime() - t0) / 1e9;
-      System.out.printf(Locale.ROOT, "client=%s seconds=%.1f messages=%d batches=%d frames=%d reading_rows=%d rows_per_s=%.0f duplicate_frames=%d"
-          + " alarms=%d events=%d profiles=%d held=%d bad=%d%n", id, s, c.messages(), c.batches(), c.frames(), c.readingRows(),
-          c.readingRows() / s, c.duplicateFrames(), c.alarms(), c.events(), c.profiles(), c.held(), c.bad());
+      System.out.printf(Locale.ROOT, "client=%s seconds=%.1f messages=%d batches=%d frames=%d readings=%d readings_per_s=%.0f"
+          + " alarms=%d events=%d profiles=%d held=%d bad=%d%n", id, s, c.messages(), c.batches(), c.frames(), c.readings(),
+          c.readings() / s, c.alarms(), c.events(), c.profiles(), c.held(), c.bad());
       System.out.flush();
       done.countDown();
       try {
