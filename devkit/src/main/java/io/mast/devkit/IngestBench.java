@@ -138,6 +138,7 @@ final class IngestBench implements Callable<Integer> {
         }
         double s = (System.nanoTime() - t0) / 1e9;
         long distinct = count(db.jdbcUrl(), "SELECT count(DISTINCT (device, channel, t)) FROM readings");
+        long tableBytes = count(db.jdbcUrl(), "SELECT pg_total_relation_size('readings')");
         List<String> shares = new ArrayList<>();
         for (int i = 0; i < children.size(); i++) {
           ChildJvm.stop(children.get(i), 30);
@@ -146,8 +147,9 @@ final class IngestBench implements Callable<Integer> {
           shares.add(m.find() ? m.group(1) : "?");
         }
         children.clear();
-        System.out.printf(Locale.ROOT, "consumers=%d readings=%d rows=%d distinct=%d seconds=%.1f rows_per_s=%.0f publish_s=%.1f rows_by_consumer=%s%n",
-            k, expected, rows, distinct, s, rows / s, publishS, String.join("/", shares));
+        System.out.printf(Locale.ROOT, "consumers=%d readings=%d rows=%d distinct=%d seconds=%.1f rows_per_s=%.0f publish_s=%.1f"
+            + " bytes_per_row=%.0f rows_by_consumer=%s%n", k, expected, rows, distinct, s, rows / s, publishS, tableBytes / (double) rows,
+            String.join("/", shares));
         return rows == expected && distinct == expected;
       } finally {
         for (Process p : children) {
