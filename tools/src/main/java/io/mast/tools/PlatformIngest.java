@@ -13,15 +13,12 @@ import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
-import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Timestamp;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.TimeUnit;
@@ -82,7 +79,6 @@ final class PlatformIngest implements AutoCloseable {
   private final Duration linger;
   private final BlockingQueue<Message> queue = new ArrayBlockingQueue<>(QUEUE);
   private final List<Message> held = new ArrayList<>();
-  private final Map<String, ChannelProfile> profiles = new HashMap<>();
   private final Thread writer;
   private final java.util.concurrent.ExecutorService resubscriber = java.util.concurrent.Executors.newSingleThreadExecutor(r -> {
     Thread t = new Thread(r, "mast-ingest-subscribe");
@@ -98,6 +94,7 @@ final class PlatformIngest implements AutoCloseable {
   private final AtomicLong events = new AtomicLong();
   private final AtomicLong profileCount = new AtomicLong();
   private final AtomicLong bad = new AtomicLong();
+  private final IngestProfiles profiles = new IngestProfiles(bad::incrementAndGet);
   /** Refusals and failures an outsider can repeat: one line per reason per minute, with a count. */
   private final QuietLog quiet = new QuietLog(System::nanoTime, line -> Logger.warn(line));
 
@@ -251,7 +248,7 @@ final class PlatformIngest implements AutoCloseable {
               case PROFILE -> {
                 if (m.payload().length > 0) {
                   ChannelProfile profile = ChannelProfile.parse(m.payload());
-                  profiles.put(key(p.device(), profile.id()), profile);
+                  profiles.seen(p.device(), profile);
                   profileRow.setString(1, p.device());
                   profileRow.setLong(2, profile.id());
                   profileRow.setBytes(3, m.payload());
@@ -261,8 +258,8 @@ final class PlatformIngest implements AutoCloseable {
               }
               case TELEMETRY, ALARM -> {
                 boolean alarm = p.kind() == Topics.Kind.ALARM;
-                int profileId = alarm ? alarmProfileId(c, p.device(), m.payload()) : FrameDecoder.profileIdOf(m.payload());
-                ChannelProfile profile = profileId == NO_PROFILE ? null : profile(c, p.device(), profileId);
+                int profileId = alarm ? profiles.ofAlarm(c, p.device(), m.payload()) : FrameDecoder.profileIdOf(m.payload());
+                ChannelProfile profile = profileId == IngestProfiles.NONE ? null : profiles.of(c, p.device(), profileId);
                 if (profile == null) {
                   waiting.add(m);
                   continue;
@@ -348,69 +345,6 @@ final class PlatformIngest implements AutoCloseable {
     alarms.addAndGet(alarmsHere);
     events.addAndGet(eventsHere);
     profileCount.addAndGet(profilesHere);
-  }
-
-  private static final int NO_PROFILE = Integer.MIN_VALUE;
-
-  /** An alarm's frame names its profile inside the alarm message; decoded against each known profile of the device. */
-  private int alarmProfileId(Connection c, String device, byte[] payload) throws SQLException {
-    for (ChannelProfile p : knownProfiles(c, device)) {
-      try {
-        new FrameDecoder(p).decodeAlarm(payload);
-        return p.id();
-      } catch (FrameFormatException another) {
-        // another profile's
-      }
-    }
-    return NO_PROFILE;
-  }
-
-  private List<ChannelProfile> knownProfiles(Connection c, String device) throws SQLException {
-    List<ChannelProfile> out = new ArrayList<>();
-    try (PreparedStatement s = c.prepareStatement("SELECT body FROM profiles WHERE device = ?")) {
-      s.setString(1, device);
-      try (ResultSet r = s.executeQuery()) {
-        while (r.next()) {
-          try {
-            out.add(ChannelProfile.parse(r.getBytes(1)));
-          } catch (FrameFormatException e) {
-            bad.incrementAndGet();
-          }
-        }
-      }
-    }
-    profiles.entrySet().stream().filter(e -> e.getKey().startsWith(device + "/")).forEach(e -> {
-      if (out.stream().noneMatch(p -> p.id() == e.getValue().id())) {
-        out.add(e.getValue());
-      }
-    });
-    return out;
-  }
-
-  /** The profile {@code id} of {@code device}: seen by this instance, or stored by any. */
-  private ChannelProfile profile(Connection c, String device, int id) throws SQLException {
-    ChannelProfile p = profiles.get(key(device, id));
-    if (p != null) {
-      return p;
-    }
-    try (PreparedStatement s = c.prepareStatement("SELECT body FROM profiles WHERE device = ? AND profile_id = ?")) {
-      s.setString(1, device);
-      s.setLong(2, id);
-      try (ResultSet r = s.executeQuery()) {
-        if (r.next()) {
-          p = ChannelProfile.parse(r.getBytes(1));
-          profiles.put(key(device, id), p);
-          return p;
-        }
-      } catch (FrameFormatException e) {
-        bad.incrementAndGet();
-      }
-    }
-    return null;
-  }
-
-  private static String key(String device, int profileId) {
-    return device + "/" + profileId;
   }
 
   private static byte[] digest(byte[] payload) {
