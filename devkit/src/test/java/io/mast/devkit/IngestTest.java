@@ -59,7 +59,11 @@ class IngestTest {
   }
 
   private ChildRun ingest(String id) throws Exception {
-    ChildRun c = ChildRun.start(dir.resolve(id + "-" + (++starts) + ".log"), Map.of(), "ingest", "--broker", broker.uri(), "--share", "platform",
+    return ingest(id, broker.uri());
+  }
+
+  private ChildRun ingest(String id, String brokerUri) throws Exception {
+    ChildRun c = ChildRun.start(dir.resolve(id + "-" + (++starts) + ".log"), Map.of(), "ingest", "--broker", brokerUri, "--share", "platform",
         "--client-id", id, "--jdbc", db.jdbcUrl(), "--batch", "50", "--linger", "50");
     children.add(c);
     String out = c.awaitOutput("ingest: " + id + " takes", Duration.ofSeconds(60));
@@ -81,8 +85,13 @@ class IngestTest {
 
   /** Publishes frames {@code from..to-1} of every device, each twice (a resend after a lost PUBACK), with a status. */
   private void publish(int from, int to) throws Exception {
-    MqttClient c = pole(broker.uri(), "poles-" + from);
-    for (int d = 0; d < DEVICES; d++) {
+    publish(broker.uri(), 0, DEVICES, from, to);
+  }
+
+  /** As {@link #publish(int, int)} for devices {@code first..last-1} on {@code uri}. */
+  private void publish(String uri, int first, int last, int from, int to) throws Exception {
+    MqttClient c = pole(uri, "poles-" + first + "-" + from);
+    for (int d = first; d < last; d++) {
       String device = "pole-" + d;
       c.publish("m/" + device + "/p", PROFILE.toBytes(), 1, true);
       for (int f = from; f < to; f++) {
@@ -135,5 +144,55 @@ class IngestTest {
     // both shared the subscription: the first wrote some of the frames, and each said its figures when stopped
     assertTrue(first.output().matches("(?s).*client=ingest-1 .* frames=[1-9][0-9]* .*"), first.output());
     assertTrue(again.output().matches("(?s).*client=ingest-2 .* frames=[0-9]+ .*"), again.output());
+  }
+
+  @Test
+  void polesSplitAcrossTwoBridgedBrokersWithIngestOnEachGiveEachReadingOnce() throws Exception {
+    // broker b bridges m/# both ways with broker a: each broker carries every pole's messages, and
+    // the ingest group on each takes them all, so every reading reaches the database twice
+    try (Mosquitto b = Mosquitto.start(dir.resolve("broker-b"), "connection bridge-to-a", "address 127.0.0.1:" + broker.port(),
+        "topic m/# both 1", "cleansession false", "try_private true")) {
+      awaitBridged(b.uri(), broker.uri());
+      awaitBridged(broker.uri(), b.uri());
+      ChildRun onA = ingest("ingest-a", broker.uri());
+      ChildRun onB = ingest("ingest-b", b.uri());
+      publish(broker.uri(), 0, DEVICES / 2, 0, FRAMES);
+      publish(b.uri(), DEVICES / 2, DEVICES, 0, FRAMES);
+      long all = (long) DEVICES * FRAMES * STEPS * 2;
+      awaitRows(all);
+      Awaitility.await("both instances took every frame").atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(200))
+          .until(() -> count("SELECT count(*) FROM frames") == (long) DEVICES * FRAMES);
+      ChildJvm.stop(onA.process, 30);
+      ChildJvm.stop(onB.process, 30);
+      children.clear();
+      assertEquals(all, count("SELECT count(*) FROM readings"), "each reading once, though written by both");
+      assertEquals(all, count("SELECT count(DISTINCT (device, channel, t)) FROM readings"));
+      assertEquals((long) DEVICES * FRAMES, count("SELECT count(*) FROM frames"));
+      assertEquals(DEVICES, count("SELECT count(*) FROM profiles"));
+      for (ChildRun c : List.of(onA, onB)) {
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile(" frames=(\\d+) ").matcher(c.output());
+        assertTrue(m.find(), c.output());
+        assertTrue(Long.parseLong(m.group(1)) >= (long) DEVICES * FRAMES, "each instance saw every pole's frames: " + c.output());
+      }
+    }
+  }
+
+  /** Waits until a retained message published on {@code from} is seen on {@code to}. */
+  private static void awaitBridged(String from, String to) throws Exception {
+    String topic = "m/bridge-probe-" + from.hashCode() + "/s";
+    MqttClient pub = pole(from, "probe-pub-" + Math.abs(from.hashCode()));
+    pub.publish(topic, new byte[] {1}, 1, true);
+    pub.disconnect();
+    pub.close();
+    MqttClient sub = pole(to, "probe-sub-" + Math.abs(to.hashCode()));
+    java.util.concurrent.atomic.AtomicBoolean seen = new java.util.concurrent.atomic.AtomicBoolean();
+    sub.subscribe(topic, 1, (t, m) -> seen.set(true));
+    try {
+      Awaitility.await("the bridge carries " + from + " to " + to).atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(100))
+          .untilTrue(seen);
+    } finally {
+      sub.disconnect();
+      sub.close();
+    }
   }
 }
