@@ -69,6 +69,10 @@ final class FleetCommand implements Callable<Integer> {
   @Option(names = "--trust", paramLabel = "ID.pub.pem", description = "A platform key the poles trust (for group pushes and updates).")
   Path trust;
 
+  @Option(names = "--config-out", paramLabel = "FILE", description = "Write the poles' config (JSON, no identity) here: edit it, raise"
+      + " its version and push it to the group with mast config push --group.")
+  Path configOut;
+
   @Option(names = "--state", paramLabel = "DIR", description = "Where the poles' state goes (kept); default: a temporary directory, deleted at the end.")
   Path state;
 
@@ -128,6 +132,11 @@ final class FleetCommand implements Callable<Integer> {
     Ed25519Keys.NamedPublicKey key = trust == null ? null : Ed25519Keys.readNamedPublic(trust);
     try (FleetWatch watch = new FleetWatch(broker, "fleet-platform", "m/");
         FleetPoles fleet = new FleetPoles(new FleetPoles.Setup(sensors, interval, batch, poleBroker, group, key), poleRoot)) {
+      if (configOut != null) {
+        io.mast.config.model.DeviceConfig c = FleetPoles.config(new FleetPoles.Setup(sensors, interval, batch, poleBroker, group, key));
+        Files.writeString(configOut, io.mast.config.DeviceConfigs.toJson(c.toBuilder().clearIdentity().build()));
+        out.println("fleet: the poles' config is in " + configOut + " (push it to the group: mast config push --group " + group + ")");
+      }
       Summary summary = new Summary(out, fleet, watch);
       long t0 = System.nanoTime();
       java.util.concurrent.ExecutorService starters = java.util.concurrent.Executors.newFixedThreadPool(STARTERS);

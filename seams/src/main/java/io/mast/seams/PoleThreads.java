@@ -34,6 +34,13 @@ import java.util.concurrent.atomic.AtomicInteger;
 public final class PoleThreads implements AutoCloseable {
   /** How long an idle pool thread lives. */
   static final Duration KEEP_ALIVE = Duration.ofSeconds(60);
+  /**
+   * How long an idle thread of a shared set lives: longer than a broker or cell outage, so that
+   * the MQTT threads of many poles, idle while their broker is away, serve the reconnects instead
+   * of ending and being started again (with tens of thousands of threads, a start costs the JVM a
+   * walk of all of them).
+   */
+  static final Duration SHARED_KEEP_ALIVE = Duration.ofMinutes(15);
 
   private final Scheduler timer;
   private final Scheduler storeSync;
@@ -49,7 +56,8 @@ public final class PoleThreads implements AutoCloseable {
     this.ticks = new ScheduledThreadPoolExecutor(1, daemons(prefix + "ticks"));
     ticks.setRemoveOnCancelPolicy(true);
     ticks.setExecuteExistingDelayedTasksAfterShutdownPolicy(false);
-    this.pool = new ThreadPoolExecutor(0, Integer.MAX_VALUE, KEEP_ALIVE.toSeconds(), TimeUnit.SECONDS, new SynchronousQueue<>(),
+    this.pool = new ThreadPoolExecutor(0, Integer.MAX_VALUE, (shared ? SHARED_KEEP_ALIVE : KEEP_ALIVE).toSeconds(), TimeUnit.SECONDS,
+        new SynchronousQueue<>(),
         daemons(prefix + "pool-"));
   }
 
