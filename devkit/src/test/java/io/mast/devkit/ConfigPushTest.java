@@ -202,6 +202,26 @@ class ConfigPushTest {
   }
 
   @Test
+  void aGroupPushThePolesRevertIsTalliedRevertedThoughEachThenRefusesTheRetainedPush() throws Exception {
+    EmbeddedBroker broker = EmbeddedBroker.start(0);
+    open.add(broker);
+    TrustedKey key = opensslKey();
+    pole(config("pole-a", broker.uri(), key, "north"));
+    pole(config("pole-b", broker.uri(), key, "north"));
+    DeviceConfig base = config("x", broker.uri(), key);
+    DeviceConfig cutOff = base.toBuilder().setVersion(5).clearIdentity()
+        .setUplink(base.getUplink().toBuilder().setBrokerUris(0, "tcp://127.0.0.1:1")).build();
+    // a third pole is expected and never answers: the tool listens to the end, and so hears each pole's
+    // refusal of the retained push once it is back on its broker after the revert
+    Cli.Result r = Cli.run("", "config", "push", "--broker", broker.uri(), "--group", "north", "--key", dir.resolve("ops.pem").toString(),
+        "--key-id", "ops-1", "--grace", "2", "--expect", "3", "--timeout", "20", file("cut.json", cutOff).toString());
+    assertTrue(r.out().contains("REJECTED version 5, active 1\n  version 5 is not newer than 5, the newest this pole has taken (and reverted)"),
+        "the echo this test is about was heard: " + r.out());
+    assertTrue(r.out().contains("2 poles answered: 0 applied, 0 rejected, 2 reverted"), r.out());
+    assertEquals(3, r.status(), r.out() + r.err());
+  }
+
+  @Test
   void anInvalidConfigIsRefusedWithEveryProblemAndNothingIsSent() throws Exception {
     EmbeddedBroker broker = EmbeddedBroker.start(0);
     open.add(broker);

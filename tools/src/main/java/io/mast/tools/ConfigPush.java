@@ -178,9 +178,14 @@ final class ConfigPush {
       }
     }
 
-    /** The answers of a group's poles until the timeout or --expect, each pole's latest counting. */
+    /**
+     * The answers of a group's poles until the timeout or --expect, each pole's latest counting,
+     * except that a REVERTED is not replaced by the refusal of the retained push it meets again.
+     */
     private int awaitGroup(BlockingQueue<Answer> answers, long version) throws InterruptedException {
-      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(timeoutS);
+      long start = System.nanoTime();
+      long deadline = start + TimeUnit.SECONDS.toNanos(timeoutS);
+      long lastAnswer = start;
       Map<String, Result> latest = new LinkedHashMap<>();
       boolean terminal = System.console() != null;
       while (expect == null || latest.size() < expect) {
@@ -191,7 +196,12 @@ final class ConfigPush {
         Answer a = answers.poll(Math.min(left, TimeUnit.SECONDS.toNanos(1)), TimeUnit.NANOSECONDS);
         ConfigAckMessage ack = a == null ? null : parse(a);
         if (ack != null && answers(ack, version)) {
-          latest.put(a.device(), ack.result());
+          // a pole that reverted meets the retained push again when it reconnects and refuses it
+          // as taken already: its outcome stays REVERTED
+          if (!(ack.result() == Result.REJECTED && latest.get(a.device()) == Result.REVERTED)) {
+            latest.put(a.device(), ack.result());
+          }
+          lastAnswer = System.nanoTime();
           System.out.println((terminal ? "\r\033[K" : "") + line(a.device(), ack));
         }
         if (terminal) {
@@ -199,7 +209,8 @@ final class ConfigPush {
           System.out.flush();
         }
       }
-      System.out.println((terminal ? "\r\033[K" : "") + count(latest) + (expect != null && latest.size() < expect
+      System.out.println((terminal ? "\r\033[K" : "") + count(latest) + String.format(java.util.Locale.ROOT, ", the last %.1f s after the push",
+          (lastAnswer - start) / 1e9) + (expect != null && latest.size() < expect
           ? "; " + (expect - latest.size()) + " of the " + expect + " expected did not answer in " + timeoutS + " s" : ""));
       if (latest.isEmpty()) {
         return NO_ANSWER;
