@@ -191,6 +191,7 @@ final class FleetCommand implements Callable<Integer> {
       }
       summary.line(true);
       out.println();
+      int connectedAtEnd = fleet.connected();
       out.println("fleet: stopping the poles (each sends what it holds)");
       fleet.stop(64);
       FleetPoles.Totals t = fleet.totals();
@@ -208,7 +209,7 @@ final class FleetCommand implements Callable<Integer> {
       }
       out.printf(Locale.ROOT, "poles=%d sensors=%d interval_s=%d batch_s=%d link=%s connected=%d frames=%d acked=%d readings_sampled=%d"
           + " readings_acked=%d delivered=%d duplicates=%d missing=%d left_in_store=%d start_s=%.1f %s%s%n", poles, sensors, interval,
-          batch, link, t.connected(), t.framesSent(), t.framesAcked(), t.stored(), t.readingsAcked(), c.readings(), c.duplicates(),
+          batch, link, connectedAtEnd, t.framesSent(), t.framesAcked(), t.stored(), t.readingsAcked(), c.readings(), c.duplicates(),
           missing, t.backlog(), startS, running.perPole(before, poles), result == null ? "" : " " + result.keyValues());
       return missing == 0 && (result == null || result.reconnectS >= 0) ? 0 : 1;
     }

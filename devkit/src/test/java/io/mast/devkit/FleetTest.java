@@ -34,6 +34,7 @@ class FleetTest {
       while (m.find()) {
         kv.put(m.group(1), m.group(2));
       }
+      assertEquals("60", kv.get("connected"), "every pole connected when the run ended: " + out);
       assertEquals("0", kv.get("missing"), out);
       assertEquals("0", kv.get("duplicates"), out);
       assertTrue(Long.parseLong(kv.get("readings_acked")) > 60 * 4 * 10, "four sensors a second for 24 s: " + out);
