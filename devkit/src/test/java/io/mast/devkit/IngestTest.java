@@ -5,6 +5,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.mast.protocol.ChannelProfile;
 import io.mast.protocol.EncodedFrame;
+import io.mast.protocol.FrameEncoder;
+import io.mast.protocol.Reading;
 import io.mast.protocol.StatusMessage;
 import io.mast.sim.Mosquitto;
 import io.mast.sim.Postgres;
@@ -94,6 +96,12 @@ class IngestTest {
     for (int d = first; d < last; d++) {
       String device = "pole-" + d;
       c.publish("m/" + device + "/p", PROFILE.toBytes(), 1, true);
+      if (from == 0) {
+        // an alarm of PM2.5 above 50, sent twice as well
+        byte[] alarm = FrameEncoder.builder(PROFILE).build().encodeAlarm(new Reading(0, 1_770_000_005L, 60 + d), 1, 0, true, 50);
+        c.publish("m/" + device + "/a", alarm, 1, false);
+        c.publish("m/" + device + "/a", alarm, 1, false);
+      }
       for (int f = from; f < to; f++) {
         byte[] bytes = frame(d, f).bytes();
         c.publish("m/" + device + "/t", bytes, 1, false);
@@ -108,6 +116,18 @@ class IngestTest {
 
   private long count(String sql) throws Exception {
     return IngestBench.count(db.jdbcUrl(), sql);
+  }
+
+  /** Every reading of every frame published is one row, every frame one row, every device's profile one row. */
+  private void assertEachReadingOnce(String why) throws Exception {
+    long all = (long) DEVICES * FRAMES * STEPS * 2;
+    assertEquals(all, count("SELECT count(*) FROM readings"), why);
+    assertEquals(all, count("SELECT count(DISTINCT (device, channel, t)) FROM readings"));
+    assertEquals((long) DEVICES * FRAMES, count("SELECT count(*) FROM frames"));
+    assertEquals(DEVICES, count("SELECT count(*) FROM profiles"));
+    assertEquals(DEVICES, count("SELECT count(*) FROM alarms"), "an alarm per device, once");
+    assertEquals(1, count("SELECT count(*) FROM alarms WHERE device = 'pole-3' AND channel = 'air.pm25' AND value = 63"
+        + " AND t = to_timestamp(1770000005)"));
   }
 
   private void awaitRows(long readings) {
@@ -134,10 +154,7 @@ class IngestTest {
     ChildJvm.stop(first.process, 30);
     ChildJvm.stop(again.process, 30);
     children.clear();
-    assertEquals(all, count("SELECT count(*) FROM readings"), "each reading once");
-    assertEquals(all, count("SELECT count(DISTINCT (device, channel, t)) FROM readings"));
-    assertEquals((long) DEVICES * FRAMES, count("SELECT count(*) FROM frames"));
-    assertEquals(DEVICES, count("SELECT count(*) FROM profiles"));
+    assertEachReadingOnce("each reading once");
     assertEquals(DEVICES, count("SELECT count(*) FROM events WHERE kind = 's'"), "a status per device, each once");
     assertEquals(0, count("SELECT count(*) FROM readings WHERE device = 'pole-3' AND channel = 'water.volume'"
         + " AND value <> (3000 + (extract(epoch FROM t)::bigint - 1770000000) / 10) / 1000.0"), "values exact, scaled by the exponent");
@@ -165,10 +182,7 @@ class IngestTest {
       ChildJvm.stop(onA.process, 30);
       ChildJvm.stop(onB.process, 30);
       children.clear();
-      assertEquals(all, count("SELECT count(*) FROM readings"), "each reading once, though written by both");
-      assertEquals(all, count("SELECT count(DISTINCT (device, channel, t)) FROM readings"));
-      assertEquals((long) DEVICES * FRAMES, count("SELECT count(*) FROM frames"));
-      assertEquals(DEVICES, count("SELECT count(*) FROM profiles"));
+      assertEachReadingOnce("each reading once, though written by both");
       for (ChildRun c : List.of(onA, onB)) {
         java.util.regex.Matcher m = java.util.regex.Pattern.compile(" frames=(\\d+) ").matcher(c.output());
         assertTrue(m.find(), c.output());

@@ -1,6 +1,7 @@
 package io.mast.tools;
 
 import io.mast.protocol.ChannelProfile;
+import io.mast.protocol.DecodedFrame;
 import io.mast.protocol.FrameDecoder;
 import io.mast.protocol.FrameFormatException;
 import java.sql.Connection;
@@ -31,20 +32,33 @@ final class IngestProfiles {
     profiles.put(key(device, profile.id()), profile);
   }
 
-  /** No profile of the device decodes the alarm. */
-  static final int NONE = Integer.MIN_VALUE;
+  /** A frame decoded, with the profile it was decoded against. */
+  record Decoded(ChannelProfile profile, DecodedFrame frame) {}
 
-  /** An alarm's frame names its profile inside the alarm message; decoded against each known profile of the device. */
-  int ofAlarm(Connection c, String device, byte[] payload) throws SQLException {
+  /**
+   * A telemetry frame of {@code device} decoded against the profile it names, or null while that
+   * profile is known neither here nor in the database.
+   *
+   * @throws FrameFormatException if the frame does not decode (corrupt, malformed)
+   */
+  Decoded frame(Connection c, String device, byte[] payload) throws SQLException, FrameFormatException {
+    ChannelProfile p = of(c, device, FrameDecoder.profileIdOf(payload));
+    return p == null ? null : new Decoded(p, new FrameDecoder(p).decode(payload));
+  }
+
+  /**
+   * An alarm of {@code device}, decoded against the first of its known profiles it fits (the
+   * profile id is inside the alarm's frame), or null when none does.
+   */
+  Decoded alarm(Connection c, String device, byte[] payload) throws SQLException {
     for (ChannelProfile p : knownProfiles(c, device)) {
       try {
-        new FrameDecoder(p).decodeAlarm(payload);
-        return p.id();
+        return new Decoded(p, new FrameDecoder(p).decodeAlarm(payload));
       } catch (FrameFormatException another) {
         // another profile's
       }
     }
-    return NONE;
+    return null;
   }
 
   private List<ChannelProfile> knownProfiles(Connection c, String device) throws SQLException {
@@ -70,7 +84,7 @@ final class IngestProfiles {
   }
 
   /** The profile {@code id} of {@code device}: seen by this instance, or stored by any. */
-  ChannelProfile of(Connection c, String device, int id) throws SQLException {
+  private ChannelProfile of(Connection c, String device, int id) throws SQLException {
     ChannelProfile p = profiles.get(key(device, id));
     if (p != null) {
       return p;

@@ -3,7 +3,6 @@ package io.mast.tools;
 import io.mast.protocol.Channel;
 import io.mast.protocol.ChannelProfile;
 import io.mast.protocol.DecodedFrame;
-import io.mast.protocol.FrameDecoder;
 import io.mast.protocol.FrameFormatException;
 import io.mast.protocol.MessageText;
 import io.mast.protocol.Reading;
@@ -233,7 +232,7 @@ final class PlatformIngest implements AutoCloseable {
           PreparedStatement readingRow = c.prepareStatement(
               "INSERT INTO readings (device, channel, t, value, seq) VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING");
           PreparedStatement alarmRow = c.prepareStatement(
-              "INSERT INTO alarms (device, seq, channel, t, value) VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING");
+              "INSERT INTO alarms (device, channel, t, value, seq) VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING");
           PreparedStatement eventRow = c.prepareStatement(
               "INSERT INTO events (device, kind, digest, body, payload) VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING")) {
         for (Message m : work) {
@@ -258,43 +257,32 @@ final class PlatformIngest implements AutoCloseable {
               }
               case TELEMETRY, ALARM -> {
                 boolean alarm = p.kind() == Topics.Kind.ALARM;
-                int profileId = alarm ? profiles.ofAlarm(c, p.device(), m.payload()) : FrameDecoder.profileIdOf(m.payload());
-                ChannelProfile profile = profileId == IngestProfiles.NONE ? null : profiles.of(c, p.device(), profileId);
-                if (profile == null) {
+                IngestProfiles.Decoded d = alarm ? profiles.alarm(c, p.device(), m.payload()) : profiles.frame(c, p.device(), m.payload());
+                if (d == null) {
                   waiting.add(m);
                   continue;
                 }
-                FrameDecoder d = new FrameDecoder(profile);
-                DecodedFrame f = alarm ? d.decodeAlarm(m.payload()) : d.decode(m.payload());
+                DecodedFrame f = d.frame();
                 PreparedStatement rows = alarm ? alarmRow : readingRow;
                 for (Reading r : f.readings()) {
-                  Channel ch = profile.channel(r.channel());
+                  Channel ch = d.profile().channel(r.channel());
                   rows.setString(1, p.device());
-                  if (alarm) {
-                    rows.setLong(2, f.seq());
-                    rows.setString(3, ch.name());
-                    rows.setTimestamp(4, Timestamp.from(java.time.Instant.ofEpochSecond(r.time())));
-                    rows.setBigDecimal(5, BigDecimal.valueOf(r.mantissa(), -ch.exponent()));
-                  } else {
-                    rows.setString(2, ch.name());
-                    rows.setTimestamp(3, Timestamp.from(java.time.Instant.ofEpochSecond(r.time())));
-                    rows.setBigDecimal(4, BigDecimal.valueOf(r.mantissa(), -ch.exponent()));
-                    rows.setLong(5, f.seq());
-                  }
+                  rows.setString(2, ch.name());
+                  rows.setTimestamp(3, Timestamp.from(java.time.Instant.ofEpochSecond(r.time())));
+                  rows.setBigDecimal(4, BigDecimal.valueOf(r.mantissa(), -ch.exponent()));
+                  rows.setLong(5, f.seq());
                   rows.addBatch();
-                }
-                if (!alarm) {
-                  rowsHere += f.readings().size();
                 }
                 if (alarm) {
                   alarmsHere++;
                 } else {
                   frameRow.setString(1, p.device());
                   frameRow.setLong(2, f.seq());
-                  frameRow.setLong(3, profileId);
+                  frameRow.setLong(3, f.profileId());
                   frameRow.setInt(4, f.readings().size());
                   frameRow.addBatch();
                   framesHere++;
+                  rowsHere += f.readings().size();
                 }
               }
               case STATUS, HEALTH, CONFIG_ACK, OTA_STATUS, AUDIT -> {
