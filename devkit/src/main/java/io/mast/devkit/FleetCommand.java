@@ -133,8 +133,7 @@ final class FleetCommand implements Callable<Integer> {
     try (FleetWatch watch = new FleetWatch(broker, "fleet-platform", "m/");
         FleetPoles fleet = new FleetPoles(new FleetPoles.Setup(sensors, interval, batch, poleBroker, group, key), poleRoot)) {
       if (configOut != null) {
-        io.mast.config.model.DeviceConfig c = FleetPoles.config(new FleetPoles.Setup(sensors, interval, batch, poleBroker, group, key));
-        Files.writeString(configOut, io.mast.config.DeviceConfigs.toJson(c.toBuilder().clearIdentity().build()));
+        Files.writeString(configOut, io.mast.config.DeviceConfigs.toJson(fleet.config().toBuilder().clearIdentity().build()));
         out.println("fleet: the poles' config is in " + configOut + " (push it to the group: mast config push --group " + group + ")");
       }
       Summary summary = new Summary(out, fleet, watch);
@@ -204,13 +203,14 @@ final class FleetCommand implements Callable<Integer> {
       out.printf(Locale.ROOT, "fleet: costs with %d poles connected: heap %.1f MB, %d threads, %d descriptors, %.1f MB of state"
           + " (before them: %.1f MB, %d, %d)%n", poles, running.heapBytes() / 1e6, running.threads(), running.fds(),
           running.diskBytes() / 1e6, before.heapBytes() / 1e6, before.threads(), before.fds());
+      TreeMap<Long, Integer> connects = result == null ? null : result.perSecond();
       if (result != null) {
-        out.println(result.report());
+        out.println(result.report(connects));
       }
       out.printf(Locale.ROOT, "poles=%d sensors=%d interval_s=%d batch_s=%d link=%s connected=%d frames=%d acked=%d readings_sampled=%d"
           + " readings_acked=%d delivered=%d duplicates=%d missing=%d left_in_store=%d start_s=%.1f %s%s%n", poles, sensors, interval,
           batch, link, connectedAtEnd, t.framesSent(), t.framesAcked(), t.stored(), t.readingsAcked(), c.readings(), c.duplicates(),
-          missing, t.backlog(), startS, running.perPole(before, poles), result == null ? "" : " " + result.keyValues());
+          missing, t.backlog(), startS, running.perPole(before, poles), result == null ? "" : " " + result.keyValues(connects));
       return missing == 0 && (result == null || result.reconnectS >= 0) ? 0 : 1;
     }
   }
@@ -307,15 +307,13 @@ final class FleetCommand implements Callable<Integer> {
       return perSecond;
     }
 
-    String report() throws java.io.IOException {
-      TreeMap<Long, Integer> s = perSecond();
+    String report(TreeMap<Long, Integer> s) {
       StringBuilder b = new StringBuilder("fleet: storm: connects per second after the restart:");
       s.forEach((t, n) -> b.append(' ').append(n));
       return b.toString();
     }
 
-    String keyValues() throws java.io.IOException {
-      TreeMap<Long, Integer> s = perSecond();
+    String keyValues(TreeMap<Long, Integer> s) {
       int peak = s.values().stream().mapToInt(Integer::intValue).max().orElse(0);
       int total = s.values().stream().mapToInt(Integer::intValue).sum();
       return String.format(Locale.ROOT, "storm_down_s=%d storm_connects=%d storm_peak_connects_per_s=%d storm_reconnect_s=%.1f", downS,

@@ -9,7 +9,6 @@ import io.mast.config.model.TrustedKey;
 import io.mast.protocol.Ed25519Keys.NamedPublicKey;
 import io.mast.runtime.EdgeRuntime;
 import io.mast.runtime.uplink.Link;
-import io.mast.runtime.uplink.Uplink;
 import io.mast.seams.DurableFiles;
 import io.mast.seams.PoleThreads;
 import io.mast.sim.SimulatedBoard;
@@ -21,7 +20,6 @@ import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -37,8 +35,7 @@ final class FleetPoles implements AutoCloseable {
   record Setup(int sensors, int intervalS, int batchS, String broker, String group, NamedPublicKey trust) {}
 
   /** Sums over the poles at one moment. */
-  record Totals(int poles, int connected, long connects, long stored, long framesSent, long framesAcked, long readingsAcked,
-      long backlog, long bytes) {}
+  record Totals(int poles, int connected, long stored, long framesSent, long framesAcked, long readingsAcked, long backlog) {}
 
   private final Setup setup;
   private final Path root;
@@ -101,8 +98,9 @@ final class FleetPoles implements AutoCloseable {
     poles.add(r);
   }
 
-  int size() {
-    return poles.size();
+  /** The config every pole starts with (each with its own device id). */
+  DeviceConfig config() {
+    return config;
   }
 
   List<EdgeRuntime> poles() {
@@ -123,40 +121,35 @@ final class FleetPoles implements AutoCloseable {
   /** Sums over every pole; reads each store's figures, so a summary's pace, not a poll's. */
   Totals totals() {
     int connected = 0;
-    long connects = 0;
     long stored = 0;
     long sent = 0;
     long acked = 0;
     long readings = 0;
     long backlog = 0;
-    long bytes = 0;
     for (EdgeRuntime p : poles) {
-      Uplink.Stats u = p.uplinkStats();
-      if (u.state() == Link.State.CONNECTED) {
+      io.mast.runtime.core.Pole.Snapshot s;
+      try {
+        s = p.snapshot();
+      } catch (IOException e) {
+        continue; // a pole stopping: its figures are in the next summary
+      }
+      if (s.link() == Link.State.CONNECTED) {
         connected++;
       }
-      connects += u.connects();
-      sent += u.framesSent();
-      acked += u.framesAcked();
-      readings += u.readingsAcked();
-      bytes += u.bytesTotal();
-      try {
-        io.mast.runtime.core.Pole.Snapshot s = p.snapshot();
-        stored += s.stored();
-        backlog += s.unacked();
-      } catch (IOException e) {
-        // a pole stopping: its figures are in the next summary
-      }
+      stored += s.stored();
+      sent += s.framesSent();
+      acked += s.framesAcked();
+      readings += s.readingsAcked();
+      backlog += s.unacked();
     }
-    return new Totals(poles.size(), connected, connects, stored, sent, acked, readings, backlog, bytes);
+    return new Totals(poles.size(), connected, stored, sent, acked, readings, backlog);
   }
 
   /** Stops every pole, {@code parallel} at a time (each sends its last frame and waits a bounded time for it). */
   void stop(int parallel) throws InterruptedException {
     ExecutorService stoppers = Executors.newFixedThreadPool(parallel);
-    List<Future<?>> done = new ArrayList<>();
     for (EdgeRuntime p : poles) {
-      done.add(stoppers.submit(p::close));
+      stoppers.execute(p::close);
     }
     stoppers.shutdown();
     stoppers.awaitTermination(10, TimeUnit.MINUTES);
