@@ -44,10 +44,13 @@ class ManyPolesTest {
   void aHundredPolesOnSharedThreadsEachSendAndAreAcknowledgedForThreeThreadsAPole() throws Exception {
     Path[] data = dataset();
     try (EmbeddedBroker broker = EmbeddedBroker.start(0)) {
+      int start = threads();
       double shared;
       try (PoleThreads threads = PoleThreads.shared("fleet")) {
         shared = run("shared", broker, data, i -> threads);
       }
+      // the shared run's threads end before the next run counts from its own starting point
+      awaitThreadsAtMost(start + 2, "the shared poles' threads end with them");
       // the same poles, each with threads of its own, as one pole on a board runs
       double own = run("own", broker, data, i -> PoleThreads.own(Scheduler.newThread("mast-timer")));
       assertTrue(shared <= OWN_THREADS, shared + " threads a pole on shared threads; at most " + OWN_THREADS);
@@ -85,11 +88,15 @@ class ManyPolesTest {
       poles.forEach(EdgeRuntime::close);
     }
     if (how.equals("own")) {
-      Awaitility.await("the poles' threads end with them").atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(100))
-          .until(() -> threads() <= before + 2);
+      awaitThreadsAtMost(before + 2, "the poles' threads end with them");
       System.out.printf("after the %d poles closed: %d threads%n", POLES, threads());
     }
     return perPole;
+  }
+
+  private static void awaitThreadsAtMost(int most, String what) {
+    Awaitility.await(what).atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(100))
+        .until(() -> threads() <= most);
   }
 
   /** {@link #STEPS} ten-second steps of two channels: the readings CSV and the channels CSV. */
