@@ -73,6 +73,14 @@ final class FleetCommand implements Callable<Integer> {
       + " its version and push it to the group with mast config push --group.")
   Path configOut;
 
+  @Option(names = "--slots", description = "Give each pole A/B slots and the real launcher, so a group update (mast ota publish"
+      + " --group) installs, is tried, and commits or rolls back; a release for them is written to STATE/release.")
+  boolean slots;
+
+  @Option(names = "--trial-crash", defaultValue = "0", paramLabel = "N", description = "With --slots: the first N poles' trial starts"
+      + " fail at once (an update that does not start on some boards), so the launcher rolls them back (default: ${DEFAULT-VALUE}).")
+  int trialCrash;
+
   @Option(names = "--state", paramLabel = "DIR", description = "Where the poles' state goes (kept); default: a temporary directory, deleted at the end.")
   Path state;
 
@@ -81,6 +89,10 @@ final class FleetCommand implements Callable<Integer> {
     PrintStream out = System.out;
     if (rate <= 0 || rate > 1 || Math.abs(1 / rate - Math.round(1 / rate)) > 1e-6) {
       System.err.println("fleet: --rate must be 1/S for a whole number of seconds S (1, 0.5, 0.1...), not " + rate);
+      return 2;
+    }
+    if (trialCrash > 0 && !slots) {
+      System.err.println("fleet: --trial-crash needs --slots");
       return 2;
     }
     if (storm > 0 && broker != null) {
@@ -131,7 +143,15 @@ final class FleetCommand implements Callable<Integer> {
     FleetCosts before = FleetCosts.now(poleRoot);
     Ed25519Keys.NamedPublicKey key = trust == null ? null : Ed25519Keys.readNamedPublic(trust);
     try (FleetWatch watch = new FleetWatch(broker, "fleet-platform", "m/");
-        FleetPoles fleet = new FleetPoles(new FleetPoles.Setup(sensors, interval, batch, poleBroker, group, key), poleRoot)) {
+        FleetPoles fleet = new FleetPoles(new FleetPoles.Setup(sensors, interval, batch, poleBroker, group, key, slots, trialCrash),
+            poleRoot)) {
+      if (slots) {
+        Path release = work.resolve("release");
+        FleetSlots.writeRelease(release);
+        out.println("fleet: the poles have A/B slots; a release for them is in " + release + " (its bin/mast tells a pole which slot"
+            + " the launcher chose): add the update's files, pack it with mast ota pack --target " + fleet.config().getBoard()
+            + ", offer it with mast ota publish --group " + group);
+      }
       if (configOut != null) {
         Files.writeString(configOut, io.mast.config.DeviceConfigs.toJson(fleet.config().toBuilder().clearIdentity().build()));
         out.println("fleet: the poles' config is in " + configOut + " (push it to the group: mast config push --group " + group + ")");
@@ -208,9 +228,10 @@ final class FleetCommand implements Callable<Integer> {
         out.println(result.report(connects));
       }
       out.printf(Locale.ROOT, "poles=%d sensors=%d interval_s=%d batch_s=%d link=%s connected=%d frames=%d acked=%d readings_sampled=%d"
-          + " readings_acked=%d delivered=%d duplicates=%d missing=%d left_in_store=%d start_s=%.1f %s%s%n", poles, sensors, interval,
+          + " readings_acked=%d delivered=%d duplicates=%d missing=%d left_in_store=%d start_s=%.1f %s%s%s%n", poles, sensors, interval,
           batch, link, connectedAtEnd, t.framesSent(), t.framesAcked(), t.stored(), t.readingsAcked(), c.readings(), c.duplicates(),
-          missing, t.backlog(), startS, running.perPole(before, poles), result == null ? "" : " " + result.keyValues(connects));
+          missing, t.backlog(), startS, running.perPole(before, poles), result == null ? "" : " " + result.keyValues(connects),
+          slots ? " restarts=" + fleet.restarted() + " crashed_trial_starts=" + fleet.crashedStarts() : "");
       return missing == 0 && (result == null || result.reconnectS >= 0) ? 0 : 1;
     }
   }
@@ -219,7 +240,7 @@ final class FleetCommand implements Callable<Integer> {
   private static long missing(FleetPoles fleet, FleetWatch watch) {
     long missing = 0;
     for (EdgeRuntime p : fleet.poles()) {
-      missing += Math.max(0, p.uplinkStats().readingsAcked() - watch.ledger().readings(p.deviceId()));
+      missing += Math.max(0, fleet.readingsAcked(p) - watch.ledger().readings(p.deviceId()));
     }
     return missing;
   }

@@ -24,6 +24,11 @@ import org.tinylog.Logger;
  * {@link OtaAgent#DROP_RECHECK} passed without one, backing off to {@code RESEND} while the drops
  * go on) and restarts (the bitmap). It waits while telemetry is held or the daily budget is
  * spent ({@link Link#bulkAllowed}). Once every chunk is here the staging phase takes over.
+ *
+ * <p>An offer to a group is downloaded listening on the group's {@code od} as well, from just
+ * before the first request until the last chunk: the publisher sends a chunk that many poles of
+ * the group ask for once, there, and only a pole that missed it is served on its own topic. A
+ * chunk from the group's topic that the pole has already is dropped without counting as progress.
  */
 final class BundleFetch {
   /** What takes a complete download: the staging phase. */
@@ -33,6 +38,10 @@ final class BundleFetch {
 
   private final OtaPlace place;
   private final Complete complete;
+  /** Subscribes the agent's chunk handler to a topic (the group's {@code od}). */
+  private final java.util.function.Function<String, Link.Subscription> listen;
+  /** The group's {@code od} while a group offer downloads, else null. */
+  private Link.Subscription fanOut;
   private final Set<Integer> inFlight = new HashSet<>();
   private volatile Download download;
   /** System.nanoTime() of the last chunk request or arrival. */
@@ -47,9 +56,10 @@ final class BundleFetch {
   /** How long without a chunk, after a drop, before the window is asked again; doubles while that brings nothing. */
   private volatile long dropWaitNanos = OtaAgent.DROP_RECHECK.toNanos();
 
-  BundleFetch(OtaPlace place, Complete complete) {
+  BundleFetch(OtaPlace place, Complete complete, java.util.function.Function<String, Link.Subscription> listen) {
     this.place = place;
     this.complete = complete;
+    this.listen = listen;
   }
 
   /** The bundle being downloaded, or null. */
@@ -58,9 +68,13 @@ final class BundleFetch {
     return d == null ? null : d.manifest().bundleSha256();
   }
 
-  /** Starts the download of a manifest taken (the same bundle's chunks from before a restart are kept). */
-  void begin(OtaManifestMessage m) {
+  /**
+   * Starts the download of a manifest taken (the same bundle's chunks from before a restart are
+   * kept), listening on {@code fanOutTopic} too while it runs (a group's {@code od}; null: none).
+   */
+  void begin(OtaManifestMessage m, String fanOutTopic) {
     try {
+      stopListening();
       if (download != null) {
         download.close();
       }
@@ -74,6 +88,9 @@ final class BundleFetch {
       if (download.missing() == 0) {
         complete.downloaded(download); // everything was here: a power cut after the download, while staging or switching
       } else {
+        if (fanOutTopic != null) {
+          fanOut = listen.apply(fanOutTopic); // made on the connection before the request below goes out (the uplink's turn order)
+        }
         askMore();
       }
     } catch (IOException e) {
@@ -103,16 +120,20 @@ final class BundleFetch {
       if (download.missing() == 0) {
         return; // complete already: a duplicate of a chunk asked twice, which must not stage the bundle again
       }
+      int missingBefore = download.missing();
       String refused = download.accept(d.index(), d.data());
       inFlight.remove(d.index());
       if (refused != null) {
         place.pole().gate().refused(ControlGate.Topic.OTA_CHUNK, refused, "ota: " + refused + " (" + download.refused()
             + " refused so far); asking for it again", false);
-      } else {
+      } else if (download.missing() < missingBefore) {
         progressAt = System.nanoTime();
         dropWaitNanos = OtaAgent.DROP_RECHECK.toNanos();
+      } else {
+        return; // one it has (a group's chunk, or one asked twice): nothing new to ask for
       }
       if (download.missing() == 0) {
+        stopListening();
         complete.downloaded(download);
       } else {
         askMore();
@@ -252,8 +273,16 @@ final class BundleFetch {
         + " bytes to go, " + d.refused() + " refused" + (paused && d.missing() > 0 ? "; waits for telemetry or the byte budget" : "");
   }
 
+  private void stopListening() {
+    if (fanOut != null) {
+      fanOut.close();
+      fanOut = null;
+    }
+  }
+
   /** The bitmap checkpointed and the files closed. */
   void close() throws IOException {
+    stopListening();
     if (download != null) {
       download.checkpoint();
       download.close();

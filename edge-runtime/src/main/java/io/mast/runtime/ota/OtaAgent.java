@@ -68,7 +68,8 @@ public final class OtaAgent implements AutoCloseable {
     this.place = new OtaPlace(pole, pole.link(), dir, slotRoot, running, clock, timer, files, floor, new OtaReports(pole.link(), pole.gate()),
         this::hand);
     this.offers = new OfferCheck(place, configAgent);
-    this.fetch = new BundleFetch(place, new Staging(place));
+    this.fetch = new BundleFetch(place, new Staging(place),
+        topic -> pole.link().subscribe(topic, (t, p) -> chunkArrived(p)));
     this.trial = new TrialStart(place, offers);
   }
 
@@ -91,10 +92,9 @@ public final class OtaAgent implements AutoCloseable {
     c.getIdentity().getGroupsList().forEach(g -> offerTopics.add(topics.groupTopic(g, Topics.Kind.OTA_OFFER)));
     Link link = pole.link();
     for (String f : offerTopics) {
-      a.subscriptions.add(link.subscribe(f, (t, p) -> a.arrived(ControlGate.Topic.OTA_OFFER, p, () -> a.offered(p))));
+      a.subscriptions.add(link.subscribe(f, (t, p) -> a.arrived(ControlGate.Topic.OTA_OFFER, p, () -> a.offered(t, p))));
     }
-    a.subscriptions.add(link.subscribe(topics.topic(pole.deviceId(), Topics.Kind.OTA_CHUNK_DATA),
-        (t, p) -> a.arrived(ControlGate.Topic.OTA_CHUNK, p, () -> a.fetch.chunk(p))));
+    a.subscriptions.add(link.subscribe(topics.topic(pole.deviceId(), Topics.Kind.OTA_CHUNK_DATA), (t, p) -> a.chunkArrived(p)));
     link.onStateChange(s -> {
       if (s == Link.State.CONNECTED) {
         a.hand(a.fetch::askAgain);
@@ -116,10 +116,18 @@ public final class OtaAgent implements AutoCloseable {
     }
   }
 
-  private void offered(byte[] payload) {
+  /**
+   * An offer on {@code topic}: checked, then downloaded. An offer to a group has its chunks served
+   * on the group's {@code od} too (the publisher sends a chunk many poles ask for once, there), so
+   * the download listens there while it runs.
+   */
+  private void offered(String topic, byte[] payload) {
     OtaManifestMessage m = offers.check(payload, fetch.bundle());
     if (m != null) {
-      fetch.begin(m);
+      Topics topics = Topics.withPrefix(place.pole().config().getUplink().getTopicPrefix());
+      String fanOut = topics.parse(topic).filter(p -> p.device().startsWith("@"))
+          .map(p -> topics.groupTopic(p.device().substring(1), Topics.Kind.OTA_CHUNK_DATA)).orElse(null);
+      fetch.begin(m, fanOut);
     }
   }
 
@@ -138,6 +146,11 @@ public final class OtaAgent implements AutoCloseable {
         fetch.dropped();
       }
     }
+  }
+
+  /** On Paho's thread: a message on this pole's {@code od} or, while a group offer downloads, the group's. */
+  private void chunkArrived(byte[] payload) {
+    arrived(ControlGate.Topic.OTA_CHUNK, payload, () -> fetch.chunk(payload));
   }
 
   private void hand(Runnable work) {

@@ -1,0 +1,175 @@
+package io.mast.tools;
+
+import io.mast.ota.BundleFile;
+import io.mast.protocol.OtaManifestMessage;
+import io.mast.protocol.OtaMessages;
+import io.mast.protocol.Topics;
+import java.util.BitSet;
+import java.util.Iterator;
+import java.util.LinkedHashSet;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * The chunks of one bundle served on the poles' requests ({@code oc}) by one sender thread, with
+ * what waits to be sent bounded.
+ *
+ * <p>For an offer to a group, a chunk goes to the group's {@code od} the first time a pole asks
+ * for it: every pole downloading that offer listens there from before its first request (the
+ * pole subscribes before it asks, on the same connection), so one publish reaches them all and
+ * the broker's fan-out does the rest. A pole asking for a chunk that went to the group after its
+ * first request, within the fan-out window, asked before it arrived: it is on its way and not
+ * sent again. A pole asking for one that went to the group before its first request (it was not
+ * listening yet), or longer ago than the window (it dropped it, or lost its connection), gets it
+ * on its own {@code od} only: every pole receives each chunk it lacks about once, and a straggler
+ * does not cost the group's other poles its bytes. For an offer to one device every chunk goes to
+ * that device's topic.
+ *
+ * <p>Memory: the bundle is read chunk by chunk from its file; what waits is a bit per chunk for
+ * the group and at most {@code maxWaiting} (pole, chunk) pairs for single poles. A request past
+ * that is dropped and counted; the pole asks again after its resend time.
+ */
+final class ChunkServer implements AutoCloseable {
+  /** What was asked and sent so far. */
+  record Counts(long requests, long askedChunks, long askedBytes, long groupChunks, long groupBytes, long directChunks,
+      long directBytes, long onTheirWay, long dropped, long failed) {}
+
+  /** Publishes one message at QoS 1 and returns once the broker has it. */
+  interface Sender {
+    void publish(String topic, byte[] payload) throws Exception;
+  }
+
+  private record Want(String device, int chunk) {}
+
+  private final BundleFile bundle;
+  private final OtaManifestMessage manifest;
+  private final Topics topics;
+  /** The group's {@code od}, or null for an offer to one device. */
+  private final String groupTopic;
+  private final long fanWindowNanos;
+  private final int maxWaiting;
+  private final Sender sender;
+  private final Object lock = new Object();
+  /** System.nanoTime() of each chunk's last publish to the group; 0 never. Guarded by lock. */
+  private final long[] groupSentAt;
+  private final BitSet groupWaiting = new BitSet();
+  /** System.nanoTime() of each pole's first request: it listened on the group's topic from then on. Guarded by lock. */
+  private final java.util.Map<String, Long> listening = new java.util.HashMap<>();
+  private final LinkedHashSet<Want> directWaiting = new LinkedHashSet<>();
+  private boolean closed;
+  private final Thread thread;
+  private final AtomicLong requests = new AtomicLong();
+  private final AtomicLong askedChunks = new AtomicLong();
+  private final AtomicLong askedBytes = new AtomicLong();
+  private final AtomicLong groupChunks = new AtomicLong();
+  private final AtomicLong groupBytes = new AtomicLong();
+  private final AtomicLong directChunks = new AtomicLong();
+  private final AtomicLong directBytes = new AtomicLong();
+  private final AtomicLong onTheirWay = new AtomicLong();
+  private final AtomicLong dropped = new AtomicLong();
+  private final AtomicLong failed = new AtomicLong();
+
+  ChunkServer(BundleFile bundle, Topics topics, String group, long fanWindowMillis, int maxWaiting, Sender sender) {
+    this.bundle = bundle;
+    this.manifest = bundle.manifest();
+    this.topics = topics;
+    this.groupTopic = group == null ? null : topics.groupTopic(group, Topics.Kind.OTA_CHUNK_DATA);
+    this.fanWindowNanos = TimeUnit.MILLISECONDS.toNanos(fanWindowMillis);
+    this.maxWaiting = maxWaiting;
+    this.sender = sender;
+    this.groupSentAt = new long[manifest.chunks().size()];
+    this.thread = new Thread(this::run, "mast-ota-chunks");
+    this.thread.setDaemon(true);
+    this.thread.start();
+  }
+
+  /** A pole's request for this bundle's chunks (its bundle checked by the caller). Any thread; never blocks on the broker. */
+  void requested(String device, OtaMessages.ChunkRequest r) {
+    requests.incrementAndGet();
+    long now = System.nanoTime();
+    synchronized (lock) {
+      long since = groupTopic == null ? 0 : listening.computeIfAbsent(device, d -> now);
+      for (int i : r.chunks()) {
+        if (i < 0 || i >= groupSentAt.length) {
+          continue;
+        }
+        askedChunks.incrementAndGet();
+        askedBytes.addAndGet(manifest.chunks().get(i).size());
+        long sentAt = groupSentAt[i];
+        if (groupTopic != null && sentAt == 0) {
+          groupWaiting.set(i); // the first ask: to the group, once for every pole that asks before it goes
+        } else if (groupTopic != null && sentAt - since >= 0 && now - sentAt < fanWindowNanos) {
+          onTheirWay.incrementAndGet(); // sent to the group, which this pole listened to, a moment ago: it asked before it arrived
+        } else if (directWaiting.size() < maxWaiting) {
+          directWaiting.add(new Want(device, i));
+        } else {
+          dropped.incrementAndGet();
+        }
+      }
+      lock.notifyAll();
+    }
+  }
+
+  Counts counts() {
+    return new Counts(requests.get(), askedChunks.get(), askedBytes.get(), groupChunks.get(), groupBytes.get(), directChunks.get(),
+        directBytes.get(), onTheirWay.get(), dropped.get(), failed.get());
+  }
+
+  /** The sender: the group's chunks first (lowest index first: the poles ask in order), then single poles' in the order asked. */
+  private void run() {
+    while (true) {
+      String topic;
+      int chunk;
+      synchronized (lock) {
+        while (!closed && groupWaiting.isEmpty() && directWaiting.isEmpty()) {
+          try {
+            lock.wait();
+          } catch (InterruptedException e) {
+            return;
+          }
+        }
+        if (closed) {
+          return;
+        }
+        if (!groupWaiting.isEmpty()) {
+          chunk = groupWaiting.nextSetBit(0);
+          groupWaiting.clear(chunk);
+          groupSentAt[chunk] = System.nanoTime(); // from now on an ask is on its way, even while the publish is going out
+          topic = groupTopic;
+        } else {
+          Iterator<Want> it = directWaiting.iterator();
+          Want w = it.next();
+          it.remove();
+          chunk = w.chunk();
+          topic = topics.topic(w.device(), Topics.Kind.OTA_CHUNK_DATA);
+        }
+      }
+      try {
+        byte[] data = bundle.chunk(chunk);
+        sender.publish(topic, new OtaMessages.ChunkData(manifest.bundleSha256(), chunk, data).toBytes());
+        (topic.equals(groupTopic) ? groupChunks : directChunks).incrementAndGet();
+        (topic.equals(groupTopic) ? groupBytes : directBytes).addAndGet(data.length);
+      } catch (Exception e) {
+        long n = failed.incrementAndGet();
+        if (topic.equals(groupTopic)) {
+          synchronized (lock) {
+            groupSentAt[chunk] = 0; // not sent: the next ask sends it to the group again
+          }
+        }
+        if (n == 1 || n % 100 == 0) {
+          System.err.println("mast ota publish: serving chunk " + chunk + " on " + topic + " failed: " + e.getMessage() + " (" + n
+              + " failed so far)");
+        }
+      }
+    }
+  }
+
+  @Override
+  public void close() throws InterruptedException {
+    synchronized (lock) {
+      closed = true;
+      lock.notifyAll();
+    }
+    thread.join(TimeUnit.SECONDS.toMillis(10));
+  }
+}
