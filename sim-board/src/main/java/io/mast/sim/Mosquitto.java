@@ -67,6 +67,7 @@ public final class Mosquitto implements AutoCloseable {
         "autosave_interval 1",
         "max_inflight_messages 1000",
         "max_queued_messages 100000",
+        "set_tcp_nodelay true", // else a PUBACK behind unacknowledged data waits for the peer's delayed ACK: 40 ms a publish
         "listener " + port + " 127.0.0.1"));
     conf.addAll(extra);
     Path file = dir.resolve("mosquitto.conf");

@@ -50,6 +50,12 @@ final class OtaPublish implements Callable<Integer> {
           + " again; asked later, it goes to the asking pole alone (default ${DEFAULT-VALUE}; over NB-IoT a few round trips).")
   int fanWindowS;
 
+  @Option(names = "--group-rate", defaultValue = "0", paramLabel = "KB_PER_S",
+      description = "For a group: send chunks to the group's od at most this many kilobytes a second, about the poles' link speed,"
+          + " so no queue on the way to a slow pole overflows; single poles' chunks go meanwhile (default ${DEFAULT-VALUE}: as fast as"
+          + " the poles ask).")
+  int groupRateKb;
+
   @Option(names = "--max-waiting", defaultValue = "100000", paramLabel = "N",
       description = "(Pole, chunk) pairs waiting to be sent to single poles at most (default ${DEFAULT-VALUE}); more are dropped,"
           + " counted, and asked again by the poles after their resend time.")
@@ -73,7 +79,7 @@ final class OtaPublish implements Callable<Integer> {
       Map<String, OtaMessages.Status> poles = new ConcurrentSkipListMap<>();
       MqttClient client = mqtt.connect("mast-ota-");
       ChunkServer server = new ChunkServer(b, topics, target.group, TimeUnit.SECONDS.toMillis(fanWindowS), maxWaiting,
-          (topic, payload) -> client.publish(topic, payload, 1, false));
+          groupRateKb * 1000L, (topic, payload) -> client.publish(topic, payload, 1, false));
       try {
         client.subscribe(topics.filter(Topics.Kind.OTA_STATUS), 1, (t, msg) -> topics.parse(t).ifPresent(p -> {
           if (msg.isRetained()) {
