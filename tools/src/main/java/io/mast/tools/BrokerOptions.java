@@ -45,8 +45,15 @@ final class BrokerOptions {
 
   /** A connected client (clean session, no files) named {@code prefix} and a random suffix. */
   MqttClient connect(String prefix) throws MqttException, IOException {
+    return connect(prefix, 10);
+  }
+
+  /** As {@link #connect(String)}, with at most {@code maxInflight} QoS 1 publishes awaiting their PUBACK (Paho's default is 10). */
+  MqttClient connect(String prefix, int maxInflight) throws MqttException, IOException {
     MqttClient client = new MqttClient(broker, prefix + UUID.randomUUID().toString().substring(0, 8), new MemoryPersistence());
-    client.connect(connectOptions(true));
+    MqttConnectOptions o = connectOptions(true);
+    o.setMaxInflight(maxInflight);
+    client.connect(o);
     return client;
   }
 

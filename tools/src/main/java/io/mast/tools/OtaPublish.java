@@ -77,9 +77,10 @@ final class OtaPublish implements Callable<Integer> {
       String offerTopic = target.group != null ? topics.groupTopic(target.group, Topics.Kind.OTA_OFFER)
           : topics.topic(target.device, Topics.Kind.OTA_OFFER);
       Map<String, OtaMessages.Status> poles = new ConcurrentSkipListMap<>();
-      MqttClient client = mqtt.connect("mast-ota-");
+      // Paho counts a publish in flight until its callback thread, busy with the poles' requests, has seen the PUBACK
+      MqttClient client = mqtt.connect("mast-ota-", 100);
       ChunkServer server = new ChunkServer(b, topics, target.group, TimeUnit.SECONDS.toMillis(fanWindowS), maxWaiting,
-          groupRateKb * 1000L, (topic, payload) -> client.publish(topic, payload, 1, false));
+          groupRateKb * 1000L, (topic, payload) -> publish(client, topic, payload));
       try {
         client.subscribe(topics.filter(Topics.Kind.OTA_STATUS), 1, (t, msg) -> topics.parse(t).ifPresent(p -> {
           if (msg.isRetained()) {
@@ -123,6 +124,21 @@ final class OtaPublish implements Callable<Integer> {
           client.disconnect();
         }
         client.close();
+      }
+    }
+  }
+
+  /** A QoS 1 publish, tried again while Paho says too many are in flight (its count lags the PUBACKs it has). */
+  private static void publish(MqttClient client, String topic, byte[] payload) throws Exception {
+    for (int attempt = 1; ; attempt++) {
+      try {
+        client.publish(topic, payload, 1, false);
+        return;
+      } catch (org.eclipse.paho.client.mqttv3.MqttException e) {
+        if (e.getReasonCode() != org.eclipse.paho.client.mqttv3.MqttException.REASON_CODE_MAX_INFLIGHT || attempt == 500) {
+          throw e;
+        }
+        Thread.sleep(10); // a back-off while Paho's callback thread catches up, not a wait for an event
       }
     }
   }

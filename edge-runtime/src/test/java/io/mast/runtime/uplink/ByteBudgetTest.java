@@ -21,6 +21,22 @@ class ByteBudgetTest {
   Path dir;
 
   @Test
+  void withoutADailyBudgetTheDaysSpendingIsKeptEveryMebibyteNotEveryKibibyte() throws Exception {
+    try (ManualScheduler time = new ManualScheduler()) {
+      Clock clock = time.clock(Instant.parse("2026-03-01T10:00:00Z"));
+      Path ledger = dir.resolve("uplink-budget");
+      ByteBudget b = new ByteBudget(0, 0, clock, () -> 0L);
+      b.ledger(DurableFiles.real(), ledger);
+      for (int i = 0; i < 127; i++) {
+        b.spend(8192); // an update's chunks
+      }
+      assertFalse(Files.exists(ledger), "127 chunks of 8 KiB are less than a mebibyte: nothing written yet");
+      b.spend(8192);
+      assertEquals("2026-03-01 1048576", Files.readString(ledger).strip(), "a mebibyte spent: kept");
+    }
+  }
+
+  @Test
   void theDaysSpendingOutlivesARestartAndACrashForgetsAtMostAHundredthOfTheBudget() throws Exception {
     try (ManualScheduler time = new ManualScheduler()) {
       Clock clock = time.clock(Instant.parse("2026-03-01T10:00:00Z"));
