@@ -12,6 +12,7 @@ import io.mast.protocol.Topics;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.KeyPairGenerator;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -22,6 +23,7 @@ import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
+import org.awaitility.Awaitility;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -91,6 +93,8 @@ class ChunkServerTest {
       // the proof that the crossing ask sent nothing: the next publish is the one asked after it
       server.requested("p3", ask(5));
       assertEquals(Set.of("m/@north/od#5"), next(1));
+      // a publish is counted once the broker has it, just after the sender saw it
+      Awaitility.await("the last publish counted").atMost(Duration.ofSeconds(10)).until(() -> server.counts().groupChunks() == 6);
       ChunkServer.Counts c = server.counts();
       assertEquals(1, c.onTheirWay(), c.toString());
       assertEquals(6, c.groupChunks(), c.toString());
@@ -117,7 +121,7 @@ class ChunkServerTest {
       release.countDown();
       order.addAll(next(2));
       assertEquals(List.of("m/p9/od#0", "m/p9/od#1"), order);
-      assertEquals(2, server.counts().directChunks());
+      Awaitility.await("both publishes counted").atMost(Duration.ofSeconds(10)).until(() -> server.counts().directChunks() == 2);
       assertEquals(0, server.counts().groupChunks());
     }
   }
