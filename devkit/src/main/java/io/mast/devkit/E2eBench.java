@@ -41,21 +41,29 @@ import picocli.CommandLine.Spec;
  *       first message (the retained birth), on a fresh store, which the child creates and
  *       preallocates; {@code restart_to_first_publish_ms}: the same for a second start on that
  *       store, as every later start of a pole is;
+ *   <li>{@code floor_rss_mb} and {@code floor_start_to_first_publish_ms}: the same for the floor, a
+ *       JVM with the same options doing only the MQTT part ({@link PahoFloor}: Paho publishing 16
+ *       small messages a second), and {@code rss_ratio} and {@code start_ratio}, Mast's over the
+ *       floor's; each footprint figure is the median of {@code --repeat} runs;
  *   <li>{@code readings_per_s}: readings the subscriber decoded from telemetry frames, over the time
- *       from the first to the last of them, replaying the water dataset {@code --repeat} times
+ *       from the first to the last of them, replaying the water dataset {@code --copies} times
  *       over at speed max (store, group commits, frame cutting and the broker all included).
  * </ul>
  */
 @Command(name = "e2e", mixinStandardHelpOptions = true,
-    description = "Measure the runtime end to end in child processes: rss_mb, start_to_first_publish_ms, readings_per_s.")
+    description = "Measure the runtime end to end in child processes: rss_mb, start_to_first_publish_ms, each beside a bare Paho JVM's"
+        + " (floor_rss_mb, floor_start_to_first_publish_ms, rss_ratio, start_ratio), and readings_per_s.")
 final class E2eBench implements Callable<Integer> {
   @Spec picocli.CommandLine.Model.CommandSpec spec;
 
   @Option(names = "--duration", defaultValue = "30", paramLabel = "SECONDS", description = "How long the 16-sensor run samples, in seconds (default: ${DEFAULT-VALUE}).")
   int seconds;
 
-  @Option(names = "--repeat", defaultValue = "8", paramLabel = "N", description = "Copies of the water dataset replayed back to back (default: ${DEFAULT-VALUE}).")
+  @Option(names = "--repeat", defaultValue = "3", paramLabel = "N", description = "Footprint runs of Mast and of the floor; the figures are their medians (default: ${DEFAULT-VALUE}).")
   int repeat;
+
+  @Option(names = "--copies", defaultValue = "8", paramLabel = "N", description = "Copies of the water dataset replayed back to back (default: ${DEFAULT-VALUE}).")
+  int copies;
 
   @Option(names = "--xmx", defaultValue = "32m", paramLabel = "SIZE", description = "Heap limit of the child (default: ${DEFAULT-VALUE}).")
   String xmx;
@@ -135,38 +143,99 @@ final class E2eBench implements Callable<Integer> {
   private void footprint(EmbeddedBroker broker, Path work) throws Exception {
     Path config = work.resolve("sixteen.json");
     Files.writeString(config, DeviceConfigs.toJson(sixteenSensors()));
-    Path store = work.resolve("footprint");
-    long[] peak = new long[1];
-    long fresh = firstPublish(broker, work, "bench-fresh", seconds, p -> peak[0] = Math.max(peak[0], status(p.pid(), "VmHWM:")),
-        "run", "--sim", "--config", config.toString(), "--broker", broker.uri(), "--store", store.toString());
-    String log = Files.readString(work.resolve("bench-fresh.log"));
-    long restart = firstPublish(broker, work, "bench-restart", 2, p -> { },
-        "run", "--sim", "--config", config.toString(), "--broker", broker.uri(), "--store", store.toString());
-    out.printf("sensors=16 interval_s=1 seconds=%d xmx=%s rss_mb=%.1f start_to_first_publish_ms=%d restart_to_first_publish_ms=%d%n", seconds,
-        xmx, peak[0] / 1024.0, fresh, restart);
+    int runs = Math.max(1, repeat);
+    double[] rss = new double[runs];
+    double[] start = new double[runs];
+    double[] restart = new double[runs];
+    double[] floorRss = new double[runs];
+    double[] floorStart = new double[runs];
+    String log = "";
+    for (int r = 0; r < runs; r++) {
+      // device ids of their own each run: a subscriber would meet the last run's retained birth first
+      String fresh = "bench-fresh-" + r;
+      String again = "bench-restart-" + r;
+      String bare = "bench-floor-" + r;
+      Path store = work.resolve("footprint-" + r);
+      long[] peak = new long[1];
+      start[r] = firstPublish(broker, work, fresh, seconds, p -> peak[0] = Math.max(peak[0], status(p.pid(), "VmHWM:")),
+          () -> child(work.resolve(fresh + ".log"), "run", "--sim", "--config", config.toString(), "--broker", broker.uri(), "--store",
+              store.toString(), "--device-id", fresh, "--duration", Integer.toString(seconds)));
+      rss[r] = peak[0] / 1024.0;
+      log = Files.readString(work.resolve(fresh + ".log"));
+      restart[r] = firstPublish(broker, work, again, 2, p -> { }, () -> child(work.resolve(again + ".log"), "run", "--sim",
+          "--config", config.toString(), "--broker", broker.uri(), "--store", store.toString(), "--device-id", again, "--duration", "2"));
+      long[] floorPeak = new long[1];
+      floorStart[r] = firstPublish(broker, work, bare, seconds, p -> floorPeak[0] = Math.max(floorPeak[0], status(p.pid(), "VmHWM:")),
+          () -> floor(work.resolve(bare + ".log"), broker.uri(), bare, seconds));
+      floorRss[r] = floorPeak[0] / 1024.0;
+      out.printf(java.util.Locale.ROOT, "# run %d: rss_mb=%.1f start_to_first_publish_ms=%.0f restart_to_first_publish_ms=%.0f"
+          + " floor_rss_mb=%.1f floor_start_to_first_publish_ms=%.0f%n", r + 1, rss[r], start[r], restart[r], floorRss[r], floorStart[r]);
+      out.flush();
+    }
+    out.printf(java.util.Locale.ROOT, "sensors=16 interval_s=1 seconds=%d xmx=%s runs=%d rss_mb=%.1f start_to_first_publish_ms=%.0f"
+        + " restart_to_first_publish_ms=%.0f floor_rss_mb=%.1f floor_start_to_first_publish_ms=%.0f rss_ratio=%.2f start_ratio=%.2f%n",
+        seconds, xmx, runs, median(rss), median(start), median(restart), median(floorRss), median(floorStart),
+        median(rss) / median(floorRss), median(start) / median(floorStart));
     out.println("# " + log.lines().filter(l -> l.startsWith("mast: stopped")).findFirst().orElse(""));
     out.flush();
   }
 
+  private static double median(double[] values) {
+    double[] v = values.clone();
+    java.util.Arrays.sort(v);
+    return v.length % 2 == 1 ? v[v.length / 2] : (v[v.length / 2 - 1] + v[v.length / 2]) / 2;
+  }
+
   /**
-   * Runs {@code mast run ARGS --device-id ID --duration S} in a child, calling {@code watch} every
-   * 200 ms while it runs; returns the milliseconds from its start to the first message of that device.
+   * The floor's child: {@link PahoFloor} with the pole's JVM options (not Mast's class-data
+   * archive, which is Mast's classes) on a class path of its own class and Paho's jar only.
    */
-  private long firstPublish(EmbeddedBroker broker, Path work, String id, int duration, java.util.function.Consumer<Process> watch, String... args)
+  private Process floor(Path log, String broker, String id, int duration) throws IOException {
+    String paho = null;
+    for (String e : System.getProperty("java.class.path").split(java.io.File.pathSeparator)) {
+      if (Path.of(e).getFileName() != null && Path.of(e).getFileName().toString().startsWith("org.eclipse.paho.client.mqttv3")) {
+        paho = e;
+      }
+    }
+    if (paho == null) {
+      throw new IOException("Paho's jar is not on this JVM's class path; the floor needs it");
+    }
+    String own;
+    try {
+      own = Path.of(PahoFloor.class.getProtectionDomain().getCodeSource().getLocation().toURI()).toString();
+    } catch (java.net.URISyntaxException e) {
+      throw new IOException(e);
+    }
+    List<String> cmd = new ArrayList<>(List.of(ChildJvm.java()));
+    cmd.addAll(ChildJvm.runOptions("-Xmx" + xmx));
+    cmd.addAll(List.of("-cp", own + java.io.File.pathSeparator + paho, PahoFloor.class.getName(), broker, id, Integer.toString(duration)));
+    ProcessBuilder pb = new ProcessBuilder(cmd);
+    pb.environment().putIfAbsent("MALLOC_ARENA_MAX", "2"); // as the pole's children have it
+    return pb.redirectErrorStream(true).redirectOutput(log.toFile()).start();
+  }
+
+  /** Starts a child. */
+  private interface Start {
+    Process start() throws IOException;
+  }
+
+  /**
+   * Subscribes to device {@code id}'s topics, starts the child ({@code mast run ... --device-id ID} or
+   * the floor), calls {@code watch} every 200 ms while it runs; returns the milliseconds from its
+   * start to the first message of that device.
+   */
+  private long firstPublish(EmbeddedBroker broker, Path work, String id, int duration, java.util.function.Consumer<Process> watch, Start child)
       throws Exception {
     Counter counter = new Counter();
     counter.start(broker.uri(), "m/" + id + "/#");
-    List<String> all = new ArrayList<>(List.of(args));
-    all.addAll(List.of("--device-id", id, "--duration", Integer.toString(duration)));
-    Path log = work.resolve(id + ".log");
     long start = System.nanoTime();
-    Process p = child(log, all.toArray(new String[0]));
+    Process p = child.start();
     while (!p.waitFor(200, TimeUnit.MILLISECONDS)) {
       watch.accept(p);
     }
     counter.stop();
     if (p.exitValue() != 0 || counter.first.get() == 0) {
-      throw new IOException("the 16-sensor run " + id + " failed (exit " + p.exitValue() + "):\n" + Files.readString(log));
+      throw new IOException("the run " + id + " failed (exit " + p.exitValue() + "):\n" + Files.readString(work.resolve(id + ".log")));
     }
     return (counter.first.get() - start) / 1_000_000;
   }
@@ -174,19 +243,19 @@ final class E2eBench implements Callable<Integer> {
   private void throughput(EmbeddedBroker broker, Path work) throws Exception {
     Dataset.Copy water = Dataset.WATER_DAIAD.copyTo(work.resolve("data"));
     Path channels = water.channels();
-    Path readings = work.resolve("water-x" + repeat + ".csv");
+    Path readings = work.resolve("water-x" + copies + ".csv");
     ChannelProfile profile = ReadingsCsv.readChannels(channels);
     List<Reading> one = ReadingsCsv.readReadings(water.readings(), profile);
     long span = one.get(one.size() - 1).time() - one.get(0).time() + 3600;
     try (PrintStream csv = new PrintStream(Files.newOutputStream(readings), false, StandardCharsets.UTF_8)) {
       ReadingsCsv.writeHeader(csv);
-      for (int k = 0; k < repeat; k++) {
+      for (int k = 0; k < copies; k++) {
         for (Reading r : one) {
           ReadingsCsv.write(csv, profile, new Reading(r.channel(), r.time() + k * span, r.mantissa()));
         }
       }
     }
-    long total = (long) one.size() * repeat;
+    long total = (long) one.size() * copies;
     Counter counter = new Counter();
     counter.start(broker.uri());
     long start = System.nanoTime();
@@ -205,8 +274,8 @@ final class E2eBench implements Callable<Integer> {
     counter.stop();
     double sustained = counter.readings.get() / ((counter.lastTelemetry.get() - counter.firstTelemetry.get()) / 1e9);
     double overall = counter.readings.get() / ((counter.lastTelemetry.get() - start) / 1e9);
-    out.printf("dataset=water-daiad repeat=%d readings=%d received=%d frames=%d readings_per_s=%.0f readings_per_s_with_jvm_start=%.0f%n",
-        repeat, total, counter.readings.get(), counter.frames.get(), sustained, overall);
+    out.printf("dataset=water-daiad copies=%d readings=%d received=%d frames=%d readings_per_s=%.0f readings_per_s_with_jvm_start=%.0f%n",
+        copies, total, counter.readings.get(), counter.frames.get(), sustained, overall);
     out.flush();
   }
 
