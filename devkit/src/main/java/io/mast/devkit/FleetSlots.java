@@ -36,9 +36,7 @@ final class FleetSlots {
       return;
     }
     writeProbe(probe);
-    Path launcher = root.resolve("launcher");
-    Files.write(launcher, BootState.launcher());
-    Files.setPosixFilePermissions(launcher, PosixFilePermissions.fromString("rwxr-xr-x"));
+    BootState.installLauncher(root);
     BootState.initial().write(files, root);
   }
 

@@ -77,6 +77,14 @@ public record BootState(String active, String trial, int tries, String last) {
     AtomicFiles.replace(files, root.resolve(FILE), text.getBytes(StandardCharsets.UTF_8));
   }
 
+  /** Writes the launcher script to {@code root/launcher}, executable; returns its path. */
+  public static Path installLauncher(Path root) throws IOException {
+    Path launcher = root.resolve("launcher");
+    java.nio.file.Files.write(launcher, launcher());
+    java.nio.file.Files.setPosixFilePermissions(launcher, java.nio.file.attribute.PosixFilePermissions.fromString("rwxr-xr-x"));
+    return launcher;
+  }
+
   /** The launcher script, as shipped in this jar. */
   public static byte[] launcher() throws IOException {
     try (InputStream in = BootState.class.getResourceAsStream("launcher.sh")) {

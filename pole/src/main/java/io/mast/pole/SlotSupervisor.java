@@ -108,9 +108,7 @@ public final class SlotSupervisor {
       err.println("mast: installing this distribution as slot a under " + root.resolve("slots"));
       installSlot(slotA, ownClasspath(), true);
     }
-    Path launcher = root.resolve("launcher");
-    Files.write(launcher, BootState.launcher());
-    Files.setPosixFilePermissions(launcher, PosixFilePermissions.fromString("rwxr-xr-x"));
+    Path launcher = BootState.installLauncher(root);
     if (!Files.exists(root.resolve("boot"))) {
       BootState.initial().write(DurableFiles.real(), root);
     }

@@ -82,6 +82,11 @@ public final class Topics {
     return before + "@" + group + after + kind.suffix();
   }
 
+  /** The group a topic of this scheme is for ({@code m/@north/o}: "north"), or empty for a device's topic or another's. */
+  public Optional<String> group(String topic) {
+    return parse(topic).map(Parsed::device).filter(d -> d.startsWith("@")).map(d -> d.substring(1));
+  }
+
   /** Whether {@code name} may name a group: 1 to 64 ASCII letters, digits, '.', '_' or '-'. */
   public static boolean isGroupName(String name) {
     return !name.isEmpty() && name.length() <= 64

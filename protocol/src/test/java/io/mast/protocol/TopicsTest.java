@@ -49,6 +49,9 @@ class TopicsTest {
     Topics t = Topics.withPrefix("city/{device}/v1/");
     assertEquals("city/@north-3/v1/c", t.groupTopic("north-3", Topics.Kind.CONFIG_SET));
     assertEquals(Optional.of(new Topics.Parsed("@north-3", Topics.Kind.CONFIG_SET)), t.parse("city/@north-3/v1/c"));
+    assertEquals(Optional.of("north-3"), t.group("city/@north-3/v1/o"));
+    assertEquals(Optional.empty(), t.group("city/pole-7/v1/o"), "a device's topic is no group's");
+    assertEquals(Optional.empty(), t.group("m/@north-3/o"), "another scheme's topic is no group's");
     IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> t.groupTopic("a/b", Topics.Kind.CONFIG_SET));
     assertEquals("group 'a/b' must be 1 to 64 letters, digits, . _ or -", e.getMessage());
     assertEquals(false, Topics.isGroupName(""));

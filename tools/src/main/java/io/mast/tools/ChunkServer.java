@@ -200,14 +200,15 @@ final class ChunkServer implements AutoCloseable {
           topic = topics.topic(w.device(), Topics.Kind.OTA_CHUNK_DATA);
         }
       }
+      boolean toGroup = topic.equals(groupTopic);
       try {
         byte[] data = bundle.chunk(chunk);
         sender.publish(topic, new OtaMessages.ChunkData(manifest.bundleSha256(), chunk, data).toBytes());
-        (topic.equals(groupTopic) ? groupChunks : directChunks).incrementAndGet();
-        (topic.equals(groupTopic) ? groupBytes : directBytes).addAndGet(data.length);
+        (toGroup ? groupChunks : directChunks).incrementAndGet();
+        (toGroup ? groupBytes : directBytes).addAndGet(data.length);
       } catch (Exception e) {
         long n = failed.incrementAndGet();
-        if (topic.equals(groupTopic)) {
+        if (toGroup) {
           synchronized (lock) {
             groupSentAt[chunk] = 0; // not sent: the next ask sends it to the group again
           }

@@ -125,8 +125,7 @@ public final class OtaAgent implements AutoCloseable {
     OtaManifestMessage m = offers.check(payload, fetch.bundle());
     if (m != null) {
       Topics topics = Topics.withPrefix(place.pole().config().getUplink().getTopicPrefix());
-      String fanOut = topics.parse(topic).filter(p -> p.device().startsWith("@"))
-          .map(p -> topics.groupTopic(p.device().substring(1), Topics.Kind.OTA_CHUNK_DATA)).orElse(null);
+      String fanOut = topics.group(topic).map(g -> topics.groupTopic(g, Topics.Kind.OTA_CHUNK_DATA)).orElse(null);
       fetch.begin(m, fanOut);
     }
   }
