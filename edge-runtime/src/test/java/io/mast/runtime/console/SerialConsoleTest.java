@@ -242,6 +242,7 @@ class SerialConsoleTest {
       picocom.line("config set console.serial_port " + other.devicePath());
       picocom.line("config apply");
       picocom.await("applied", s -> s.contains("applied as version 3: changed console.serial_port"));
+      picocom.await("the first port's last words", s -> s.contains("the console moved to another port or speed"));
       try (Picocom second = Picocom.start(other.driverPath(), 115200, "")) {
         second.enterUntil("the console on the second port", s -> s.contains(Pole.ID + ">"));
         second.line("whoami");
