@@ -52,6 +52,7 @@ final class CdsCommand implements Callable<Integer> {
     try {
       Path classes = work.resolve("classes.list");
       train(classes, work);
+      Files.write(classes, stable(Files.readAllLines(classes)));
       long listed = listed(classes);
       Path fresh = work.resolve(ChildJvm.ARCHIVE);
       List<String> dump = new ArrayList<>(List.of(ChildJvm.java(), "-Xshare:dump"));
@@ -77,7 +78,7 @@ final class CdsCommand implements Callable<Integer> {
       Path parent = list.toAbsolutePath().getParent();
       Files.createDirectories(parent);
       Path aside = parent.resolve(list.getFileName() + ".tmp");
-      Files.copy(classes, aside, StandardCopyOption.REPLACE_EXISTING);
+      Files.write(aside, stable(Files.readAllLines(classes)));
       Files.move(aside, list, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
       long listed = listed(list);
       err.printf("mast cds: %d classes listed by a %d s training run in %s%n", listed, seconds, list);
@@ -85,6 +86,33 @@ final class CdsCommand implements Callable<Integer> {
     } finally {
       WorkDirs.delete(work);
     }
+  }
+
+  /**
+   * A class list in an order of its own: the comments, the classes sorted by name, then the
+   * {@code @} lines (lambda proxies and forms) sorted. The JVM writes the classes in the order its
+   * threads happened to load them, so two training runs of the same build list them differently;
+   * the archive does not depend on the order (each class is loaded by name, its supertypes first),
+   * but an update does: a list reordered from one build to the next would cost every pole the
+   * whole file, 280 KB over NB-IoT, in each patch.
+   */
+  static List<String> stable(List<String> lines) {
+    List<String> comments = new ArrayList<>();
+    java.util.TreeSet<String> classes = new java.util.TreeSet<>();
+    java.util.TreeSet<String> at = new java.util.TreeSet<>();
+    for (String l : lines) {
+      if (l.startsWith("#")) {
+        comments.add(l);
+      } else if (l.startsWith("@")) {
+        at.add(l);
+      } else if (!l.isBlank()) {
+        classes.add(l);
+      }
+    }
+    List<String> out = new ArrayList<>(comments);
+    out.addAll(classes);
+    out.addAll(at);
+    return out;
   }
 
   /** The classes a class list names (its comments and {@code @} lines, such as lambda proxies, left out). */

@@ -3,9 +3,11 @@ package io.mast.devkit;
 import io.mast.config.model.DeviceConfig;
 import io.mast.ota.BootState;
 import io.mast.ota.Packer;
+import io.mast.ota.Patches;
 import io.mast.protocol.Ed25519Keys;
 import io.mast.protocol.OtaManifestMessage;
 import io.mast.protocol.OtaMessages;
+import io.mast.protocol.OtaPatchMessage;
 import io.mast.protocol.SignedControl;
 import io.mast.protocol.TrustedKeys;
 import io.mast.runtime.EdgeRuntime;
@@ -79,17 +81,46 @@ final class OtaBench implements Callable<Integer> {
     Packer.Packed p2 = Packer.pack(next, new Packer.Release("next", 2, "sim", 17, now + 86_400, ""));
     byte[] envelope = SignedControl.sign(SignedControl.Type.OTA_MANIFEST, SignedControl.FLEET, now - 60, now + 86_400,
         p2.manifest().toBytes(), "bench", key.getPrivate());
+    OtaPatchMessage patch = Patches.make(p1.manifest(), p2.manifest());
+    byte[] patchEnvelope = SignedControl.sign(SignedControl.Type.OTA_MANIFEST, SignedControl.FLEET, now - 60, now + 86_400,
+        patch.toBytes(), "bench", key.getPrivate());
     long fullBytes = p2.manifest().totalSize() + envelope.length;
-    long patchBytes = Packer.bytesToFetch(p2.manifest(), p1.manifest()) + envelope.length;
+    long changed = Packer.bytesToFetch(p2.manifest(), p1.manifest());
+    long patchBytes = changed + patchEnvelope.length;
     out.println("files=" + p2.manifest().files().size() + " chunks=" + p2.manifest().chunks().size() + " manifest_bytes=" + envelope.length
-        + " full_bundle_bytes=" + fullBytes + " patch_fetch_bytes=" + patchBytes
-        + String.format(Locale.ROOT, " patch_share=%.2f%%", 100.0 * patchBytes / fullBytes));
+        + " full_bundle_bytes=" + fullBytes);
+    out.println("patch_manifest_bytes=" + patchEnvelope.length + " changed_chunks=" + patch.newChunks().size() + " changed_chunk_bytes=" + changed
+        + " patch_fetch_bytes=" + patchBytes + " patch_fetch_with_full_manifest_bytes=" + (changed + envelope.length)
+        + String.format(Locale.ROOT, " patch_over_changed=%.2f patch_share=%.2f%%", (double) patchBytes / Math.max(1, changed),
+            100.0 * patchBytes / fullBytes));
+    out.println("changed_bytes_by_file " + changedByFile(p1.manifest(), p2.manifest()));
     verification(envelope, p2, key);
-    air("patch", p1, p2, envelope, key, true);
+    air("patch", p1, p2, patchEnvelope, key, true);
     if (full) {
       air("full", p1, p2, envelope, key, false);
     }
     return 0;
+  }
+
+  /** Each file of {@code next} with chunks {@code base} lacks: PATH=BYTES of those chunks, most first (a chunk twice, counted once). */
+  static String changedByFile(OtaManifestMessage base, OtaManifestMessage next) {
+    Set<String> have = new java.util.HashSet<>();
+    base.chunks().forEach(c -> have.add(c.hex()));
+    Map<String, Long> by = new java.util.HashMap<>();
+    for (OtaManifestMessage.File f : next.files()) {
+      long bytes = 0;
+      for (int i : f.chunks()) {
+        OtaManifestMessage.Chunk c = next.chunks().get(i);
+        if (have.add(c.hex())) {
+          bytes += c.size();
+        }
+      }
+      if (bytes > 0) {
+        by.put(f.path(), bytes);
+      }
+    }
+    return String.join(" ", by.entrySet().stream().sorted(Map.Entry.<String, Long>comparingByValue().reversed())
+        .map(e -> e.getKey() + "=" + e.getValue()).toList());
   }
 
   /** Manifest verification (signature and structure) and whole-bundle verification, against sha256sum on the same files. */

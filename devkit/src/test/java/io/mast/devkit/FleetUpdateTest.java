@@ -89,4 +89,65 @@ class FleetUpdateTest {
       fleet.stop(4);
     }
   }
+
+  @Test
+  void aPatchGoesToTheGroupAsItsChangedChunksAndAPoleNotOnItsBaseIsOfferedTheFullManifest() throws Exception {
+    Cli.Result keys = Cli.run("", "keys", "gen", "--out", dir.resolve("keys").toString(), "--id", "ops-ota");
+    assertEquals(0, keys.status(), keys.err());
+    Ed25519Keys.NamedPublicKey trust = Ed25519Keys.readNamedPublic(dir.resolve("keys/ops-ota.pub.pem"));
+    int poles = 4;
+    try (Mosquitto broker = Mosquitto.start(dir.resolve("mosquitto"));
+        FleetPoles fleet = new FleetPoles(new FleetPoles.Setup(2, 1, 2, broker.uri(), "north", trust, true, 0), dir.resolve("poles"))) {
+      for (int i = 1; i <= poles; i++) {
+        fleet.start(i);
+      }
+      Awaitility.await("every pole connected").atMost(Duration.ofSeconds(60))
+          .until(() -> fleet.poles().stream().allMatch(p -> p.link().state() == Link.State.CONNECTED));
+      // the last pole's running slot is not the base: a file left in it
+      Files.writeString(dir.resolve("poles").resolve(FleetPoles.id(poles)).resolve("root/slots/a/left-behind.txt"), "not in any release\n");
+
+      // the base: the release the poles run (the slot probe); the next: it and a 300 KB library
+      Path base = dir.resolve("base");
+      FleetSlots.writeRelease(base);
+      String[] sign = {"--target", fleet.config().getBoard(), "--key", dir.resolve("keys/ops-ota.pem").toString(), "--key-id", "ops-ota"};
+      Cli.Result packedBase = Cli.run("", concat(new String[] {"ota", "pack", "--version", "1.0.0", "--counter", "1"}, sign,
+          new String[] {"--out", dir.resolve("base.bundle").toString(), base.toString()}));
+      assertEquals(0, packedBase.status(), packedBase.out() + packedBase.err());
+      Path release = dir.resolve("release");
+      FleetSlots.writeRelease(release);
+      Files.createDirectories(release.resolve("lib"));
+      byte[] library = new byte[300_000];
+      new Random(11).nextBytes(library);
+      Files.write(release.resolve("lib/library.jar"), library);
+      Path bundle = dir.resolve("update.bundle");
+      Cli.Result packed = Cli.run("", concat(new String[] {"ota", "pack", "--version", "2.0.0", "--counter", "2"}, sign,
+          new String[] {"--base", dir.resolve("base.bundle").toString(), "--out", bundle.toString(), release.toString()}));
+      assertEquals(0, packed.status(), packed.out() + packed.err());
+      assertTrue(packed.out().contains("patch " + bundle + ".patch: from 1.0.0"), packed.out());
+
+      Cli.Result published = Cli.run("", "ota", "publish", "--broker", broker.uri(), "--group", "north", "--patch", bundle + ".patch",
+          "--expect", String.valueOf(poles), "--timeout", "240", bundle.toString());
+      String out = published.out();
+      assertEquals(0, published.status(), out + published.err());
+      assertTrue(out.contains("as a patch"), out);
+      Map<String, String> kv = new HashMap<>();
+      Matcher m = Pattern.compile("(\\w+)=(\\S+)").matcher(out.substring(out.lastIndexOf("ota_publish ")));
+      while (m.find()) {
+        kv.put(m.group(1), m.group(2));
+      }
+      assertEquals(String.valueOf(poles), kv.get("committed"), out);
+      assertEquals("1", kv.get("full_offers"), "the pole off the base was offered the full manifest: " + out);
+      // the library once to the group for the poles on the base, once more to the pole off it alone
+      assertTrue(Long.parseLong(kv.get("served_bytes")) < 2.2 * library.length, out);
+      for (int i = 1; i <= poles; i++) {
+        Path slotB = dir.resolve("poles").resolve(FleetPoles.id(i)).resolve("root/slots/b/lib/library.jar");
+        assertTrue(java.util.Arrays.equals(library, Files.readAllBytes(slotB)), FleetPoles.id(i));
+      }
+      fleet.stop(poles);
+    }
+  }
+
+  private static String[] concat(String[]... parts) {
+    return java.util.Arrays.stream(parts).flatMap(java.util.Arrays::stream).toArray(String[]::new);
+  }
 }

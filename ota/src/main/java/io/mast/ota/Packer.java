@@ -19,7 +19,9 @@ import java.util.stream.Stream;
 /**
  * Makes a bundle's manifest and chunks from a directory (the pole's distribution): every regular
  * file, in path order, cut by {@link FastCdc}; each distinct chunk kept once. Symbolic links and
- * other special files are refused: a slot holds plain files.
+ * other special files are refused: a slot holds plain files. What a pole makes in its slot itself
+ * ({@link #madeOnThePole}) is left out, so a pole packing its running slot gets its release back
+ * ({@link Patches}).
  */
 public final class Packer {
   /** What a directory packs into: the manifest (unsigned) and the distinct chunks in its order. */
@@ -49,6 +51,9 @@ public final class Packer {
         continue;
       }
       String rel = dir.relativize(p).toString().replace(java.io.File.separatorChar, '/');
+      if (madeOnThePole(rel)) {
+        continue;
+      }
       if (!Files.isRegularFile(p, LinkOption.NOFOLLOW_LINKS)) {
         throw new IOException(rel + " is not a regular file (a link or a device); a bundle holds plain files");
       }
@@ -80,6 +85,14 @@ public final class Packer {
         release.expiresAt(), bundle.digest(), chunks, entries, release.url());
     OtaManifestMessage.parse(m.toBytes()); // what a pole will check, checked here first
     return new Packed(m, data);
+  }
+
+  /**
+   * Whether a slot's file is one the pole makes itself after installing (the class-data archive
+   * {@code mast.jsa}, its log and markers): never shipped, never part of a release's content.
+   */
+  public static boolean madeOnThePole(String relativePath) {
+    return relativePath.equals("mast.jsa") || relativePath.startsWith("mast.jsa.");
   }
 
   /**

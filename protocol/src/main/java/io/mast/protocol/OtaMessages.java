@@ -81,7 +81,8 @@ public final class OtaMessages {
   }
 
   /** What the pole says of an update. */
-  public enum State { OFFERED, DOWNLOADING, VERIFIED, INSTALLED, COMMITTED, ROLLED_BACK, REFUSED }
+  /** {@code WANTS_FULL}: a patch offer ({@link OtaPatchMessage}) for a base the pole does not run; the platform offers it the full manifest. */
+  public enum State { OFFERED, DOWNLOADING, VERIFIED, INSTALLED, COMMITTED, ROLLED_BACK, REFUSED, WANTS_FULL }
 
   public record Status(String version, State state, int chunksDone, int chunksTotal, String detail) {
     public Status {

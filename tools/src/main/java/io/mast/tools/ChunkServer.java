@@ -64,6 +64,8 @@ final class ChunkServer implements AutoCloseable {
   private final BitSet groupWaiting = new BitSet();
   /** Each pole's first request (System.nanoTime(): it listened on the group's topic from then on) and its last asks. Guarded by lock. */
   private final java.util.Map<String, Asker> askers = new java.util.HashMap<>();
+  /** Poles served on their own od only (see {@link #alone}). */
+  private final java.util.Set<String> alone = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
   /** A pole of the group: when it first asked, and the last {@value #RECENT} chunks it asked for (a pole asks four at a time). */
   private static final class Asker {
@@ -122,11 +124,21 @@ final class ChunkServer implements AutoCloseable {
   }
 
   /** A pole's request for this bundle's chunks (its bundle checked by the caller). Any thread; never blocks on the broker. */
+  /**
+   * From now on {@code device}'s asks are served on its own {@code od} only: a pole of the group
+   * that was offered the bundle on its own topic (its full manifest, for a patch it could not use)
+   * does not listen to the group's.
+   */
+  void alone(String device) {
+    alone.add(device);
+  }
+
   void requested(String device, OtaMessages.ChunkRequest r) {
     requests.incrementAndGet();
     long now = System.nanoTime();
     synchronized (lock) {
-      Asker asker = groupTopic == null ? null : askers.computeIfAbsent(device, d -> new Asker(now));
+      boolean grouped = groupTopic != null && !alone.contains(device);
+      Asker asker = grouped ? askers.computeIfAbsent(device, d -> new Asker(now)) : null;
       for (int i : r.chunks()) {
         if (i < 0 || i >= groupSentAt.length) {
           continue;
@@ -135,9 +147,9 @@ final class ChunkServer implements AutoCloseable {
         askedBytes.addAndGet(manifest.chunks().get(i).size());
         long sentAt = groupSentAt[i];
         boolean again = asker != null && asker.askedBefore(i);
-        if (groupTopic != null && sentAt == 0) {
+        if (grouped && sentAt == 0) {
           groupWaiting.set(i); // the first ask: to the group, once for every pole that asks before it goes
-        } else if (groupTopic != null && !again && sentAt - asker.since >= 0 && now - sentAt < fanWindowNanos) {
+        } else if (grouped && !again && sentAt - asker.since >= 0 && now - sentAt < fanWindowNanos) {
           onTheirWay.incrementAndGet(); // sent to the group, which this pole listened to, a moment ago: it asked before it arrived
         } else if (directWaiting.size() < maxWaiting) {
           directWaiting.add(new Want(device, i));

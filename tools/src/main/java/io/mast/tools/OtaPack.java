@@ -2,7 +2,9 @@ package io.mast.tools;
 
 import io.mast.ota.BundleFile;
 import io.mast.ota.Packer;
+import io.mast.ota.Patches;
 import io.mast.protocol.OtaManifestMessage;
+import io.mast.protocol.OtaPatchMessage;
 import io.mast.protocol.SignedControl;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -49,7 +51,9 @@ final class OtaPack implements Callable<Integer> {
   @Option(names = "--key-id", required = true, paramLabel = "ID", description = "The id the poles trust that key under (trust.keys).")
   String keyId;
 
-  @Option(names = "--base", paramLabel = "BUNDLE", description = "The previous release's bundle: print what a pole on it fetches.")
+  @Option(names = "--base", paramLabel = "BUNDLE", description = {"The previous release's bundle: also write the patch against it",
+      "(OUT.patch: a signed manifest naming only what a pole on that release lacks; mast ota publish --patch offers it)",
+      "and print what a pole on it fetches."})
   Path base;
 
   @Option(names = "--url", paramLabel = "URL", description = "Where poles may also fetch the bundle file with HTTP ranges.")
@@ -94,9 +98,23 @@ final class OtaPack implements Callable<Integer> {
     System.out.println("full: " + full + " bytes (" + m.totalSize() + " of chunks, a " + envelope.length + "-byte signed manifest)");
     if (base != null) {
       try (BundleFile previous = BundleFile.open(base, OtaCommand::unverifiedManifest)) {
-        long fetch = Packer.bytesToFetch(m, previous.manifest()) + envelope.length;
-        System.out.println(String.format(Locale.ROOT, "from %s: %d bytes to fetch (%.1f%% of the full bundle), the manifest included",
-            previous.manifest().version(), fetch, 100.0 * fetch / full));
+        OtaPatchMessage patch = Patches.make(previous.manifest(), m);
+        byte[] signedPatch;
+        try {
+          signedPatch = SignedControl.sign(SignedControl.Type.OTA_MANIFEST, SignedControl.FLEET, now, now + life.toSeconds(), patch.toBytes(),
+              keyId, privateKey);
+        } catch (GeneralSecurityException e) {
+          System.err.println("mast ota pack: signing the patch failed: " + e.getMessage());
+          return 1;
+        }
+        Path patchFile = out.resolveSibling(out.getFileName() + ".patch");
+        Path aside = out.resolveSibling(out.getFileName() + ".patch.tmp");
+        Files.write(aside, signedPatch);
+        Files.move(aside, patchFile, java.nio.file.StandardCopyOption.REPLACE_EXISTING, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+        long fetch = patch.newBytes() + signedPatch.length;
+        System.out.println(String.format(Locale.ROOT, "patch %s: from %s, %d bytes to fetch (%.1f%% of the full bundle): %d of changed chunks"
+            + " and a %d-byte signed patch manifest (the full manifest would add %d)", patchFile, previous.manifest().version(), fetch,
+            100.0 * fetch / full, patch.newBytes(), signedPatch.length, envelope.length));
       }
     }
     return 0;

@@ -4,11 +4,14 @@ import io.mast.ota.BundleFile;
 import io.mast.protocol.FrameFormatException;
 import io.mast.protocol.OtaManifestMessage;
 import io.mast.protocol.OtaMessages;
+import io.mast.protocol.OtaPatchMessage;
+import io.mast.protocol.SignedControl;
 import io.mast.protocol.OtaMessages.State;
 import io.mast.protocol.Topics;
 import java.lang.management.ManagementFactory;
 import java.lang.management.MemoryPoolMXBean;
 import java.lang.management.MemoryType;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -61,8 +64,16 @@ final class OtaPublish implements Callable<Integer> {
           + " counted, and asked again by the poles after their resend time.")
   int maxWaiting;
 
+  @Option(names = "--patch", paramLabel = "FILE", description = {"Offer this patch of the bundle (BUNDLE.patch from mast ota pack --base)",
+      "instead of its full manifest: a pole on the patch's base fetches only the changed chunks; a pole that is not on it",
+      "answers WANTS_FULL and is offered the full manifest on its own o."})
+  Path patch;
+
   @Parameters(paramLabel = "BUNDLE", description = "The bundle file (mast ota pack).")
   Path bundle;
+
+  /** The poles that answered a patch with WANTS_FULL and were offered the full manifest on their own topic. */
+  private final java.util.Set<String> fullOffered = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
   @Override
   public Integer call() throws Exception {
@@ -73,10 +84,24 @@ final class OtaPublish implements Callable<Integer> {
     }
     try (BundleFile b = BundleFile.open(bundle, OtaCommand::unverifiedManifest)) {
       OtaManifestMessage m = b.manifest();
+      byte[] offer = b.envelope();
+      if (patch != null) {
+        offer = Files.readAllBytes(patch);
+        String wrong = patchProblem(offer, m);
+        if (wrong != null) {
+          System.err.println("mast ota publish: " + patch + " " + wrong);
+          return 2;
+        }
+      }
       Topics topics = Topics.standard();
       String offerTopic = target.group != null ? topics.groupTopic(target.group, Topics.Kind.OTA_OFFER)
           : topics.topic(target.device, Topics.Kind.OTA_OFFER);
       Map<String, OtaMessages.Status> poles = new ConcurrentSkipListMap<>();
+      java.util.concurrent.ExecutorService fullOffers = java.util.concurrent.Executors.newSingleThreadExecutor(r -> {
+        Thread t = new Thread(r, "mast-ota-full-offers");
+        t.setDaemon(true);
+        return t;
+      });
       // Paho counts a publish in flight until its callback thread, busy with the poles' requests, has seen the PUBACK
       MqttClient client = mqtt.connect("mast-ota-", 100);
       ChunkServer server = new ChunkServer(b, topics, target.group, TimeUnit.SECONDS.toMillis(fanWindowS), maxWaiting,
@@ -88,6 +113,10 @@ final class OtaPublish implements Callable<Integer> {
           }
           try {
             OtaMessages.Status st = OtaMessages.Status.parse(msg.getPayload());
+            if (st.state() == State.WANTS_FULL && st.version().equals(m.version()) && fullOffered.add(p.device())) {
+              server.alone(p.device()); // it takes the full offer on its own topic, and listens to its own od only
+              fullOffers.execute(() -> offerFull(client, topics.topic(p.device(), Topics.Kind.OTA_OFFER), b.envelope()));
+            }
             if (st.version().equals(m.version()) || st.version().isEmpty()) {
               // a rollback stays the outcome: a refusal of the same offer seen again after it says nothing new
               poles.merge(p.device(), st, (was, now) -> was.state() == State.ROLLED_BACK ? was : now);
@@ -106,8 +135,9 @@ final class OtaPublish implements Callable<Integer> {
             // not a request: nothing to serve
           }
         }));
-        client.publish(offerTopic, b.envelope(), 1, true);
+        client.publish(offerTopic, offer, 1, true);
         System.out.println("offered " + m.version() + " (" + m.chunks().size() + " chunks, " + m.totalSize() + " bytes) on " + offerTopic
+            + (patch == null ? "" : " as a patch (" + offer.length + " bytes; a pole not on its base gets the full manifest)")
             + "; serving chunks for up to " + timeoutS + " s");
         long offeredAt = System.nanoTime();
         int status = target.group != null ? watchGroup(poles, server, offeredAt) : watchDevice(poles, server);
@@ -117,14 +147,46 @@ final class OtaPublish implements Callable<Integer> {
         } else if (status == 0) {
           client.publish(offerTopic, new byte[0], 1, true);
         }
+        fullOffers.shutdown();
+        fullOffers.awaitTermination(30, TimeUnit.SECONDS);
+        for (String device : fullOffered) {
+          client.publish(topics.topic(device, Topics.Kind.OTA_OFFER), new byte[0], 1, true); // its full offer, retained, is done with
+        }
         return status;
       } finally {
+        fullOffers.shutdownNow();
         server.close();
         if (client.isConnected()) {
           client.disconnect();
         }
         client.close();
       }
+    }
+  }
+
+  /** Why {@code envelope} is not a patch of the bundle whose manifest is {@code m}, or null. */
+  static String patchProblem(byte[] envelope, OtaManifestMessage m) {
+    try {
+      byte[] payload = SignedControl.payloadUnverified(envelope);
+      if (!OtaPatchMessage.isPatch(payload)) {
+        return "is not a patch (mast ota pack --base writes one beside the bundle)";
+      }
+      OtaPatchMessage p = OtaPatchMessage.parse(payload);
+      if (!Arrays.equals(p.bundleSha256(), m.bundleSha256()) || !p.version().equals(m.version())) {
+        return "is a patch to " + p.version() + ", not to this bundle's " + m.version() + " (or to another build of it)";
+      }
+      return null;
+    } catch (FrameFormatException e) {
+      return "does not hold: " + e.getMessage();
+    }
+  }
+
+  /** The full manifest, retained on one pole's own offer topic: for a pole that answered WANTS_FULL to the patch. */
+  private static void offerFull(MqttClient client, String topic, byte[] envelope) {
+    try {
+      client.publish(topic, envelope, 1, true);
+    } catch (Exception e) {
+      System.err.println("mast ota publish: the full offer on " + topic + " failed: " + e.getMessage());
     }
   }
 
@@ -223,10 +285,10 @@ final class OtaPublish implements Callable<Integer> {
     Map<State, Integer> by = byState(poles);
     System.out.printf(Locale.ROOT, "ota_publish group=%s poles=%d committed=%d refused=%d rolled_back=%d without_outcome=%d"
         + " last_outcome_s=%.1f requests=%d asked_bytes=%d group_chunks=%d group_bytes=%d direct_chunks=%d direct_bytes=%d"
-        + " served_bytes=%d on_their_way=%d dropped=%d failed=%d heap_peak_mb=%.1f%n", target.group, poles.size(),
+        + " served_bytes=%d on_their_way=%d dropped=%d failed=%d full_offers=%d heap_peak_mb=%.1f%n", target.group, poles.size(),
         by.get(State.COMMITTED), by.get(State.REFUSED), by.get(State.ROLLED_BACK), poles.size() - outcomes,
         (lastOutcomeAt - offeredAt) / 1e9, c.requests(), c.askedBytes(), c.groupChunks(), c.groupBytes(), c.directChunks(),
-        c.directBytes(), c.groupBytes() + c.directBytes(), c.onTheirWay(), c.dropped(), c.failed(), heapPeakBytes() / 1e6);
+        c.directBytes(), c.groupBytes() + c.directBytes(), c.onTheirWay(), c.dropped(), c.failed(), fullOffered.size(), heapPeakBytes() / 1e6);
     return exitStatus(poles);
   }
 

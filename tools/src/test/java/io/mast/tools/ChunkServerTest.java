@@ -108,6 +108,21 @@ class ChunkServerTest {
   }
 
   @Test
+  void aPoleOfTheGroupOfferedTheBundleOnItsOwnTopicIsServedThereOnlyEvenWhenItAsksFirst() throws Exception {
+    try (ChunkServer server = new ChunkServer(bundle, Topics.standard(), "north", 60_000, 1000, 0, this::record)) {
+      server.alone("p7"); // it answered a patch with WANTS_FULL: its full offer went to m/p7/o
+      server.requested("p7", ask(0, 1));
+      assertEquals(Set.of("m/p7/od#0", "m/p7/od#1"), next(2));
+      server.requested("p1", ask(1, 2)); // the group's own poles still get the group's publish
+      assertEquals(Set.of("m/@north/od#1", "m/@north/od#2"), next(2));
+      server.requested("p7", ask(2)); // just sent to the group, which p7 does not hear: to p7 again, not "on its way"
+      assertEquals(Set.of("m/p7/od#2"), next(1));
+      Awaitility.await("the publishes counted").atMost(Duration.ofSeconds(10)).until(() -> server.counts().directChunks() == 3);
+      assertEquals(0, server.counts().onTheirWay());
+    }
+  }
+
+  @Test
   void anUpdateForOnePoleGoesToItsOwnTopicAndPastTheBoundARequestIsDroppedAndCounted() throws Exception {
     CountDownLatch release = new CountDownLatch(1);
     List<String> order = new ArrayList<>();

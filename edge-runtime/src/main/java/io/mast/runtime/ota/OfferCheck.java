@@ -3,12 +3,15 @@ package io.mast.runtime.ota;
 import io.mast.config.model.DeviceConfig;
 import io.mast.protocol.ControlRefusedException;
 import io.mast.protocol.FrameFormatException;
+import io.mast.ota.Patches;
 import io.mast.protocol.OtaManifestMessage;
+import io.mast.protocol.OtaPatchMessage;
 import io.mast.protocol.SignedControl;
 import io.mast.protocol.TrustUpdateMessage;
 import io.mast.runtime.agent.ConfigAgent;
 import io.mast.runtime.agent.ControlTrust;
 import java.io.IOException;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.EnumSet;
@@ -20,7 +23,8 @@ import org.tinylog.Logger;
  * The offer phase: an offer on {@code o}, in this order. The envelope is verified before anything
  * in it is parsed (at most {@link OtaManifestMessage#MAX_ENVELOPE_BYTES}, a trusted key, the
  * signature, type {@code OTA_MANIFEST} or {@code TRUST_UPDATE}, target, validity by the config
- * agent's clock rule); then the manifest's structure; then every refusal at once, each reported
+ * agent's clock rule); then the manifest's structure (a patch, format 2, is expanded from the
+ * running slot first, or answered {@code WANTS_FULL} when the pole is not on its base); then every refusal at once, each reported
  * on {@code os} as {@code REFUSED} with the reason: another board's bundle, a Java too old for it,
  * a security counter below the floor (a downgrade), an offer issued no later than the last one
  * taken (a replay), a bundle rolled back before, not enough disk for the download and the staging.
@@ -64,7 +68,19 @@ final class OfferCheck {
         trustUpdate(payload, v);
         return null;
       }
-      m = OtaManifestMessage.parse(v.payload());
+      if (OtaPatchMessage.isPatch(v.payload())) {
+        OtaPatchMessage patch = OtaPatchMessage.parse(v.payload());
+        if (Arrays.equals(downloading, patch.bundleSha256())
+            || Arrays.equals(floor.installedBundle, patch.bundleSha256()) && !floor.rolledBack(patch.bundleSha256())) {
+          return null; // seen again at a connect: no need to read the running slot to know it
+        }
+        m = expand(payload, patch);
+        if (m == null) {
+          return null;
+        }
+      } else {
+        m = OtaManifestMessage.parse(v.payload());
+      }
     } catch (ControlRefusedException e) {
       place.reports().refuseOnce(payload, "", String.join("; ", e.reasons()), e.signedBy() != null);
       return null;
@@ -88,6 +104,27 @@ final class OfferCheck {
     System.arraycopy(m.bundleSha256(), 0, floor.offeredBundle, 0, 32);
     floor.save();
     return m;
+  }
+
+  /**
+   * The full manifest a verified patch stands for on this pole, worked out from the running slot;
+   * null when the pole is not on the patch's base, which it says once ({@code WANTS_FULL}) for the
+   * platform to offer the full manifest instead.
+   */
+  private OtaManifestMessage expand(byte[] payload, OtaPatchMessage patch) throws FrameFormatException {
+    Path running = place.slotRoot() == null ? null : place.slotRoot().resolve("slots").resolve(place.running());
+    try {
+      if (running == null) {
+        throw new Patches.NotOnBaseException("this pole runs outside A/B slots");
+      }
+      OtaManifestMessage m = Patches.expand(patch, running);
+      Logger.info("ota: the patch to {} expands on this pole's slot {}: {} of {} chunks new", patch.version(), place.running(),
+          patch.newChunks().size(), m.chunks().size());
+      return m;
+    } catch (Patches.NotOnBaseException e) {
+      place.reports().wantsFullOnce(payload, patch.version(), e.getMessage());
+      return null;
+    }
   }
 
   /** Every reason to refuse a verified, well-formed manifest; empty when it is taken. */

@@ -18,6 +18,7 @@ final class OtaReports {
   private final ControlGate gate;
   private volatile OtaMessages.Status last;
   private byte[] lastRefused;
+  private byte[] lastWantsFull;
 
   OtaReports(Link link, ControlGate gate) {
     this.link = link;
@@ -33,6 +34,19 @@ final class OtaReports {
   CompletableFuture<Void> send(OtaMessages.Status s) {
     last = s;
     return link.publish(Topics.Kind.OTA_STATUS, s.toBytes(), true);
+  }
+
+  /**
+   * Says once per payload that a patch offer is for a base this pole does not run ({@code WANTS_FULL}
+   * with {@code why}): the platform answers with the full manifest. Only verified offers get here.
+   */
+  void wantsFullOnce(byte[] payload, String version, String why) {
+    if (Arrays.equals(payload, lastWantsFull)) {
+      return;
+    }
+    lastWantsFull = payload;
+    org.tinylog.Logger.info("ota: a patch to {} offered; this pole is not on its base ({}): asking for the full manifest", version, why);
+    send(new OtaMessages.Status(version, OtaMessages.State.WANTS_FULL, 0, 0, why));
   }
 
   /**

@@ -6,9 +6,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.mast.ota.BootState;
 import io.mast.ota.Packer;
+import io.mast.ota.Patches;
 import io.mast.protocol.Ed25519Keys;
 import io.mast.protocol.FrameFormatException;
 import io.mast.protocol.OtaManifestMessage;
+import io.mast.protocol.OtaPatchMessage;
 import io.mast.protocol.OtaMessages;
 import io.mast.protocol.SignedControl;
 import io.mast.runtime.console.Pole;
@@ -160,6 +162,44 @@ class OtaDownloadTest {
     assertEquals(List.of(OtaMessages.State.OFFERED, OtaMessages.State.DOWNLOADING), seen.subList(0, 2), seen.toString());
     assertTrue(seen.indexOf(OtaMessages.State.VERIFIED) < seen.indexOf(OtaMessages.State.INSTALLED), seen.toString());
     assertEquals(0, agent.dropped());
+  }
+
+  @Test
+  void aPatchIsExpandedFromTheRunningSlotSoOnlyItsChangedChunksTravelAndAPoleNotOnItsBaseAsksForTheFullManifest() throws Exception {
+    pole = new Pole(dir).started();
+    Path v1 = dist("v1", false);
+    Path root = slots(v1);
+    server = new ChunkServer(pole.mosquitto.uri());
+    pole.runtime.startOta(root);
+    long now = Instant.now().getEpochSecond();
+    Offer v2 = offer(dist("v2", true), "2.0.0", 2, "sim", now);
+    server.packed = v2.packed();
+    String o = "m/" + Pole.ID + "/o";
+
+    // a patch against another release: the pole says it wants the full manifest, and fetches nothing
+    Packer.Packed other = Packer.pack(dist("v0", false, 5), new Packer.Release("0.9.0", 1, "sim", 17, now + 86_400, ""));
+    OtaPatchMessage foreign = Patches.make(other.manifest(), v2.packed().manifest());
+    pole.platform.publish(o, SignedControl.sign(SignedControl.Type.OTA_MANIFEST, Pole.ID, now - 1, now + 86_400, foreign.toBytes(),
+        pole.platform.keyId, pole.platform.key.getPrivate()), false);
+    OtaMessages.Status wants = awaitStatus(OtaMessages.State.WANTS_FULL);
+    assertEquals("2.0.0", wants.version());
+    assertTrue(wants.detail().contains("not the patch's base"), wants.detail());
+    assertEquals(0, server.bytesServed.get(), "nothing fetched for it");
+
+    // the patch against the release the pole runs: expanded to the full manifest, only the changed chunks fetched
+    OtaPatchMessage patch = Patches.make(Packer.pack(v1, new Packer.Release("1.0.0", 1, "sim", 17, now + 86_400, "")).manifest(),
+        v2.packed().manifest());
+    byte[] envelope = SignedControl.sign(SignedControl.Type.OTA_MANIFEST, Pole.ID, now, now + 86_400, patch.toBytes(), pole.platform.keyId,
+        pole.platform.key.getPrivate());
+    assertTrue(envelope.length * 4 < v2.envelope().length, envelope.length + " bytes of patch, " + v2.envelope().length + " of manifest");
+    pole.platform.publish(o, envelope, true);
+    awaitStatus(OtaMessages.State.INSTALLED);
+    assertEquals(patch.newBytes(), server.bytesServed.get(), "exactly the chunks new to the base travelled");
+    for (OtaManifestMessage.File f : v2.packed().manifest().files()) {
+      assertArrayEquals(Files.readAllBytes(dir.resolve("v2").resolve(f.path())), Files.readAllBytes(root.resolve("slots/b").resolve(f.path())),
+          f.path());
+    }
+    assertEquals(new BootState("a", "b", 0, "installed:b:2.0.0"), BootState.read(DurableFiles.real(), root));
   }
 
   @Test
