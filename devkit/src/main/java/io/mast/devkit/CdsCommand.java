@@ -50,16 +50,8 @@ final class CdsCommand implements Callable<Integer> {
     Path work = Files.createTempDirectory("mast-cds-");
     long start = System.nanoTime();
     try {
-      Path classes = work.resolve("classes.list");
-      train(classes, work);
-      Files.write(classes, stable(Files.readAllLines(classes)));
-      long listed = listed(classes);
       Path fresh = work.resolve(ChildJvm.ARCHIVE);
-      List<String> dump = new ArrayList<>(List.of(ChildJvm.java(), "-Xshare:dump"));
-      dump.addAll(ChildJvm.runOptions());
-      dump.addAll(List.of("-XX:SharedClassListFile=" + classes, "-XX:SharedArchiveFile=" + fresh, "-cp", System.getProperty("java.class.path")));
-      Path dumpLog = work.resolve("dump.log");
-      run(new ProcessBuilder(dump), dumpLog, "java -Xshare:dump");
+      long listed = makeArchive(work, seconds, fresh);
       Files.move(fresh, archive, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
       err.printf("mast cds: %d classes listed by a %d s training run, archived in %s (%.1f MB) in %.1f s%n", listed, seconds, archive,
           Files.size(archive) / 1048576.0, (System.nanoTime() - start) / 1e9);
@@ -69,12 +61,28 @@ final class CdsCommand implements Callable<Integer> {
     }
   }
 
+  /**
+   * A class-data archive of this JVM's class path at {@code archive}: a training run of
+   * {@code seconds} in {@code work}, then {@code java -Xshare:dump} with the pole's options, as
+   * a pole makes its own at install. Returns how many classes it lists.
+   */
+  static long makeArchive(Path work, int seconds, Path archive) throws Exception {
+    Path classes = work.resolve("classes.list");
+    train(classes, work, seconds);
+    Files.write(classes, stable(Files.readAllLines(classes)));
+    List<String> dump = new ArrayList<>(List.of(ChildJvm.java(), "-Xshare:dump"));
+    dump.addAll(ChildJvm.runOptions());
+    dump.addAll(List.of("-XX:SharedClassListFile=" + classes, "-XX:SharedArchiveFile=" + archive, "-cp", System.getProperty("java.class.path")));
+    run(new ProcessBuilder(dump), work.resolve("dump.log"), "java -Xshare:dump");
+    return listed(classes);
+  }
+
   /** {@code --list FILE}: the training run's class list, written to FILE whole (aside, then renamed). */
   private int listOnly() throws Exception {
     Path work = Files.createTempDirectory("mast-cds-");
     try {
       Path classes = work.resolve("classes.list");
-      train(classes, work);
+      train(classes, work, seconds);
       Path parent = list.toAbsolutePath().getParent();
       Files.createDirectories(parent);
       Path aside = parent.resolve(list.getFileName() + ".tmp");
@@ -121,7 +129,7 @@ final class CdsCommand implements Callable<Integer> {
   }
 
   /** The training run: the simulated pole sampling, storing and sending to a broker here, with the pole's JVM options. */
-  private void train(Path classes, Path work) throws Exception {
+  private static void train(Path classes, Path work, int seconds) throws Exception {
     try (EmbeddedBroker broker = EmbeddedBroker.start(0)) {
       List<String> options = ChildJvm.runOptions("-XX:DumpLoadedClassList=" + classes);
       List<String> args = List.of("run", "--sim", "--broker", broker.uri(), "--store", work.resolve("state").toString(),

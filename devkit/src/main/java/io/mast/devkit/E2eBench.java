@@ -49,6 +49,12 @@ import picocli.CommandLine.Spec;
  *       from the first to the last of them, replaying the water dataset {@code --copies} times
  *       over at speed max (store, group commits, frame cutting and the broker all included).
  * </ul>
+ *
+ * <p>Mast runs as a pole runs it: from a class-data archive of its jars (a pole's slot makes one
+ * at install, {@code bin/mast-archive}). The archive next to the distribution's jar is used when
+ * there is one ({@code mast cds}); otherwise the bench makes one for the run (a training run and
+ * {@code java -Xshare:dump}, about 15 s), unless {@code --no-archive}. The floor runs on the JDK's
+ * own archive, as any plain JVM does.
  */
 @Command(name = "e2e", mixinStandardHelpOptions = true,
     description = "Measure the runtime end to end in child processes: rss_mb, start_to_first_publish_ms, each beside a bare Paho JVM's"
@@ -74,7 +80,20 @@ final class E2eBench implements Callable<Integer> {
       "(MAST_CLASSPATH) for --sim."})
   Path installed;
 
+  @Option(names = "--sensors", defaultValue = "16", paramLabel = "N",
+      description = "Sensors sampled each second in the footprint runs: the simulated board's, then Modbus probes (default: ${DEFAULT-VALUE}).")
+  int sensorCount;
+
+  @Option(names = "--store-mb", defaultValue = "0", paramLabel = "MB",
+      description = "The store's capacity in the footprint runs (default: the example config's).")
+  int storeMb;
+
+  @Option(names = "--no-archive", description = "Run Mast without a class-data archive (a pole whose archive could not be made).")
+  boolean noArchive;
+
   private final PrintStream out = System.out;
+  /** The class-data archive the Mast child runs with (this build's), or null. */
+  private Path archive;
 
   /** A subscriber counting what arrives and decoding telemetry against the retained profile. */
   private static final class Counter {
@@ -131,6 +150,21 @@ final class E2eBench implements Callable<Integer> {
           ? "with its class-data archive" : "no class-data archive") + ")");
     }
     Path work = Files.createTempDirectory("mast-bench-e2e-");
+    if (installed == null) {
+      archive = noArchive ? null : ChildJvm.archive().orElse(null);
+      if (archive == null && !noArchive) {
+        // a pole runs from its slot's class-data archive, made at install (bin/mast-archive): so does Mast here
+        long start = System.nanoTime();
+        archive = work.resolve(ChildJvm.ARCHIVE);
+        long classes = CdsCommand.makeArchive(Files.createDirectories(work.resolve("cds")), 11, archive);
+        out.printf(java.util.Locale.ROOT, "# class-data archive of this build made for the run, as a pole makes one at install: %d classes,"
+            + " %.1f MB, in %.1f s%n", classes, Files.size(archive) / 1048576.0, (System.nanoTime() - start) / 1e9);
+      } else if (archive != null) {
+        out.println("# class-data archive: " + archive);
+      } else {
+        out.println("# no class-data archive (--no-archive)");
+      }
+    }
     try (EmbeddedBroker broker = EmbeddedBroker.start(0)) {
       footprint(broker, work);
       throughput(broker, work);
@@ -142,7 +176,11 @@ final class E2eBench implements Callable<Integer> {
 
   private void footprint(EmbeddedBroker broker, Path work) throws Exception {
     Path config = work.resolve("sixteen.json");
-    Files.writeString(config, DeviceConfigs.toJson(sixteenSensors()));
+    DeviceConfig measured = sensors(sensorCount);
+    if (storeMb > 0) {
+      measured = measured.toBuilder().setStore(measured.getStore().toBuilder().setCapacityBytes(storeMb * 1024L * 1024L)).build();
+    }
+    Files.writeString(config, DeviceConfigs.toJson(measured));
     int runs = Math.max(1, repeat);
     double[] rss = new double[runs];
     double[] start = new double[runs];
@@ -172,9 +210,10 @@ final class E2eBench implements Callable<Integer> {
           + " floor_rss_mb=%.1f floor_start_to_first_publish_ms=%.0f%n", r + 1, rss[r], start[r], restart[r], floorRss[r], floorStart[r]);
       out.flush();
     }
-    out.printf(java.util.Locale.ROOT, "sensors=16 interval_s=1 seconds=%d xmx=%s runs=%d rss_mb=%.1f start_to_first_publish_ms=%.0f"
+    out.printf(java.util.Locale.ROOT, "sensors=%d store_mb=%d interval_s=1 seconds=%d xmx=%s runs=%d rss_mb=%.1f start_to_first_publish_ms=%.0f"
         + " restart_to_first_publish_ms=%.0f floor_rss_mb=%.1f floor_start_to_first_publish_ms=%.0f rss_ratio=%.2f start_ratio=%.2f%n",
-        seconds, xmx, runs, median(rss), median(start), median(restart), median(floorRss), median(floorStart),
+        sensorCount, measured.getStore().getCapacityBytes() >> 20, seconds, xmx, runs, median(rss), median(start), median(restart),
+        median(floorRss), median(floorStart),
         median(rss) / median(floorRss), median(start) / median(floorStart));
     out.println("# " + log.lines().filter(l -> l.startsWith("mast: stopped")).findFirst().orElse(""));
     out.flush();
@@ -289,7 +328,12 @@ final class E2eBench implements Callable<Integer> {
       pb.environment().put("MAST_CLASSPATH", simulatorClasspath(installed));
       pb.environment().put("MAST_JAVA_OPTS", "-Xmx" + xmx);
     } else {
-      pb = ChildJvm.mast(ChildJvm.runOptions("-Xmx" + xmx), List.of(args));
+      List<String> options = new ArrayList<>();
+      if (archive != null) {
+        options.add("-XX:SharedArchiveFile=" + archive);
+      }
+      options.addAll(ChildJvm.runOptions("-Xmx" + xmx));
+      pb = ChildJvm.mast(options, List.of(args), false);
     }
     return pb.redirectErrorStream(true).redirectOutput(log.toFile()).start();
   }
@@ -330,6 +374,11 @@ final class E2eBench implements Callable<Integer> {
 
   /** The simulated pole with 16 sensors, every one sampled each second. */
   static DeviceConfig sixteenSensors() throws IOException {
+    return sensors(16);
+  }
+
+  /** The simulated pole's air and water sensors, and Modbus probes up to {@code count}, every one sampled each second. */
+  static DeviceConfig sensors(int count) throws IOException {
     DeviceConfig base = SimulatedBoard.exampleConfig();
     List<Sensor> sensors = new ArrayList<>();
     for (Sensor s : base.getSensorsList()) {
@@ -338,7 +387,7 @@ final class E2eBench implements Callable<Integer> {
         sensors.add(s.toBuilder().setIntervalS(1).build());
       }
     }
-    for (int i = 0; sensors.size() < 16; i++) {
+    for (int i = 0; sensors.size() < count; i++) {
       sensors.add(Sensor.newBuilder().setId("probe-" + i).setChannel("water.q" + i).setDriver(DriverKind.MODBUS_RTU)
           .setBus("sim:rs485").setAddress(1).setIntervalS(1).setExponent(-1).setUnit("mg/L")
           .setRegister(ModbusRegister.newBuilder().setFunction(4).setRegister(i)).build());

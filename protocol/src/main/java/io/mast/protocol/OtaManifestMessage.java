@@ -81,6 +81,11 @@ public record OtaManifestMessage(String version, long securityCounter, String ta
     OtaManifest.Builder b = OtaManifest.newBuilder().setVersion(version).setSecurityCounter(securityCounter).setTarget(target)
         .setMinJava(minJava).setExpiresAt(expiresAt).setTotalSize(totalSize()).setSha256(ByteString.copyFrom(bundleSha256))
         .setFormat(FORMAT).setUrl(url);
+    return addBody(b, chunks, files).build().toByteArray();
+  }
+
+  /** Adds {@code chunks} (hash and length each) and {@code files} to a manifest being written: a full one's or a patch's. */
+  static OtaManifest.Builder addBody(OtaManifest.Builder b, List<Chunk> chunks, List<File> files) {
     for (Chunk c : chunks) {
       b.addChunkSha256(ByteString.copyFrom(c.sha256)).addChunkSizes(c.size());
     }
@@ -88,7 +93,34 @@ public record OtaManifestMessage(String version, long securityCounter, String ta
       b.addFiles(OtaFile.newBuilder().setPath(f.path()).setMode(f.mode()).setSize(f.size()).setSha256(ByteString.copyFrom(f.sha256))
           .addAllChunks(f.chunks()));
     }
-    return b.build().toByteArray();
+    return b;
+  }
+
+  /** The version's problem (1 to 64 printable ASCII characters without spaces), or null. */
+  static String versionProblem(String version) {
+    if (version.isEmpty() || version.length() > 64 || version.chars().anyMatch(c -> c < 0x21 || c > 0x7e)) {
+      return "version '" + SignedControl.shown(version) + "' must be 1 to 64 printable ASCII characters without spaces";
+    }
+    return null;
+  }
+
+  /** The chunks {@code m} lists, each checked (a 32-byte hash, 1 to {@value #MAX_CHUNK_BYTES} bytes); problems added to {@code problems}. */
+  static List<Chunk> readChunks(OtaManifest m, List<String> problems, String what) {
+    int n = m.getChunkSha256Count();
+    if (n != m.getChunkSizesCount()) {
+      problems.add(n + " chunk hashes but " + m.getChunkSizesCount() + " chunk sizes");
+    }
+    List<Chunk> chunks = new ArrayList<>();
+    for (int i = 0; i < Math.min(n, m.getChunkSizesCount()) && problems.size() < 20; i++) {
+      int size = m.getChunkSizes(i);
+      if (m.getChunkSha256(i).size() != 32 || size < 1 || size > MAX_CHUNK_BYTES) {
+        problems.add(what + " " + i + ": a " + m.getChunkSha256(i).size() + "-byte hash and " + Integer.toUnsignedString(size)
+            + " bytes (32 and 1.." + MAX_CHUNK_BYTES + " expected)");
+      } else {
+        chunks.add(new Chunk(m.getChunkSha256(i).toByteArray(), size));
+      }
+    }
+    return chunks;
   }
 
   /** Parses and checks a manifest (already verified as signed); every problem found at once. */
@@ -103,29 +135,18 @@ public record OtaManifestMessage(String version, long securityCounter, String ta
     if (m.getFormat() != FORMAT) {
       problems.add("format " + m.getFormat() + " is not the format " + FORMAT + " this pole reads (content-defined chunks)");
     }
-    if (m.getVersion().isEmpty() || m.getVersion().length() > 64 || m.getVersion().chars().anyMatch(c -> c < 0x21 || c > 0x7e)) {
-      problems.add("version '" + SignedControl.shown(m.getVersion()) + "' must be 1 to 64 printable ASCII characters without spaces");
+    String version = versionProblem(m.getVersion());
+    if (version != null) {
+      problems.add(version);
     }
     if (m.getSha256().size() != 32) {
       problems.add("the bundle hash has " + m.getSha256().size() + " bytes, not 32");
     }
     int n = m.getChunkSha256Count();
-    if (n != m.getChunkSizesCount()) {
-      problems.add(n + " chunk hashes but " + m.getChunkSizesCount() + " chunk sizes");
-    }
     if (n > MAX_CHUNKS || m.getFilesCount() > MAX_FILES) {
       problems.add(n + " chunks and " + m.getFilesCount() + " files: at most " + MAX_CHUNKS + " and " + MAX_FILES);
     }
-    List<Chunk> chunks = new ArrayList<>();
-    for (int i = 0; i < Math.min(n, m.getChunkSizesCount()) && problems.size() < 20; i++) {
-      int size = m.getChunkSizes(i);
-      if (m.getChunkSha256(i).size() != 32 || size < 1 || size > MAX_CHUNK_BYTES) {
-        problems.add("chunk " + i + ": a " + m.getChunkSha256(i).size() + "-byte hash and " + Integer.toUnsignedString(size)
-            + " bytes (32 and 1.." + MAX_CHUNK_BYTES + " expected)");
-      } else {
-        chunks.add(new Chunk(m.getChunkSha256(i).toByteArray(), size));
-      }
-    }
+    List<Chunk> chunks = readChunks(m, problems, "chunk");
     long total = chunks.stream().mapToLong(Chunk::size).sum();
     if (problems.isEmpty() && m.getTotalSize() != total) {
       problems.add("total size " + m.getTotalSize() + " is not the chunks' " + total);

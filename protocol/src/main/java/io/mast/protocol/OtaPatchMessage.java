@@ -78,14 +78,7 @@ public record OtaPatchMessage(String version, long securityCounter, String targe
     for (Run r : plan) {
       b.addPlan(r.baseStart()).addPlan(r.baseCount()).addPlan(r.newCount());
     }
-    for (OtaManifestMessage.Chunk c : newChunks) {
-      b.addChunkSha256(ByteString.copyFrom(c.sha256())).addChunkSizes(c.size());
-    }
-    for (OtaManifestMessage.File f : files) {
-      b.addFiles(OtaFile.newBuilder().setPath(f.path()).setMode(f.mode()).setSize(f.size()).setSha256(ByteString.copyFrom(f.sha256()))
-          .addAllChunks(f.chunks()));
-    }
-    return b.build().toByteArray();
+    return OtaManifestMessage.addBody(b, newChunks, files).build().toByteArray();
   }
 
   /** Parses and checks a patch (already verified as signed); every problem found at once. */
@@ -100,31 +93,19 @@ public record OtaPatchMessage(String version, long securityCounter, String targe
     if (m.getFormat() != FORMAT) {
       problems.add("format " + m.getFormat() + " is not a patch (format " + FORMAT + ")");
     }
-    if (m.getVersion().isEmpty() || m.getVersion().length() > 64 || m.getVersion().chars().anyMatch(c -> c < 0x21 || c > 0x7e)) {
-      problems.add("version '" + SignedControl.shown(m.getVersion()) + "' must be 1 to 64 printable ASCII characters without spaces");
+    String version = OtaManifestMessage.versionProblem(m.getVersion());
+    if (version != null) {
+      problems.add(version);
     }
     if (m.getSha256().size() != 32 || m.getBaseId().size() != 32) {
       problems.add("the bundle hash and the base id have " + m.getSha256().size() + " and " + m.getBaseId().size() + " bytes, not 32");
-    }
-    int n = m.getChunkSha256Count();
-    if (n != m.getChunkSizesCount()) {
-      problems.add(n + " chunk hashes but " + m.getChunkSizesCount() + " chunk sizes");
     }
     if (m.getPlanCount() % 3 != 0 || m.getPlanCount() / 3 > OtaManifestMessage.MAX_CHUNKS || m.getFilesCount() > OtaManifestMessage.MAX_FILES
         || m.getRemovedCount() > OtaManifestMessage.MAX_FILES) {
       problems.add("a plan of " + m.getPlanCount() + " numbers (triples, at most " + OtaManifestMessage.MAX_CHUNKS + "), " + m.getFilesCount()
           + " files and " + m.getRemovedCount() + " removed (at most " + OtaManifestMessage.MAX_FILES + " each)");
     }
-    List<OtaManifestMessage.Chunk> chunks = new ArrayList<>();
-    for (int i = 0; i < Math.min(n, m.getChunkSizesCount()) && problems.size() < 20; i++) {
-      int size = m.getChunkSizes(i);
-      if (m.getChunkSha256(i).size() != 32 || size < 1 || size > OtaManifestMessage.MAX_CHUNK_BYTES) {
-        problems.add("new chunk " + i + ": a " + m.getChunkSha256(i).size() + "-byte hash and " + Integer.toUnsignedString(size)
-            + " bytes (32 and 1.." + OtaManifestMessage.MAX_CHUNK_BYTES + " expected)");
-      } else {
-        chunks.add(new OtaManifestMessage.Chunk(m.getChunkSha256(i).toByteArray(), size));
-      }
-    }
+    List<OtaManifestMessage.Chunk> chunks = OtaManifestMessage.readChunks(m, problems, "new chunk");
     List<Run> plan = new ArrayList<>();
     long total = 0;
     long fresh = 0;
