@@ -175,7 +175,7 @@ final class E2eBench implements Callable<Integer> {
   }
 
   private void footprint(EmbeddedBroker broker, Path work) throws Exception {
-    Path config = work.resolve("sixteen.json");
+    Path config = work.resolve("measured.json");
     DeviceConfig measured = sensors(sensorCount);
     if (storeMb > 0) {
       measured = measured.toBuilder().setStore(measured.getStore().toBuilder().setCapacityBytes(storeMb * 1024L * 1024L)).build();
@@ -370,11 +370,6 @@ final class E2eBench implements Callable<Integer> {
       // the process has just ended
     }
     return 0;
-  }
-
-  /** The simulated pole with 16 sensors, every one sampled each second. */
-  static DeviceConfig sixteenSensors() throws IOException {
-    return sensors(16);
   }
 
   /** The simulated pole's air and water sensors, and Modbus probes up to {@code count}, every one sampled each second. */
