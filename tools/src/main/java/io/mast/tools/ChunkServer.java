@@ -123,7 +123,6 @@ final class ChunkServer implements AutoCloseable {
     }
   }
 
-  /** A pole's request for this bundle's chunks (its bundle checked by the caller). Any thread; never blocks on the broker. */
   /**
    * From now on {@code device}'s asks are served on its own {@code od} only: a pole of the group
    * that was offered the bundle on its own topic (its full manifest, for a patch it could not use)
@@ -133,6 +132,7 @@ final class ChunkServer implements AutoCloseable {
     alone.add(device);
   }
 
+  /** A pole's request for this bundle's chunks (its bundle checked by the caller). Any thread; never blocks on the broker. */
   void requested(String device, OtaMessages.ChunkRequest r) {
     requests.incrementAndGet();
     long now = System.nanoTime();

@@ -1,9 +1,9 @@
 package io.mast.runtime.ota;
 
 import io.mast.config.model.DeviceConfig;
+import io.mast.ota.Patches;
 import io.mast.protocol.ControlRefusedException;
 import io.mast.protocol.FrameFormatException;
-import io.mast.ota.Patches;
 import io.mast.protocol.OtaManifestMessage;
 import io.mast.protocol.OtaPatchMessage;
 import io.mast.protocol.SignedControl;
@@ -24,10 +24,11 @@ import org.tinylog.Logger;
  * in it is parsed (at most {@link OtaManifestMessage#MAX_ENVELOPE_BYTES}, a trusted key, the
  * signature, type {@code OTA_MANIFEST} or {@code TRUST_UPDATE}, target, validity by the config
  * agent's clock rule); then the manifest's structure (a patch, format 2, is expanded from the
- * running slot first, or answered {@code WANTS_FULL} when the pole is not on its base); then every refusal at once, each reported
- * on {@code os} as {@code REFUSED} with the reason: another board's bundle, a Java too old for it,
- * a security counter below the floor (a downgrade), an offer issued no later than the last one
- * taken (a replay), a bundle rolled back before, not enough disk for the download and the staging.
+ * running slot first, or answered {@code WANTS_FULL} when the pole is not on its base); then
+ * every refusal at once, each reported on {@code os} as {@code REFUSED} with the reason: another
+ * board's bundle, a Java too old for it, a security counter below the floor (a downgrade), an
+ * offer issued no later than the last one taken (a replay), a bundle rolled back before, not
+ * enough disk for the download and the staging.
  */
 final class OfferCheck {
   private final OtaPlace place;

@@ -6,6 +6,7 @@ import io.mast.runtime.health.ControlGate;
 import io.mast.runtime.uplink.Link;
 import java.util.Arrays;
 import java.util.concurrent.CompletableFuture;
+import org.tinylog.Logger;
 
 /**
  * The agent's reports on {@code os} (retained): the latest one kept for the console, a refusal
@@ -45,7 +46,7 @@ final class OtaReports {
       return;
     }
     lastWantsFull = payload;
-    org.tinylog.Logger.info("ota: a patch to {} offered; this pole is not on its base ({}): asking for the full manifest", version, why);
+    Logger.info("ota: a patch to {} offered; this pole is not on its base ({}): asking for the full manifest", version, why);
     send(new OtaMessages.Status(version, OtaMessages.State.WANTS_FULL, 0, 0, why));
   }
 
