@@ -37,6 +37,19 @@ public final class Packer {
   private Packer() {}
 
   public static Packed pack(Path dir, Release release) throws IOException {
+    return pack(dir, release, true);
+  }
+
+  /**
+   * The manifest {@code dir} packs into, its chunks hashed and dropped as they are cut: what a pole
+   * needs of its running slot to tell whether a patch's base is what it runs, without holding the
+   * slot's every distinct chunk (the whole distribution) in its small heap.
+   */
+  public static OtaManifestMessage describe(Path dir, Release release) throws IOException {
+    return pack(dir, release, false).manifest();
+  }
+
+  private static Packed pack(Path dir, Release release, boolean keepChunks) throws IOException {
     List<Path> files;
     try (Stream<Path> walk = Files.walk(dir)) {
       files = walk.filter(p -> !p.equals(dir)).sorted().toList();
@@ -71,7 +84,9 @@ public final class Packer {
           i = chunks.size();
           index.put(key, i);
           chunks.add(new OtaManifestMessage.Chunk(hash, piece.length));
-          data.add(piece);
+          if (keepChunks) {
+            data.add(piece);
+          }
           bundle.update(piece);
         }
         refs.add(i);

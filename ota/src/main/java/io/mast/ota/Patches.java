@@ -25,7 +25,7 @@ import java.util.Set;
  * chunks (hash and length, in order) and its files (path, size, hash, chunk indexes, in path order).
  * Modes are left out: a pole's files carry the modes its installer gave them, and a kept file keeps
  * its own. A pole works the id out by packing its running slot as the packer packs a release
- * ({@link Packer#pack}, which leaves out what a pole makes itself, such as its class-data archive):
+ * ({@link Packer#describe}, which leaves out what a pole makes itself, such as its class-data archive):
  * a slot that holds the base, byte for byte, has the base's id; any other slot (another release, a
  * file changed on flash, a file added) has another, and the pole asks for the full manifest.
  *
@@ -137,7 +137,7 @@ public final class Patches {
   public static OtaManifestMessage expand(OtaPatchMessage patch, Path slot) throws NotOnBaseException, FrameFormatException {
     OtaManifestMessage base;
     try {
-      base = Packer.pack(slot, new Packer.Release("base", 0, "", 0, 0, "")).manifest();
+      base = Packer.describe(slot, new Packer.Release("base", 0, "", 0, 0, ""));
     } catch (IOException | RuntimeException e) {
       throw new NotOnBaseException("the running slot " + slot + " cannot be read as a release: " + e.getMessage());
     }
