@@ -16,9 +16,10 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
 /**
- * Every serial driver against its simulator, over in-process lines and over socat pseudo-terminals
- * (real ttys opened by jSerialComm): values arrive at the channel's exponent, each fault gives its
- * status, and the next sample after a fault is good again.
+ * Every serial driver of a single device (the dust and CO2 sensors, the modem) against its simulator,
+ * over in-process lines and over socat pseudo-terminals (real ttys opened by jSerialComm): values
+ * arrive at the channel's exponent, each fault gives its status, and the next sample after a fault
+ * is good again. The bus drivers are in {@link BusDriversTest}.
  */
 class SerialDriversTest {
   @TempDir
@@ -69,36 +70,6 @@ class SerialDriversTest {
 
   @ParameterizedTest
   @EnumSource(SimulatedBoard.Transport.class)
-  void modbusReadsInputAndHoldingRegistersOfTwoSlavesIncluding32BitValues(SimulatedBoard.Transport transport) throws Exception {
-    SensorDriver modbus = open(transport, "modbus_rtu on sim:rs485");
-    board.set("water.ph", 712);
-    board.set("water.turbidity", 35);
-    board.set("gas.ch4", 123_456);
-    assertEquals(List.of(ChannelValue.ok("water.ph", 712), ChannelValue.ok("water.turbidity", 35),
-        ChannelValue.ok("gas.ch4", 123_456)), modbus.sample().values());
-
-    board.faults("sim:rs485").corruptNext(3);
-    assertStatus(modbus.sample().get("water.ph"), ChannelStatus.CRC_ERROR);
-    board.faults("sim:rs485").silent(true);
-    assertStatus(modbus.sample().get("gas.ch4"), ChannelStatus.TIMEOUT);
-    board.faults("sim:rs485").silent(false);
-    board.set("water.ph", 713);
-    assertEquals(ChannelValue.ok("water.ph", 713), modbus.sample().get("water.ph"), "the bus answers again after silence");
-  }
-
-  @ParameterizedTest
-  @EnumSource(SimulatedBoard.Transport.class)
-  void mbusMeterVolumeIsDecodedByJmbusAtTheChannelExponent(SimulatedBoard.Transport transport) throws Exception {
-    SensorDriver mbus = open(transport, "mbus on sim:mbus");
-    board.set("heat.volume", 4_321_987); // 4321.987 m3 at exponent -3
-    assertEquals(ChannelValue.ok("heat.volume", 4_321_987), mbus.sample().get("heat.volume"));
-    board.faults("sim:mbus").corruptNext(1);
-    assertStatus(mbus.sample(), ChannelStatus.CRC_ERROR);
-    assertEquals(4_321_987, mbus.sample().get("heat.volume").mantissa());
-  }
-
-  @ParameterizedTest
-  @EnumSource(SimulatedBoard.Transport.class)
   void modemReportsSignalAndSaysWhenThereIsNone(SimulatedBoard.Transport transport) throws Exception {
     SensorDriver modem = open(transport, "modem on sim:modem");
     board.set("link.rsrp", -97);
@@ -126,13 +97,13 @@ class SerialDriversTest {
     assertTrue(pms.sample().get("air.pm25").isOk());
   }
 
-  private static void assertStatus(Sample sample, ChannelStatus status) {
+  static void assertStatus(Sample sample, ChannelStatus status) {
     for (ChannelValue v : sample.values()) {
       assertStatus(v, status);
     }
   }
 
-  private static void assertStatus(ChannelValue value, ChannelStatus status) {
+  static void assertStatus(ChannelValue value, ChannelStatus status) {
     assertEquals(status, value.status(), value.toString());
     assertTrue(!value.detail().isEmpty(), "a failed value says why: " + value);
   }
