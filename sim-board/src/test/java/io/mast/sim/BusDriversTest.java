@@ -20,20 +20,14 @@ import org.junit.jupiter.params.provider.EnumSource;
 class BusDriversTest {
   @TempDir
   Path dir;
-  private SimulatedBoard board;
   @org.junit.jupiter.api.extension.RegisterExtension
   final SimPoles.Benches benches = new SimPoles.Benches();
-
-  private SensorDriver open(SimulatedBoard.Transport transport, String name) throws Exception {
-    SimPoles.Bench bench = benches.start(SimPoles.example(), transport, dir);
-    board = bench.board;
-    return bench.open(name);
-  }
 
   @ParameterizedTest
   @EnumSource(SimulatedBoard.Transport.class)
   void modbusReadsInputAndHoldingRegistersOfTwoSlavesIncluding32BitValues(SimulatedBoard.Transport transport) throws Exception {
-    SensorDriver modbus = open(transport, "modbus_rtu on sim:rs485");
+    SensorDriver modbus = benches.openExample(transport, dir, "modbus_rtu on sim:rs485");
+    SimulatedBoard board = benches.board();
     board.set("water.ph", 712);
     board.set("water.turbidity", 35);
     board.set("gas.ch4", 123_456);
@@ -52,7 +46,8 @@ class BusDriversTest {
   @ParameterizedTest
   @EnumSource(SimulatedBoard.Transport.class)
   void mbusMeterVolumeIsDecodedByJmbusAtTheChannelExponent(SimulatedBoard.Transport transport) throws Exception {
-    SensorDriver mbus = open(transport, "mbus on sim:mbus");
+    SensorDriver mbus = benches.openExample(transport, dir, "mbus on sim:mbus");
+    SimulatedBoard board = benches.board();
     board.set("heat.volume", 4_321_987); // 4321.987 m3 at exponent -3
     assertEquals(ChannelValue.ok("heat.volume", 4_321_987), mbus.sample().get("heat.volume"));
     board.faults("sim:mbus").corruptNext(1);

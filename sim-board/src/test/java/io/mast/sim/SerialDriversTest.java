@@ -24,20 +24,14 @@ import org.junit.jupiter.params.provider.EnumSource;
 class SerialDriversTest {
   @TempDir
   Path dir;
-  private SimulatedBoard board;
   @org.junit.jupiter.api.extension.RegisterExtension
   final SimPoles.Benches benches = new SimPoles.Benches();
-
-  private SensorDriver open(SimulatedBoard.Transport transport, String name) throws Exception {
-    SimPoles.Bench bench = benches.start(SimPoles.example(), transport, dir);
-    board = bench.board;
-    return bench.open(name);
-  }
 
   @ParameterizedTest
   @EnumSource(SimulatedBoard.Transport.class)
   void pms5003InPassiveModeReportsItsConcentrationsAndRecoversFromEachFault(SimulatedBoard.Transport transport) throws Exception {
-    SensorDriver pms = open(transport, "pms5003 on sim:pms5003");
+    SensorDriver pms = benches.openExample(transport, dir, "pms5003 on sim:pms5003");
+    SimulatedBoard board = benches.board();
     board.set("air.pm25", 17);
     board.set("air.pm10", 23);
     assertEquals(List.of(ChannelValue.ok("air.pm25", 17), ChannelValue.ok("air.pm10", 23)), pms.sample().values());
@@ -57,7 +51,8 @@ class SerialDriversTest {
   @ParameterizedTest
   @EnumSource(SimulatedBoard.Transport.class)
   void mhz19ReportsCo2AndSurvivesSlowBytesAndBadChecksums(SimulatedBoard.Transport transport) throws Exception {
-    SensorDriver co2 = open(transport, "mhz19 on sim:mhz19");
+    SensorDriver co2 = benches.openExample(transport, dir, "mhz19 on sim:mhz19");
+    SimulatedBoard board = benches.board();
     board.set("air.co2", 612);
     assertEquals(ChannelValue.ok("air.co2", 612), co2.sample().get("air.co2"));
     board.faults("sim:mhz19").slowBytes(20);
@@ -71,7 +66,8 @@ class SerialDriversTest {
   @ParameterizedTest
   @EnumSource(SimulatedBoard.Transport.class)
   void modemReportsSignalAndSaysWhenThereIsNone(SimulatedBoard.Transport transport) throws Exception {
-    SensorDriver modem = open(transport, "modem on sim:modem");
+    SensorDriver modem = benches.openExample(transport, dir, "modem on sim:modem");
+    SimulatedBoard board = benches.board();
     board.set("link.rsrp", -97);
     board.set("link.sinr", 12);
     assertEquals(List.of(ChannelValue.ok("link.rsrp", -97), ChannelValue.ok("link.sinr", 12)), modem.sample().values());
@@ -86,7 +82,8 @@ class SerialDriversTest {
 
   @org.junit.jupiter.api.Test
   void anUnpluggedPortIsALostDeviceNotABadReading() throws Exception {
-    SensorDriver pms = open(SimulatedBoard.Transport.IN_PROCESS, "pms5003 on sim:pms5003");
+    SensorDriver pms = benches.openExample(SimulatedBoard.Transport.IN_PROCESS, dir, "pms5003 on sim:pms5003");
+    SimulatedBoard board = benches.board();
     board.unplug("sim:pms5003", true);
     IOException lost = assertThrows(IOException.class, pms::sample);
     assertTrue(lost.getMessage().contains("sim:pms5003"), lost.getMessage());

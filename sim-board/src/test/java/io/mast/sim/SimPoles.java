@@ -35,6 +35,16 @@ final class SimPoles {
       return bench;
     }
 
+    /** Starts a bench of the example pole and opens its driver {@code name}; {@link #board()} is that bench's board. */
+    SensorDriver openExample(SimulatedBoard.Transport transport, Path dir, String name) throws Exception {
+      return start(example(), transport, dir).open(name);
+    }
+
+    /** The board of the bench started last. */
+    SimulatedBoard board() {
+      return bench.board;
+    }
+
     @Override
     public void afterEach(org.junit.jupiter.api.extension.ExtensionContext context) {
       if (bench != null) {
