@@ -195,14 +195,29 @@ class FirstMinutesTest {
     }
   }
 
+  /** The last line of a screen that is not blank, trailing blanks cut. */
+  private static String lastLine(String screen) {
+    List<String> lines = screen.lines().map(String::stripTrailing).filter(l -> !l.isEmpty()).toList();
+    return lines.isEmpty() ? "" : lines.get(lines.size() - 1);
+  }
+
   @Test
-  void withConsoleTerminalTheShellIsThisTerminalAndExitStopsMast() throws Exception {
+  void withConsoleTerminalALogLineNeverSplitsTheLineBeingTypedAndExitStopsMast() throws Exception {
     int port = EmbeddedBroker.freePort();
     String command = ChildRun.shellCommand("run", "--sim", "--console", "terminal", "--store", dir.resolve("state").toString(),
         "--broker-port", Integer.toString(port)) + " 2>&1; echo mast-ended-$?; stty -a | grep -q -- -icanon && echo tty-left-raw || echo tty-restored; sleep 600";
     try (Picocom t = Picocom.run(command)) {
       t.await("the console's prompt", s -> s.contains("sim-pole-1>"));
-      t.type("who").press("Tab").press("Enter");
+      t.type("who");
+      t.await("the command half typed", s -> lastLine(s).equals("sim-pole-1> who"));
+      // a log line while it is typed (a push refused, retained so the pole has it whenever it subscribes): above the line, not in it
+      Process pub = new ProcessBuilder(Mosquitto.client("mosquitto_pub"), "-h", "127.0.0.1", "-p", Integer.toString(port), "-r", "-t",
+          "m/sim-pole-1/c", "-m", "not a signed push").redirectErrorStream(true).start();
+      assertTrue(pub.waitFor(30, java.util.concurrent.TimeUnit.SECONDS) && pub.exitValue() == 0,
+          new String(pub.getInputStream().readAllBytes(), StandardCharsets.UTF_8));
+      String logged = t.await("the refusal logged", s -> s.contains("config: a push refused"));
+      assertEquals("sim-pole-1> who", lastLine(logged), "the half-typed line drawn again below the log line: " + logged);
+      t.press("Tab").press("Enter");
       t.await("whoami completed and run", s -> s.contains("anonymous@terminal"));
       t.press("Up");
       t.await("the history", s -> s.lines().anyMatch(l -> l.endsWith("sim-pole-1> whoami")));

@@ -13,7 +13,9 @@ import java.util.concurrent.TimeUnit;
  * terminal is put in character mode without echo or signals ({@code stty -icanon -echo -isig
  * -ixon}: the console echoes itself, Ctrl-C reaches it as a key, output processing stays on so
  * log lines still start at the left) and restored by {@link #close()} and at exit. Standard input is read on a thread of its own,
- * since a read from it cannot wait with a timeout.
+ * since a read from it cannot wait with a timeout. When standard error is the same terminal, it
+ * goes through an {@link InputLineKeeper} while the console is here, so a log line never splits
+ * the line being typed.
  */
 final class StdioTerminal implements Terminal {
   /** Standard input, read by one thread for the life of the process (a restarted runtime's console reads on). */
@@ -21,13 +23,20 @@ final class StdioTerminal implements Terminal {
   private static volatile boolean inputEnded;
   private static Thread reader;
 
-  private final PrintStream out;
+  private final InputLineKeeper keeper;
   private final String saved;
+  /** System.err before this terminal took it over; null when it did not (standard error is elsewhere). */
+  private final PrintStream errBefore;
   private volatile boolean closed;
 
   private StdioTerminal(PrintStream out, String saved) {
-    this.out = out;
+    this.keeper = new InputLineKeeper(out);
     this.saved = saved;
+    this.errBefore = sameTerminal() ? System.err : null;
+    if (errBefore != null) {
+      errBefore.flush();
+      System.setErr(keeper.logStream());
+    }
     synchronized (StdioTerminal.class) {
       if (reader == null) {
         reader = new Thread(() -> readLoop(System.in), "mast-stdin");
@@ -107,8 +116,16 @@ final class StdioTerminal implements Terminal {
 
   @Override
   public void write(byte[] bytes) {
-    out.write(bytes, 0, bytes.length);
-    out.flush();
+    keeper.console(bytes);
+  }
+
+  /** Whether standard error and standard output are the same terminal (not standard error sent to a file or a pipe). */
+  private static boolean sameTerminal() {
+    try {
+      return java.nio.file.Files.isSameFile(java.nio.file.Path.of("/proc/self/fd/1"), java.nio.file.Path.of("/proc/self/fd/2"));
+    } catch (IOException | RuntimeException e) {
+      return false; // a pipe's link cannot be followed, or no /proc: leave standard error alone
+    }
   }
 
   private synchronized void restore() {
@@ -122,6 +139,10 @@ final class StdioTerminal implements Terminal {
   @Override
   public void close() {
     closed = true;
+    if (errBefore != null) {
+      System.setErr(errBefore);
+      keeper.flushPending();
+    }
     restore();
   }
 }

@@ -97,15 +97,15 @@ abstract class OtaPoleTest {
   }
 
   OtaMessages.Status awaitStatus(OtaMessages.State state, Duration within) {
+    return awaitFirst("an OTA status " + state, s -> s.state() == state, within);
+  }
+
+  /** Waits until a status on {@code os} matches {@code wanted}; returns the first that does. */
+  private OtaMessages.Status awaitFirst(String what, java.util.function.Predicate<OtaMessages.Status> wanted, Duration within) {
     OtaMessages.Status[] found = new OtaMessages.Status[1];
-    Awaitility.await("an OTA status " + state).atMost(within).until(() -> {
-      for (OtaMessages.Status s : statuses()) {
-        if (s.state() == state) {
-          found[0] = s;
-          return true;
-        }
-      }
-      return false;
+    Awaitility.await(what).atMost(within).until(() -> {
+      found[0] = statuses().stream().filter(wanted).findFirst().orElse(null);
+      return found[0] != null;
     });
     return found[0];
   }
@@ -152,17 +152,7 @@ abstract class OtaPoleTest {
 
   /** Waits for a status whose detail contains {@code what}; returns it. */
   OtaMessages.Status awaitDetail(String what) {
-    OtaMessages.Status[] found = new OtaMessages.Status[1];
-    Awaitility.await("an OTA status saying '" + what + "'").atMost(Duration.ofSeconds(30)).until(() -> {
-      for (OtaMessages.Status s : statuses()) {
-        if (s.detail().contains(what)) {
-          found[0] = s;
-          return true;
-        }
-      }
-      return false;
-    });
-    return found[0];
+    return awaitFirst("an OTA status saying '" + what + "'", s -> s.detail().contains(what), Duration.ofSeconds(30));
   }
 
   /** Slot b of {@code root} holds exactly the files of the distribution {@code name}, as {@code packed} lists them. */
