@@ -28,7 +28,10 @@ import picocli.CommandLine.Option;
 @Command(name = "cds", mixinStandardHelpOptions = true,
     description = "Make the class-data archive (mast.jsa next to the distribution's jar) that makes mast run start faster and use less memory.")
 final class CdsCommand implements Callable<Integer> {
-  @Option(names = "--duration", defaultValue = "11", paramLabel = "SECONDS",
+  /** How long a training run samples by default: past 10 s, so it includes the first health report. */
+  static final int TRAINING_S = 11;
+
+  @Option(names = "--duration", defaultValue = "" + TRAINING_S, paramLabel = "SECONDS",
       description = "How long the training run samples, in seconds; past 10 s it includes the first health report (default: ${DEFAULT-VALUE}).")
   int seconds;
 

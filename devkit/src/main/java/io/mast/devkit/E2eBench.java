@@ -156,7 +156,7 @@ final class E2eBench implements Callable<Integer> {
         // a pole runs from its slot's class-data archive, made at install (bin/mast-archive): so does Mast here
         long start = System.nanoTime();
         archive = work.resolve(ChildJvm.ARCHIVE);
-        long classes = CdsCommand.makeArchive(Files.createDirectories(work.resolve("cds")), 11, archive);
+        long classes = CdsCommand.makeArchive(Files.createDirectories(work.resolve("cds")), CdsCommand.TRAINING_S, archive);
         out.printf(java.util.Locale.ROOT, "# class-data archive of this build made for the run, as a pole makes one at install: %d classes,"
             + " %.1f MB, in %.1f s%n", classes, Files.size(archive) / 1048576.0, (System.nanoTime() - start) / 1e9);
       } else if (archive != null) {

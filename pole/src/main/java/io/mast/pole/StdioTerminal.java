@@ -124,7 +124,7 @@ final class StdioTerminal implements Terminal {
     try {
       return java.nio.file.Files.isSameFile(java.nio.file.Path.of("/proc/self/fd/1"), java.nio.file.Path.of("/proc/self/fd/2"));
     } catch (IOException | RuntimeException e) {
-      return false; // a pipe's link cannot be followed, or no /proc: leave standard error alone
+      return false; // no /proc, or a descriptor that cannot be looked at: leave standard error alone
     }
   }
 
